@@ -1,0 +1,602 @@
+"""The embedded mock H3-like survey (SPEC section 3).
+
+`generate_survey(seed, config)` returns three tables:
+
+* ``tiles``: one row per 1-deg tile (centre, radius, solid angle, limiting magnitude,
+  rank windows, candidate counts and fibre sampling fractions);
+* ``catalog``: every star that received a fibre, in the SPEC section 2 schema (bad fits
+  and low-S/N spectra included, as in a real rcat file);
+* ``truth``: the true component, 6D phase space, absolute magnitude and chemistry of
+  each catalogue star, keyed by ``star_id``.
+
+How the stars are made. Smooth components (GSE, in-situ halo, flared thick disk, Aleph,
+Sagittarius, foreground dwarfs) are sampled tile by tile along the tile's central line
+of sight: the expected number of stars with r in the widest target window is
+Omega_t * int dD D^2 rho(D) [LF-CDF between the window's absolute-magnitude limits],
+the realised number is Poisson, distances come from the inverse CDF on a fine log-D grid
+and absolute magnitudes from the truncated luminosity function. Each star is then put at
+a uniform random position inside the tile (the density is evaluated on the central line
+of sight; it varies negligibly across 1 deg). Cold satellites are sampled directly as
+Plummer spheres on the sky. Every star then goes through the survey: observed parallax
+and the parallax cut, the rank windows, the fibre sampling (fraction = fibres /
+candidates per tile and rank), the S/N and fit-flag outcome, and the error model. The
+selection probabilities are those of `halo_utils.survey`, which the density forward
+model integrates, so mock and likelihood share one definition of the selection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import astropy.units as u
+import astropy.coordinates as coord
+from astropy.table import Table
+
+from . import density as dens
+from .frames import (galactic_lb, galactocentric_to_icrs, icrs_to_galactocentric,
+                     spherical_to_cartesian_velocity)
+from .survey import (
+    SelectionConfig,
+    astrometric_error,
+    distance_modulus,
+    dwarf_luminosity_function,
+    giant_luminosity_function,
+    rank_windows,
+    snr_model,
+)
+
+__all__ = [
+    "GSE_TRUTH",
+    "SATELLITES",
+    "MockConfig",
+    "make_tiles",
+    "generate_survey",
+    "sgr_latitude",
+]
+
+#: True GSE density parameters of the default mock (SPEC sections 3 and 6.1).
+GSE_TRUTH = {
+    "alpha1": 1.7, "alpha2": 3.1, "alpha3": 4.6, "r1": 12.0, "r2": 28.0,
+    "p": 0.8, "q": 0.7, "pitch": 25.0, "yaw": 25.0,
+}
+
+#: Cold satellites: ICRS centre (deg), heliocentric distance (kpc), Plummer half-light
+#: radius (deg), line-of-sight velocity (km/s), proper motion (mas/yr), stellar mass
+#: (Msun) and [Fe/H]. Approximate literature values (McConnachie 2012; Gaia EDR3
+#: systemic proper motions); the cut of chapter 1 uses the same positions.
+SATELLITES = {
+    "Draco": dict(ra=260.05, dec=57.92, distance=76.0, r_half=0.15, rv=-291.0,
+                  pmra=0.044, pmdec=-0.188, mass=3e5, feh=-1.9),
+    "Ursa Minor": dict(ra=227.28, dec=67.22, distance=76.0, r_half=0.14, rv=-247.0,
+                       pmra=-0.182, pmdec=0.074, mass=3e5, feh=-2.1),
+    "Sextans": dict(ra=153.26, dec=-1.61, distance=86.0, r_half=0.46, rv=224.0,
+                    pmra=-0.41, pmdec=0.04, mass=5e5, feh=-1.9),
+    "M92": dict(ra=259.28, dec=43.14, distance=8.5, r_half=0.03, rv=-120.0,
+                pmra=-4.93, pmdec=-0.57, mass=3e5, feh=-2.3),
+}
+
+#: Origin of each mock component ("accreted", "insitu" or "foreground").
+ORIGIN = {
+    "gse": "accreted", "sgr": "accreted", "satellite": "accreted",
+    "insitu_halo": "insitu", "thick_disk": "insitu", "aleph": "insitu",
+    "dwarf": "foreground",
+}
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Every number of the mock survey; defaults reproduce the embedded data.
+
+    Masses are total stellar masses (Msun), converted to giants (-3 <= M_r <= 2.5) with
+    ``giants_per_msun`` (approximate, SPEC section 3).
+    """
+
+    n_tiles: int = 1300
+    tile_radius_deg: float = 0.5
+    b_min_deg: float = 20.0
+    dec_min_deg: float = -20.0
+    r_lim_mean: float = 18.2
+    r_lim_sd: float = 0.35
+    r_lim_range: tuple = (17.2, 18.8)
+    rank1_tile_fraction: float = 0.9
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    giants_per_msun: float = 1.5e-3
+    # GSE: SPEC 6.1 parameters, mass within 1 < r_q < 100 kpc.
+    gse: dict = field(default_factory=lambda: dict(GSE_TRUTH, log10_mass=9.28, mean_vphi=20.0,
+                                                   sigma_r15=155.0, sigma_r_slope=-0.12,
+                                                   sigma_r_psi_amp=0.12, beta=0.85))
+    # In-situ halo: oblate single power law within r_q < 40 kpc (mass in 1 < r_q < 40).
+    insitu_halo: dict = field(default_factory=lambda: dict(
+        log10_mass=8.6, q=0.6, alpha=3.5, r_max=40.0, sigma_below=80.0, sigma_above=92.0,
+        mean_vphi=-60.0))
+    # Flared thick disk: exponential in R and |z|; h_z grows exponentially beyond R_flare.
+    thick_disk: dict = field(default_factory=lambda: dict(
+        log10_mass=9.6, h_R=2.5, h_z=0.9, R_flare=10.0, flare_scale=6.0,
+        mean_vphi=-180.0, sigma=45.0))
+    aleph: dict = field(default_factory=lambda: dict(
+        log10_mass=7.5, R_range=(13.0, 20.0), z_range=(3.0, 8.0), mean_vphi=-220.0, sigma=25.0))
+    # Sagittarius: |B| < 10 deg (Gaussian width sigma_B), heliocentric 20-60 kpc.
+    sgr: dict = field(default_factory=lambda: dict(
+        log10_mass=8.5, sigma_B=4.0, B_max=10.0, d_range=(20.0, 60.0),
+        L=(0.6e3, -4.5e3, -1.3e3), L_scatter=0.1, sigma_vr=80.0))
+    # Foreground main-sequence dwarfs (3.5 <= M_r <= 7.5): number per kpc^3 at the Sun.
+    dwarfs: dict = field(default_factory=lambda: dict(
+        n_local_disk=1.0e6, h_R=2.5, h_z=0.9, n_local_halo=1.5e4, halo_q=0.6, halo_alpha=3.0))
+    distance_grid: tuple = (0.1, 250.0, 1200)
+
+    def replace(self, **changes) -> "MockConfig":
+        """A copy with some fields replaced (component dicts are merged)."""
+        merged = {}
+        for key, value in changes.items():
+            old = getattr(self, key)
+            merged[key] = {**old, **value} if isinstance(old, dict) else value
+        return dataclasses.replace(self, **merged)
+
+
+# --------------------------------------------------------------------------- tiles
+
+def _unit_vectors(ra_deg, dec_deg):
+    ra, dec = np.deg2rad(ra_deg), np.deg2rad(dec_deg)
+    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
+
+
+def make_tiles(config: MockConfig, rng: np.random.Generator) -> Table:
+    """Random non-overlapping tiles at |b| > b_min and dec > dec_min, plus satellite tiles.
+
+    The satellite fields (H3 targeted them) come first; then candidate centres are drawn
+    uniformly on the sphere and accepted greedily when they do not overlap an accepted
+    tile. Per-tile limiting magnitude r_lim ~ N(mean, sd) clipped; a fraction of tiles
+    has rank-1 targeting.
+    """
+    min_sep = np.deg2rad(2.0 * config.tile_radius_deg)
+    sat = np.array([[s["ra"], s["dec"]] for s in SATELLITES.values()])
+    centres = list(_unit_vectors(sat[:, 0], sat[:, 1]).T)
+    while len(centres) < config.n_tiles:
+        batch = rng.normal(size=(3, 4 * config.n_tiles))
+        batch /= np.linalg.norm(batch, axis=0)
+        ra = np.rad2deg(np.arctan2(batch[1], batch[0])) % 360
+        dec = np.rad2deg(np.arcsin(batch[2]))
+        _, b = galactic_lb(ra, dec)
+        ok = (np.abs(b) > config.b_min_deg) & (dec > config.dec_min_deg)
+        for vec in batch[:, ok].T:
+            if len(centres) >= config.n_tiles:
+                break
+            if np.max(np.asarray(centres) @ vec) < np.cos(min_sep):
+                centres.append(vec)
+    vec = np.asarray(centres).T
+    ra = np.rad2deg(np.arctan2(vec[1], vec[0])) % 360
+    dec = np.rad2deg(np.arcsin(np.clip(vec[2], -1, 1)))
+    gl, gb = galactic_lb(ra, dec)
+    n = len(ra)
+    lo, hi = config.r_lim_range
+    r_lim = np.clip(rng.normal(config.r_lim_mean, config.r_lim_sd, n), lo, hi)
+    sel = config.selection
+    radius = config.tile_radius_deg
+    tiles = Table()
+    tiles["tileID"] = np.arange(1, n + 1, dtype=np.int64)
+    tiles["RA"], tiles["DEC"], tiles["l"], tiles["b"] = ra, dec, gl, gb
+    for name, unit in (("RA", u.deg), ("DEC", u.deg), ("l", u.deg), ("b", u.deg)):
+        tiles[name].unit = unit
+    tiles["radius"] = np.full(n, radius) * u.deg
+    tiles["solid_angle"] = np.full(n, 2 * np.pi * (1 - np.cos(np.deg2rad(radius)))) * u.sr
+    tiles["r_lim"] = r_lim * u.mag
+    tiles["has_rank1"] = rng.uniform(size=n) < config.rank1_tile_fraction
+    tiles["rank1_bright"] = np.full(n, sel.rank1_bright) * u.mag
+    tiles["rank1_faint"] = np.minimum(sel.rank1_faint, r_lim) * u.mag
+    tiles["rank2_bright"] = np.full(n, sel.rank2_bright) * u.mag
+    tiles["rank2_faint"] = np.minimum(sel.rank2_faint, r_lim) * u.mag
+    tiles["n_fibres"] = np.full(n, sel.n_fibres, dtype=np.int64)
+    return tiles
+
+
+# ---------------------------------------------------------------- smooth components
+
+def _gse_density(pos, cfg, n_giants):
+    return dens.density(pos, total=n_giants, alphas=(cfg["alpha1"], cfg["alpha2"], cfg["alpha3"]),
+                        breaks=(cfg["r1"], cfg["r2"]), p=cfg["p"], q=cfg["q"],
+                        pitch=cfg["pitch"], yaw=cfg["yaw"])
+
+
+def _insitu_density(pos, cfg, n_giants):
+    rho = dens.density(pos, total=n_giants, alphas=(cfg["alpha"],), breaks=(), q=cfg["q"],
+                       r_min=1.0, r_max=cfg["r_max"])
+    r_q = dens.ellipsoidal_radius(pos, 1.0, cfg["q"])
+    return np.where(r_q < cfg["r_max"], rho, 0.0)
+
+
+def _scale_height(R, cfg):
+    return cfg["h_z"] * np.exp(np.maximum(R - cfg["R_flare"], 0.0) / cfg["flare_scale"])
+
+
+def _thick_disk_density(pos, cfg, n_giants):
+    R = np.hypot(pos[0], pos[1])
+    h_z = _scale_height(R, cfg)
+    sigma = n_giants / (2 * np.pi * cfg["h_R"] ** 2) * np.exp(-R / cfg["h_R"])
+    return sigma * np.exp(-np.abs(pos[2]) / h_z) / (2 * h_z)
+
+
+def _aleph_density(pos, cfg, n_giants):
+    R, az = np.hypot(pos[0], pos[1]), np.abs(pos[2])
+    (r_lo, r_hi), (z_lo, z_hi) = cfg["R_range"], cfg["z_range"]
+    volume = np.pi * (r_hi**2 - r_lo**2) * 2 * (z_hi - z_lo)
+    inside = (R > r_lo) & (R < r_hi) & (az > z_lo) & (az < z_hi)
+    return np.where(inside, n_giants / volume, 0.0)
+
+
+def _dwarf_density(pos, cfg):
+    R, z = np.hypot(pos[0], pos[1]), pos[2]
+    r0 = 8.122
+    disk = cfg["n_local_disk"] * np.exp(-(R - r0) / cfg["h_R"] - np.abs(z) / cfg["h_z"])
+    r_q = np.sqrt(R**2 + (z / cfg["halo_q"]) ** 2)
+    halo = cfg["n_local_halo"] * (np.maximum(r_q, 1.0) / r0) ** -cfg["halo_alpha"]
+    return disk + halo
+
+
+def sgr_latitude(ra_deg, dec_deg):
+    """Sagittarius-stream coordinates (Lambda, B) in deg (gala `SagittariusLaw10`)."""
+    from gala.coordinates import SagittariusLaw10
+
+    sgr = coord.SkyCoord(ra=np.asarray(ra_deg) * u.deg, dec=np.asarray(dec_deg) * u.deg).transform_to(
+        SagittariusLaw10())
+    return sgr.Lambda.wrap_at(360 * u.deg).to_value(u.deg), sgr.Beta.to_value(u.deg)
+
+
+def _sgr_los_density(B_tile, dist, cfg, n_giants):
+    """Number per kpc^3 along tile lines of sight: dN/dOmega dD / D^2."""
+    s, b_max = cfg["sigma_B"], cfg["B_max"]
+    d_lo, d_hi = cfg["d_range"]
+    b_grid = np.linspace(-b_max, b_max, 401)
+    ang = np.trapezoid(np.exp(-0.5 * (b_grid / s) ** 2) * np.cos(np.deg2rad(b_grid)),
+                       np.deg2rad(b_grid)) * 2 * np.pi
+    per_sr_kpc = n_giants / (ang * (d_hi - d_lo))
+    on_sky = np.where(np.abs(B_tile) < b_max, np.exp(-0.5 * (B_tile / s) ** 2), 0.0)
+    in_d = (dist > d_lo) & (dist < d_hi)
+    return per_sr_kpc * on_sky[:, None] * in_d[None, :] / dist[None, :] ** 2
+
+
+def _los_positions(tiles, dist):
+    """Galactocentric positions along each tile's central line of sight, (3, nT, nD)."""
+    ra = np.broadcast_to(np.asarray(tiles["RA"], float)[:, None], (len(tiles), dist.size))
+    dec = np.broadcast_to(np.asarray(tiles["DEC"], float)[:, None], ra.shape)
+    zeros = np.zeros(ra.shape)
+    pos, _ = icrs_to_galactocentric(ra, dec, np.broadcast_to(dist, ra.shape), zeros, zeros, zeros)
+    return pos
+
+
+def _sample_los(rho, dist, tiles, lf, m_lo, m_hi, rng):
+    """Poisson-sample (tile, D, M) for a component with density ``rho`` (nT, nD).
+
+    Only stars with apparent magnitude in [m_lo, m_hi] (the widest target window) are
+    made; the others could never be selected.
+    """
+    mu = distance_modulus(dist)
+    omega = np.asarray(tiles["solid_angle"], float)
+    lf_frac = lf.cdf(m_hi - mu) - lf.cdf(m_lo - mu)
+    # integrand per d(ln D): Omega D^2 rho * D * LF fraction
+    integrand = omega[:, None] * rho * dist**3 * lf_frac[None, :]
+    ln_d = np.log(dist)
+    steps = 0.5 * (integrand[:, 1:] + integrand[:, :-1]) * np.diff(ln_d)
+    cum = np.concatenate([np.zeros((len(tiles), 1)), np.cumsum(steps, axis=1)], axis=1)
+    expected = cum[:, -1]
+    counts = rng.poisson(expected)
+    tile_idx = np.repeat(np.arange(len(tiles)), counts)
+    if tile_idx.size == 0:
+        return tile_idx, np.empty(0), np.empty(0), expected
+    # Inverse CDF per star on its tile's piecewise-linear CDF: tile rows are stacked into
+    # one increasing array (row t normalised to [t, t + 1]) and searched at once.
+    norm_cum = cum / np.where(expected > 0, expected, 1.0)[:, None] + np.arange(len(tiles))[:, None]
+    flat = norm_cum.ravel()
+    target = tile_idx + rng.uniform(size=tile_idx.size)
+    k = np.clip(np.searchsorted(flat, target, side="right") - 1, 0, flat.size - 2)
+    j = np.minimum(k - tile_idx * dist.size, dist.size - 2)
+    lo_c, hi_c = flat[tile_idx * dist.size + j], flat[tile_idx * dist.size + j + 1]
+    width = hi_c - lo_c
+    t = np.where(width > 0, (target - lo_c) / np.where(width > 0, width, 1.0), 0.5)
+    d_star = np.exp(ln_d[j] + t * (ln_d[j + 1] - ln_d[j]))
+    mu_star = distance_modulus(d_star)
+    abs_mag = lf.sample_between(m_lo - mu_star, m_hi - mu_star, rng)
+    return tile_idx, d_star, abs_mag, expected
+
+
+def _positions_in_tiles(tiles, tile_idx, rng):
+    """Uniform random sky positions (RA, Dec in deg) inside the circular tiles."""
+    ra0 = np.deg2rad(np.asarray(tiles["RA"], float)[tile_idx])
+    dec0 = np.deg2rad(np.asarray(tiles["DEC"], float)[tile_idx])
+    radius = np.deg2rad(np.asarray(tiles["radius"], float)[tile_idx])
+    sep = radius * np.sqrt(rng.uniform(size=tile_idx.size))
+    pa = rng.uniform(0, 2 * np.pi, tile_idx.size)
+    n0 = np.stack([np.cos(dec0) * np.cos(ra0), np.cos(dec0) * np.sin(ra0), np.sin(dec0)])
+    e_e = np.stack([-np.sin(ra0), np.cos(ra0), np.zeros_like(ra0)])
+    e_n = np.stack([-np.sin(dec0) * np.cos(ra0), -np.sin(dec0) * np.sin(ra0), np.cos(dec0)])
+    vec = np.cos(sep) * n0 + np.sin(sep) * (np.cos(pa) * e_n + np.sin(pa) * e_e)
+    return np.rad2deg(np.arctan2(vec[1], vec[0])) % 360, np.rad2deg(np.arcsin(vec[2]))
+
+
+# ----------------------------------------------------------------------- kinematics
+
+def _cylindrical_to_cartesian(pos, v_R, v_phi, v_z):
+    R = np.hypot(pos[0], pos[1])
+    cph, sph = pos[0] / R, pos[1] / R
+    return np.stack([v_R * cph - v_phi * sph, v_R * sph + v_phi * cph, v_z])
+
+
+def gse_sigma_r(pos, cfg):
+    """GSE radial dispersion (km/s): sigma_r15 (r/15)^slope (1 + amp cos 2 psi).
+
+    psi is the azimuth from the major axis in the ellipsoid's x'-y' plane.
+    """
+    xp = np.einsum("ij,j...->i...", dens.rotation_matrix(cfg["pitch"], cfg["yaw"]), pos)
+    r = np.sqrt(np.sum(pos**2, axis=0))
+    psi = np.arctan2(xp[1], xp[0])
+    return cfg["sigma_r15"] * (r / 15.0) ** cfg["sigma_r_slope"] * (1 + cfg["sigma_r_psi_amp"] * np.cos(2 * psi))
+
+
+def _gse_velocities(pos, cfg, rng):
+    sig_r = gse_sigma_r(pos, cfg)
+    sig_t = sig_r * np.sqrt(1 - cfg["beta"])
+    n = pos.shape[1]
+    return spherical_to_cartesian_velocity(pos, sig_r * rng.standard_normal(n), sig_t * rng.standard_normal(n),
+                                   cfg["mean_vphi"] + sig_t * rng.standard_normal(n))
+
+
+def _insitu_velocities(pos, cfg, rng):
+    sig = np.where(pos[2] > 0, cfg["sigma_above"], cfg["sigma_below"])
+    n = pos.shape[1]
+    return spherical_to_cartesian_velocity(pos, sig * rng.standard_normal(n), sig * rng.standard_normal(n),
+                                   cfg["mean_vphi"] + sig * rng.standard_normal(n))
+
+
+def _disk_velocities(pos, cfg, rng):
+    n = pos.shape[1]
+    s = cfg["sigma"]
+    return _cylindrical_to_cartesian(pos, s * rng.standard_normal(n), cfg["mean_vphi"] + s * rng.standard_normal(n),
+                                     s * rng.standard_normal(n))
+
+
+def _sgr_velocities(pos, cfg, rng):
+    n = pos.shape[1]
+    L0 = np.asarray(cfg["L"], float)[:, None]
+    L = L0 + cfg["L_scatter"] * np.linalg.norm(L0) * rng.standard_normal((3, n))
+    r2 = np.sum(pos**2, axis=0)
+    v_perp = np.cross(L.T, pos.T).T / r2
+    return v_perp + cfg["sigma_vr"] * rng.standard_normal(n) * pos / np.sqrt(r2)
+
+
+# ------------------------------------------------------------------------ chemistry
+
+def _chemistry(component, n, rng):
+    """True [Fe/H] and [a/Fe] (dex) of a component (SPEC section 3)."""
+    g = rng.standard_normal
+    if component == "gse":
+        feh = -1.25 + 0.3 * g(n)
+        return feh, 0.12 - 0.2 * (feh + 1.3) + 0.04 * g(n)
+    if component in ("insitu_halo", "thick_disk"):
+        feh = (-0.6 + 0.25 * g(n)) if component == "insitu_halo" else (-0.5 + 0.2 * g(n))
+        return feh, 0.30 - 0.1 * (feh + 0.6) + 0.03 * g(n)
+    if component == "aleph":
+        return -0.4 + 0.15 * g(n), 0.05 + 0.03 * g(n)
+    if component == "sgr":
+        feh = -0.9 + 0.35 * g(n)
+        return feh, 0.05 - 0.1 * (feh + 0.9) + 0.04 * g(n)
+    if component == "dwarf":
+        feh = -0.4 + 0.3 * g(n)
+        return feh, 0.15 - 0.1 * (feh + 0.4) + 0.05 * g(n)
+    raise ValueError(f"unknown component {component!r}")
+
+
+# ------------------------------------------------------------------------- survey
+
+def _make_true_stars(tiles, config, rng):
+    """All stars that could be targeted: dict of arrays (component, tile, D, M, 6D, chem)."""
+    giant_lf = giant_luminosity_function()
+    dwarf_lf = dwarf_luminosity_function()
+    d_lo, d_hi, n_d = config.distance_grid
+    dist = np.geomspace(d_lo, d_hi, int(n_d))
+    pos_los = _los_positions(tiles, dist)
+    _, b_sgr = sgr_latitude(tiles["RA"], tiles["DEC"])
+    sel = config.selection
+    m_lo = min(sel.rank1_bright, sel.rank2_bright)
+    m_hi = config.r_lim_range[1]
+    n_giants = lambda cfg: 10 ** cfg["log10_mass"] * config.giants_per_msun  # noqa: E731
+    components = {
+        "gse": (_gse_density(pos_los, config.gse, n_giants(config.gse)), giant_lf),
+        "insitu_halo": (_insitu_density(pos_los, config.insitu_halo, n_giants(config.insitu_halo)), giant_lf),
+        "thick_disk": (_thick_disk_density(pos_los, config.thick_disk, n_giants(config.thick_disk)), giant_lf),
+        "aleph": (_aleph_density(pos_los, config.aleph, n_giants(config.aleph)), giant_lf),
+        "sgr": (_sgr_los_density(b_sgr, dist, config.sgr, n_giants(config.sgr)), giant_lf),
+        "dwarf": (_dwarf_density(pos_los, config.dwarfs), dwarf_lf),
+    }
+    parts = []
+    for name, (rho, lf) in components.items():
+        tile_idx, d_star, abs_mag, _ = _sample_los(rho, dist, tiles, lf, m_lo, m_hi, rng)
+        ra, dec = _positions_in_tiles(tiles, tile_idx, rng)
+        zeros = np.zeros(ra.size)
+        pos, _ = icrs_to_galactocentric(ra, dec, d_star, zeros, zeros, zeros)
+        parts.append(_finish_component(name, tile_idx, ra, dec, d_star, abs_mag, pos, config, rng))
+    parts.append(_satellite_stars(tiles, config, giant_lf, m_lo, m_hi, rng))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _finish_component(name, tile_idx, ra, dec, d_star, abs_mag, pos, config, rng):
+    n = ra.size
+    if name == "gse":
+        vel = _gse_velocities(pos, config.gse, rng)
+    elif name == "insitu_halo":
+        vel = _insitu_velocities(pos, config.insitu_halo, rng)
+    elif name in ("thick_disk", "aleph"):
+        vel = _disk_velocities(pos, getattr(config, name), rng)
+    elif name == "sgr":
+        vel = _sgr_velocities(pos, config.sgr, rng)
+    else:  # dwarfs: thick-disk-like kinematics (they only need to be plausible)
+        vel = _disk_velocities(pos, config.thick_disk, rng)
+    feh, afe = _chemistry(name, n, rng)
+    return dict(component=np.full(n, name, dtype="U11"), satellite=np.full(n, "", dtype="U10"),
+                tile_idx=tile_idx, ra=ra, dec=dec, distance=d_star, abs_mag=abs_mag,
+                pos=pos.T, vel=vel.T, feh=feh, afe=afe)
+
+
+def _satellite_stars(tiles, config, lf, m_lo, m_hi, rng):
+    """Plummer spheres of giants around each satellite, kept where they fall in a tile."""
+    parts = []
+    tile_vec = _unit_vectors(np.asarray(tiles["RA"], float), np.asarray(tiles["DEC"], float))
+    cos_rad = np.cos(np.deg2rad(np.asarray(tiles["radius"], float)))
+    for name, s in SATELLITES.items():
+        n = rng.poisson(s["mass"] * config.giants_per_msun)
+        # Plummer projected radius: R = a / sqrt(u^(-1) - 1), a = half-light radius
+        uu = rng.uniform(size=n)
+        sep = np.deg2rad(s["r_half"]) / np.sqrt(1.0 / uu - 1.0)
+        pa = rng.uniform(0, 2 * np.pi, n)
+        centre = coord.SkyCoord(ra=s["ra"] * u.deg, dec=s["dec"] * u.deg)
+        pts = centre.directional_offset_by(pa * u.rad, sep * u.rad)
+        ra, dec = pts.ra.to_value(u.deg), pts.dec.to_value(u.deg)
+        dist = s["distance"] * (1 + 0.01 * rng.standard_normal(n))
+        abs_mag = lf.ppf(rng.uniform(size=n))
+        r_mag = abs_mag + distance_modulus(dist)
+        cosang = _unit_vectors(ra, dec).T @ tile_vec
+        inside = cosang > cos_rad[None, :]
+        keep = inside.any(axis=1) & (r_mag > m_lo) & (r_mag < m_hi)
+        tile_idx = np.argmax(inside, axis=1)[keep]
+        ra, dec, dist, abs_mag = ra[keep], dec[keep], dist[keep], abs_mag[keep]
+        k = keep.sum()
+        # systemic motion at the satellite centre plus a 10 km/s isotropic dispersion
+        _, v_sys = icrs_to_galactocentric(s["ra"], s["dec"], s["distance"], s["pmra"], s["pmdec"], s["rv"])
+        pos, _ = icrs_to_galactocentric(ra, dec, dist, np.zeros(k), np.zeros(k), np.zeros(k))
+        vel = v_sys[:, None] + 10.0 * rng.standard_normal((3, k))
+        feh = s["feh"] + 0.3 * rng.standard_normal(k)
+        afe = 0.15 + 0.05 * rng.standard_normal(k)
+        parts.append(dict(component=np.full(k, "satellite", dtype="U11"),
+                          satellite=np.full(k, name, dtype="U10"), tile_idx=tile_idx, ra=ra,
+                          dec=dec, distance=dist, abs_mag=abs_mag, pos=pos.T, vel=vel.T,
+                          feh=feh, afe=afe))
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def _true_logg(component, abs_mag, rng):
+    """Giants: logg 0.55-3.3 along the RGB (a gap below the 3.5 cut); dwarfs 4.1-4.5."""
+    giant = 3.3 + 0.5 * (abs_mag - 2.5)
+    dwarf = 4.1 + 0.1 * (abs_mag - 3.5) + 0.05 * rng.standard_normal(abs_mag.size)
+    return np.where(component == "dwarf", dwarf, giant)
+
+
+def generate_survey(seed: int, config: MockConfig = MockConfig()):
+    """Generate the mock survey: ``(tiles, catalog, truth)`` astropy Tables.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the single `numpy.random.Generator` that makes every draw.
+    config : MockConfig
+        All the numbers of the mock.
+    """
+    rng = np.random.default_rng(seed)
+    sel = config.selection
+    tiles = make_tiles(config, rng)
+    stars = _make_true_stars(tiles, config, rng)
+    n = stars["ra"].size
+    r_lim = np.asarray(tiles["r_lim"], float)[stars["tile_idx"]]
+    has_rank1 = np.asarray(tiles["has_rank1"])[stars["tile_idx"]]
+    r_mag = stars["abs_mag"] + distance_modulus(stars["distance"])
+
+    # Parallax measurement and the target windows.
+    sig_plx = astrometric_error(r_mag)
+    plx_obs = 1.0 / stars["distance"] + sig_plx * rng.standard_normal(n)
+    plx_ok = plx_obs < sel.plx_limit + sel.plx_nsigma * sig_plx
+    in1, in2 = rank_windows(stars["abs_mag"], r_mag, r_lim, has_rank1, sel)
+    cand1, cand2 = plx_ok & in1, plx_ok & in2
+
+    # Fibre sampling: rank 1 first, remaining fibres spread over rank-2 candidates.
+    n_t = len(tiles)
+    n1 = np.bincount(stars["tile_idx"][cand1], minlength=n_t)
+    n2 = np.bincount(stars["tile_idx"][cand2], minlength=n_t)
+    fibres = np.asarray(tiles["n_fibres"], float)
+    f1 = np.where(n1 > 0, np.minimum(1.0, fibres / np.maximum(n1, 1)), 1.0)
+    f2 = np.where(n2 > 0, np.minimum(1.0, np.maximum(fibres - n1, 0) / np.maximum(n2, 1)), 1.0)
+    tiles["n_cand_rank1"], tiles["n_cand_rank2"] = n1, n2
+    tiles["f_rank1"], tiles["f_rank2"] = f1, f2
+    frac = np.where(cand1, f1[stars["tile_idx"]], np.where(cand2, f2[stars["tile_idx"]], 0.0))
+    observed = rng.uniform(size=n) < frac
+    rank = np.where(cand1, 1, 2)
+
+    idx = np.flatnonzero(observed)
+    catalog, truth = _observe(stars, idx, r_mag, plx_obs, rank, r_lim, tiles, config, rng)
+    tiles.meta.update(_provenance(seed, config))
+    truth.meta.update(_provenance(seed, config))
+    catalog.meta["MOCKSEED"] = seed
+    return tiles, catalog, truth
+
+
+def _observe(stars, idx, r_mag, plx_obs, rank, r_lim, tiles, config, rng):
+    """Measured catalogue and truth table for the stars that got a fibre."""
+    n = idx.size
+    g = rng.standard_normal
+    comp = stars["component"][idx]
+    r = r_mag[idx]
+    d_true = stars["distance"][idx]
+    pos, vel = stars["pos"][idx].T, stars["vel"][idx].T
+    obs = galactocentric_to_icrs(pos, vel)
+    faint = np.clip((r - 13.5) / 5.0, 0.0, 1.0)
+
+    frac_d = np.clip(0.11 * 10 ** (0.1 * (r - 17.0)) * np.exp(0.25 * g(n)), 0.08, 0.20)
+    d_obs = d_true * np.exp(frac_d * g(n))
+    vrad_err = np.clip((0.5 + 2.0 * faint**2) * np.exp(0.2 * g(n)), 0.5, 2.5)
+    sig_pm = astrometric_error(r)
+    corr = rng.uniform(-0.3, 0.3, n)
+    z1, z2 = g(n), g(n)
+    feh_err, afe_err = 0.05 + 0.07 * faint, 0.03 + 0.03 * faint
+    logg_true = _true_logg(comp, stars["abs_mag"][idx], rng)
+    logg_err = np.where(comp == "dwarf", 0.08, 0.05)
+    snr = snr_model(r, r_lim[idx], config.selection) * np.exp(config.selection.snr_log_scatter * g(n))
+    flag = (rng.uniform(size=n) > config.selection.p_good_fit).astype(np.int64)
+
+    cat = Table()
+    cat["star_id"] = np.arange(1, n + 1, dtype=np.int64)
+    cat["RA"], cat["DEC"] = stars["ra"][idx] * u.deg, stars["dec"][idx] * u.deg
+    cat["dist_adpt"], cat["dist_adpt_err"] = d_obs * u.kpc, frac_d * d_obs * u.kpc
+    cat["Vrad"] = (obs["rv"] + vrad_err * g(n)) * u.km / u.s
+    cat["Vrad_err"] = vrad_err * u.km / u.s
+    cat["GAIAEDR3_PMRA"] = (obs["pmra"] + sig_pm * z1) * u.mas / u.yr
+    cat["GAIAEDR3_PMDEC"] = (obs["pmdec"] + sig_pm * (corr * z1 + np.sqrt(1 - corr**2) * z2)) * u.mas / u.yr
+    cat["GAIAEDR3_PMRA_ERROR"] = sig_pm * u.mas / u.yr
+    cat["GAIAEDR3_PMDEC_ERROR"] = sig_pm * u.mas / u.yr
+    cat["GAIAEDR3_PMRA_PMDEC_CORR"] = corr
+    cat["GAIAEDR3_PARALLAX"] = plx_obs[idx] * u.mas
+    cat["GAIAEDR3_PARALLAX_ERROR"] = sig_pm * u.mas
+    cat["FeH"] = stars["feh"][idx] + feh_err * g(n)
+    cat["FeH_err"] = feh_err
+    cat["aFe"] = stars["afe"][idx] + afe_err * g(n)
+    cat["aFe_err"] = afe_err
+    cat["logg"] = logg_true + logg_err * g(n)
+    cat["SNR"] = snr
+    cat["PS_R"] = r * u.mag
+    cat["FLAG"] = flag
+    cat["tileID"] = np.asarray(tiles["tileID"])[stars["tile_idx"][idx]]
+    cat["XFIT_RANK"] = rank[idx].astype(np.int64)
+    cat["survey"] = np.full(n, "H3")
+    for name in ("FeH", "FeH_err", "aFe", "aFe_err", "logg"):
+        cat[name].unit = u.dex
+
+    truth = Table()
+    truth["star_id"] = cat["star_id"]
+    truth["component"] = comp
+    truth["origin"] = np.array([ORIGIN[c] for c in comp], dtype="U10")
+    truth["satellite"] = stars["satellite"][idx]
+    truth["abs_mag"] = stars["abs_mag"][idx] * u.mag
+    truth["distance"] = d_true * u.kpc
+    for i, ax in enumerate("xyz"):
+        truth[ax] = pos[i] * u.kpc
+    for i, ax in enumerate("xyz"):
+        truth[f"v{ax}"] = vel[i] * u.km / u.s
+    truth["FeH"], truth["aFe"], truth["logg"] = stars["feh"][idx], stars["afe"][idx], logg_true
+    return cat, truth
+
+
+def _provenance(seed, config):
+    """FITS-header-friendly description of the mock's seed and GSE truth."""
+    keys = {"alpha1": "GSE_A1", "alpha2": "GSE_A2", "alpha3": "GSE_A3", "r1": "GSE_R1",
+            "r2": "GSE_R2", "p": "GSE_P", "q": "GSE_Q", "pitch": "GSE_PTCH", "yaw": "GSE_YAW",
+            "log10_mass": "GSE_LGM"}
+    meta = {"MOCKSEED": seed, "GIANTPMS": config.giants_per_msun}
+    meta.update({fits_key: config.gse[key] for key, fits_key in keys.items()})
+    return meta

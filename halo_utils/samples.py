@@ -1,0 +1,134 @@
+"""The chapter-1 sample construction: catalogue -> halo sample and GSE sample (SPEC section 4).
+
+`build_samples` strings together the cuts of `halo_utils.cuts`, the frame transforms of
+`halo_utils.frames` and the orbits of `halo_utils.dynamics`, and returns every
+intermediate quantity so that chapters and tests can inspect each step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.table import Table, hstack
+
+from . import cuts
+from .dynamics import energy, orbit_extent
+from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
+
+__all__ = ["SampleResult", "build_samples"]
+
+
+@dataclass
+class SampleResult:
+    """Output of `build_samples`.
+
+    Attributes
+    ----------
+    stars : Table
+        Every catalogue star with its Galactocentric quantities, energy ``E``
+        ((km/s)^2), ``ecc``/``r_peri``/``r_apo`` (NaN where not integrated), chemistry
+        ``chem_class`` and one boolean column per cut (``is_*``).
+    halo_cut_flow, gse_cut_flow : Table
+        Counts at every step of the two selections.
+    halo, gse : Table
+        The final samples, with Monte Carlo errors on positions and velocities.
+    """
+
+    stars: Table
+    halo_cut_flow: Table
+    gse_cut_flow: Table
+    halo: Table
+    gse: Table
+
+
+def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
+                  orbit_dt_myr: float = 1.0, orbit_duration_myr: float = 3000.0,
+                  config: cuts.CutConfig = cuts.CutConfig()) -> SampleResult:
+    """Apply the S000 halo cut flow and the S001 GSE selection to a catalogue.
+
+    Halo sample (S000): good fits -> giants -> Sgr out -> satellites out -> Aleph out ->
+    unbound out -> |Z| > 5 kpc and r > 10 kpc. GSE sample (S001): good fits -> giants ->
+    Sgr out -> satellites out -> accreted chemistry, e > 0.7, 6 < r < 60 kpc (no |Z| cut).
+    Orbits are integrated for the bound giants that survive the Sgr and satellite cuts
+    (the only stars whose eccentricity any cut uses).
+
+    Parameters
+    ----------
+    catalog : Table
+        Catalogue in the SPEC section 2 schema (validate it with `read_catalog`).
+    n_mc : int
+        Monte Carlo draws per star for the velocity errors of the final samples.
+    rng : numpy.random.Generator
+        Source of the Monte Carlo draws.
+    orbit_dt_myr, orbit_duration_myr : float
+        Leapfrog step and length of the orbit integrations.
+    config : CutConfig
+        Cut thresholds.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator")
+    gc = galactocentric(catalog, n_mc=0)
+    pos = np.stack([gc["x"], gc["y"], gc["z"]])
+    vel = np.stack([gc["vx"], gc["vy"], gc["vz"]])
+    stars = hstack([catalog, gc[[c for c in gc.colnames if c != "star_id"]]], join_type="exact")
+    stars["l"], stars["b"] = galactic_lb(catalog["RA"], catalog["DEC"])
+    stars["E"] = energy(pos, vel)
+    stars["chem_class"] = cuts.chemistry_class(catalog["FeH"], catalog["aFe"], config.alpha_slope,
+                                               config.alpha_intercept, config.feh_split)
+
+    stars["is_good"] = cuts.quality_mask(catalog["FLAG"], catalog["SNR"], config.snr_min)
+    stars["is_giant"] = cuts.giant_mask(catalog["logg"], config.logg_max)
+    stars["is_sgr"] = cuts.sgr_member_mask(catalog["RA"], catalog["DEC"], gc["L_y"], gc["L_z"],
+                                           config.sgr_b_max, config.sgr_ly_slope, config.sgr_ly_offset)
+    stars["is_satellite"] = cuts.satellite_mask(catalog["RA"], catalog["DEC"], config.satellite_radius_deg)
+    stars["is_unbound"] = cuts.unbound_mask(stars["E"])
+
+    parent = (stars["is_good"] & stars["is_giant"] & ~stars["is_sgr"] & ~stars["is_satellite"])
+    need_orbit = np.flatnonzero(parent & ~stars["is_unbound"])
+    for name in ("r_peri", "r_apo", "ecc"):
+        stars[name] = np.full(len(stars), np.nan)
+    peri, apo, ecc = orbit_extent(pos[:, need_orbit], vel[:, need_orbit], dt_myr=orbit_dt_myr,
+                                  duration_myr=orbit_duration_myr)
+    stars["r_peri"][need_orbit], stars["r_apo"][need_orbit], stars["ecc"][need_orbit] = peri, apo, ecc
+
+    stars["is_aleph"] = cuts.aleph_mask(stars["chem_class"], gc["L_z"], stars["ecc"], config.aleph_ecc_max)
+    stars["is_geometric_halo"] = cuts.geometric_halo_mask(gc["z"], gc["r"], config.halo_z_min, config.halo_r_min)
+    stars["is_gse"] = cuts.gse_mask(stars["chem_class"], stars["ecc"], gc["r"], config.gse_ecc_min,
+                                    config.gse_r_range)
+
+    halo_flow = _common_flow(stars, config)
+    halo_flow.remove("Aleph out (low-alpha, prograde, e < 0.3)", stars["is_aleph"])
+    halo_flow.remove("unbound out (E >= 0)", stars["is_unbound"])
+    halo_mask = halo_flow.keep(f"|Z| > {config.halo_z_min:g} kpc and r > {config.halo_r_min:g} kpc",
+                               stars["is_geometric_halo"])
+    gse_flow = _common_flow(stars, config)
+    gse_flow.remove("unbound out (E >= 0)", stars["is_unbound"])
+    gse_flow.keep("accreted chemistry", stars["chem_class"] == "accreted")
+    gse_mask = gse_flow.keep(
+        f"e > {config.gse_ecc_min:g} and {config.gse_r_range[0]:g} < r < {config.gse_r_range[1]:g} kpc",
+        stars["is_gse"])
+    stars["in_halo_sample"], stars["in_gse_sample"] = halo_mask, gse_mask
+
+    return SampleResult(stars=stars, halo_cut_flow=halo_flow.table(), gse_cut_flow=gse_flow.table(),
+                        halo=_with_errors(stars[halo_mask], catalog[halo_mask], n_mc, rng),
+                        gse=_with_errors(stars[gse_mask], catalog[gse_mask], n_mc, rng))
+
+
+def _common_flow(stars, config):
+    flow = cuts.CutFlow(len(stars))
+    flow.keep(f"good fits (FLAG == 0, SNR > {config.snr_min:g})", stars["is_good"])
+    flow.keep(f"giants (logg < {config.logg_max:g})", stars["is_giant"])
+    flow.remove("Sagittarius members out", stars["is_sgr"])
+    flow.remove("cold satellites out", stars["is_satellite"])
+    return flow
+
+
+def _with_errors(sample, catalog_rows, n_mc, rng):
+    """Attach Monte Carlo errors of the Galactocentric quantities to a sample."""
+    if n_mc == 0 or len(sample) == 0:
+        return sample
+    gc = galactocentric(catalog_rows, n_mc=n_mc, rng=rng)
+    for name in GALCEN_COLUMNS:
+        sample[f"{name}_err"] = gc[f"{name}_err"]
+    return sample
