@@ -104,7 +104,7 @@ class MockConfig:
     selection: SelectionConfig = field(default_factory=SelectionConfig)
     giants_per_msun: float = 1.5e-3
     # GSE: SPEC 6.1 parameters, mass within 1 < r_q < 100 kpc.
-    gse: dict = field(default_factory=lambda: dict(GSE_TRUTH, log10_mass=9.28, mean_vphi=20.0,
+    gse: dict = field(default_factory=lambda: dict(GSE_TRUTH, log10_mass=9.29, mean_vphi=30.0,
                                                    sigma_r15=155.0, sigma_r_slope=-0.12,
                                                    sigma_r_psi_amp=0.12, beta=0.85))
     # In-situ halo: oblate single power law within r_q < 40 kpc (mass in 1 < r_q < 40).
@@ -574,8 +574,7 @@ def _observe(stars, idx, r_mag, plx_obs, rank, r_lim, tiles, config, rng):
     cat["tileID"] = np.asarray(tiles["tileID"])[stars["tile_idx"][idx]]
     cat["XFIT_RANK"] = rank[idx].astype(np.int64)
     cat["survey"] = np.full(n, "H3")
-    for name in ("FeH", "FeH_err", "aFe", "aFe_err", "logg"):
-        cat[name].unit = u.dex
+    # [Fe/H], [a/Fe], logg are in dex: FITS has no dex unit, so they stay unitless.
 
     truth = Table()
     truth["star_id"] = cat["star_id"]
@@ -600,3 +599,90 @@ def _provenance(seed, config):
     meta = {"MOCKSEED": seed, "GIANTPMS": config.giants_per_msun}
     meta.update({fits_key: config.gse[key] for key, fits_key in keys.items()})
     return meta
+
+
+# --------------------------------------------------------------------------- files
+
+#: File names of the embedded default survey inside the data directory.
+DEFAULT_SEED = 20240521
+DEFAULT_FILES = {"tiles": "h3_mock_tiles.fits", "catalog": "h3_mock_catalog.fits",
+                 "truth": "h3_mock_truth.fits"}
+
+
+def config_to_dict(config: MockConfig) -> dict:
+    """JSON-serialisable form of a `MockConfig`."""
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(values: dict) -> MockConfig:
+    """Inverse of `config_to_dict` (unknown keys raise a clear error)."""
+    values = dict(values)
+    known = {f.name for f in dataclasses.fields(MockConfig)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown MockConfig field(s): {sorted(unknown)}")
+    if "selection" in values:
+        values["selection"] = SelectionConfig(**values["selection"])
+    for key in ("r_lim_range", "distance_grid"):
+        if key in values:
+            values[key] = tuple(values[key])
+    return MockConfig(**values)
+
+
+def write_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockConfig(),
+                 overwrite: bool = True) -> dict:
+    """Generate the survey and write tiles, catalogue and truth as FITS into ``outdir``.
+
+    Returns the dict of written paths (keys ``tiles``, ``catalog``, ``truth``).
+    """
+    from pathlib import Path
+
+    from .catalog import write_catalog
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    tiles, catalog, truth = generate_survey(seed, config)
+    paths = {key: outdir / name for key, name in DEFAULT_FILES.items()}
+    tiles.write(paths["tiles"], overwrite=overwrite)
+    write_catalog(catalog, paths["catalog"], overwrite=overwrite)
+    truth.write(paths["truth"], overwrite=overwrite)
+    return paths
+
+
+def ensure_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockConfig()) -> dict:
+    """Paths of the survey files in ``outdir``, generating them first if any is missing."""
+    from pathlib import Path
+
+    paths = {key: Path(outdir) / name for key, name in DEFAULT_FILES.items()}
+    if not all(p.exists() for p in paths.values()):
+        paths = write_survey(outdir, seed, config)
+    return paths
+
+
+def _main(argv=None):
+    import argparse
+    import json
+    import time
+
+    parser = argparse.ArgumentParser(description="Generate the mock H3-like survey (SPEC section 3).")
+    parser.add_argument("--outdir", default="data", help="output directory (default: data)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
+    parser.add_argument("--config", help="JSON file with MockConfig overrides")
+    args = parser.parse_args(argv)
+    config = MockConfig()
+    if args.config:
+        with open(args.config) as fh:
+            overrides = json.load(fh)
+        base = config_to_dict(config)
+        for key, value in overrides.items():
+            base[key] = {**base[key], **value} if isinstance(base.get(key), dict) else value
+        config = config_from_dict(base)
+    start = time.perf_counter()
+    paths = write_survey(args.outdir, args.seed, config)
+    print(f"mock survey (seed {args.seed}) written in {time.perf_counter() - start:.1f} s:")
+    for key, path in paths.items():
+        print(f"  {key}: {path}")
+
+
+if __name__ == "__main__":
+    _main()
