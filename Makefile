@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine (Python 3.11, make and git):
 #   make book   -> bootstrap .venv, generate the default mock, execute the chapters, build the book
 #   make test   -> bootstrap .venv, run the test suite
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PROFILE ?= full
@@ -10,11 +10,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: venv data chapters book test bench clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=..."; exit 1; }
+	@test -n "$(PYTHON)" || { echo "no python3.11 or python3 found; set PYTHON=..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $(STAMP)
 
 venv: $(STAMP)

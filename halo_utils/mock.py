@@ -27,6 +27,7 @@ model integrates, so mock and likelihood share one definition of the selection.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -633,8 +634,11 @@ def write_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockConf
                  overwrite: bool = True) -> dict:
     """Generate the survey and write tiles, catalogue and truth as FITS into ``outdir``.
 
+    A ``h3_mock_manifest.json`` beside them records the seed and the full config, so
+    `ensure_survey` can tell whether the files on disk are the ones asked for.
     Returns the dict of written paths (keys ``tiles``, ``catalog``, ``truth``).
     """
+    import json
     from pathlib import Path
 
     from .catalog import write_catalog
@@ -646,17 +650,29 @@ def write_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockConf
     tiles.write(paths["tiles"], overwrite=overwrite)
     write_catalog(catalog, paths["catalog"], overwrite=overwrite)
     truth.write(paths["truth"], overwrite=overwrite)
+    (outdir / MANIFEST).write_text(json.dumps(_manifest(seed, config), indent=1) + "\n")
     return paths
+
+
+MANIFEST = "h3_mock_manifest.json"
+
+
+def _manifest(seed, config):
+    return json.loads(json.dumps({"seed": seed, "config": config_to_dict(config)}))
 
 
 def ensure_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockConfig()) -> dict:
-    """Paths of the survey files in ``outdir``, generating them first if any is missing."""
+    """Paths of the survey files in ``outdir``, (re)generating them unless they exist and
+    their manifest matches ``seed`` and ``config``."""
+    import json
     from pathlib import Path
 
-    paths = {key: Path(outdir) / name for key, name in DEFAULT_FILES.items()}
-    if not all(p.exists() for p in paths.values()):
-        paths = write_survey(outdir, seed, config)
-    return paths
+    outdir = Path(outdir)
+    paths = {key: outdir / name for key, name in DEFAULT_FILES.items()}
+    manifest = outdir / MANIFEST
+    current = (all(p.exists() for p in paths.values()) and manifest.exists()
+               and json.loads(manifest.read_text()) == _manifest(seed, config))
+    return paths if current else write_survey(outdir, seed, config)
 
 
 def _main(argv=None):

@@ -44,7 +44,7 @@ class SampleResult:
 
 def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
                   orbit_dt_myr: float = 1.0, orbit_duration_myr: float = 3000.0,
-                  config: cuts.CutConfig = cuts.CutConfig()) -> SampleResult:
+                  orbit_integrator: str = "dopri853", config: cuts.CutConfig = cuts.CutConfig()) -> SampleResult:
     """Apply the S000 halo cut flow and the S001 GSE selection to a catalogue.
 
     Halo sample (S000): good fits -> giants -> Sgr out -> satellites out -> Aleph out ->
@@ -62,7 +62,9 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     rng : numpy.random.Generator
         Source of the Monte Carlo draws.
     orbit_dt_myr, orbit_duration_myr : float
-        Leapfrog step and length of the orbit integrations.
+        Output step and length of the orbit integrations (Myr).
+    orbit_integrator : {"dopri853", "leapfrog"}
+        Integrator of `halo_utils.dynamics.orbit_extent`.
     config : CutConfig
         Cut thresholds.
     """
@@ -89,7 +91,7 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     for name in ("r_peri", "r_apo", "ecc"):
         stars[name] = np.full(len(stars), np.nan)
     peri, apo, ecc = orbit_extent(pos[:, need_orbit], vel[:, need_orbit], dt_myr=orbit_dt_myr,
-                                  duration_myr=orbit_duration_myr)
+                                  duration_myr=orbit_duration_myr, integrator=orbit_integrator)
     stars["r_peri"][need_orbit], stars["r_apo"][need_orbit], stars["ecc"][need_orbit] = peri, apo, ecc
 
     stars["is_aleph"] = cuts.aleph_mask(stars["chem_class"], gc["L_z"], stars["ecc"], config.aleph_ecc_max)

@@ -1,0 +1,64 @@
+"""Chapters: paired and output-free, parameters documented, and they run at the ci profile."""
+
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from halo_utils.pipeline import CHAPTERS, load_profiles, run_chapter
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def _parameter_names(chapter):
+    nb = jupytext.read(NOTEBOOKS / f"{chapter}.py")
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"{chapter}: exactly one cell must be tagged 'parameters'"
+    return re.findall(r"^(\w+)\s*=", cells[0].source, flags=re.M)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_pair_in_sync_and_output_free(chapter):
+    py = jupytext.read(NOTEBOOKS / f"{chapter}.py")
+    raw = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())
+    ipynb = jupytext.reads(json.dumps(raw), fmt="ipynb")
+    assert [c.source for c in py.cells] == [c.source for c in ipynb.cells], \
+        f"{chapter}: .py and .ipynb differ; run `jupytext --sync notebooks/{chapter}.py`"
+    assert [c.cell_type for c in py.cells] == [c.cell_type for c in ipynb.cells]
+    for cell in raw["cells"]:
+        assert not cell.get("outputs"), f"{chapter}.ipynb carries outputs; commit it output-free"
+        assert cell.get("execution_count") is None
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_parameters_documented_and_profiled(chapter):
+    names = _parameter_names(chapter)
+    assert {"output_dir", "seed"} <= set(names)
+    intro = (ROOT / "book" / "intro.md").read_text()
+    for name in names:
+        assert f"`{name}`" in intro, f"book/intro.md does not document {chapter} parameter {name!r}"
+    for profile, chapters in load_profiles().items():
+        unknown = set((chapters or {}).get(chapter) or {}) - set(names)
+        assert not unknown, f"profile {profile!r} sets unknown parameters {unknown} of {chapter}"
+
+
+def test_toc_lists_every_chapter():
+    toc = (ROOT / "_toc.yml").read_text()
+    for chapter in CHAPTERS:
+        assert f"book/executed/{chapter}" in toc
+
+
+@pytest.mark.slow
+def test_chapter1_runs_at_ci_profile(tmp_path):
+    out = tmp_path / "ch1"
+    nb = run_chapter("01_sample_construction", "ci", output_dir=tmp_path,
+                     overrides={"output_dir": str(out)})
+    assert nb.exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_halo"] > 0 and summary["n_gse"] > 0
+    assert summary["parameters"]["n_mc"] == load_profiles()["ci"]["01_sample_construction"]["n_mc"]
+    for fig in ("footprint.png", "chemistry_plane.png", "velocity_errors.png", "eccentricity_feh.png"):
+        assert (out / fig).stat().st_size > 10_000
