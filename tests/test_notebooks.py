@@ -62,3 +62,22 @@ def test_chapter1_runs_at_ci_profile(tmp_path):
     assert summary["parameters"]["n_mc"] == load_profiles()["ci"]["01_sample_construction"]["n_mc"]
     for fig in ("footprint.png", "chemistry_plane.png", "velocity_errors.png", "eccentricity_feh.png"):
         assert (out / fig).stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_chapter1_reruns_on_another_catalogue_and_seed(tmp_path):
+    """The documented papermill rerun: another catalogue path, tile table, truth and seed."""
+    from halo_utils.mock import MockConfig, write_survey
+
+    paths = write_survey(tmp_path / "survey", seed=7, config=MockConfig(n_tiles=200))
+    out = tmp_path / "run"
+    run_chapter("01_sample_construction", "ci", output_dir=tmp_path, overrides={
+        "catalog_path": str(paths["catalog"]), "tiles_path": str(paths["tiles"]),
+        "truth_path": str(paths["truth"]), "generate_if_missing": False, "seed": 99,
+        "output_dir": str(out)})
+    summary = json.loads((out / "summary.json").read_text())
+    from astropy.table import Table
+
+    assert summary["n_catalogue"] == len(Table.read(paths["catalog"]))
+    assert summary["parameters"]["seed"] == 99
+    assert summary["parameters"]["catalog_path"] == str(paths["catalog"])
