@@ -55,6 +55,8 @@ __all__ = [
     "make_tiles",
     "generate_survey",
     "sgr_latitude",
+    "gse_velocities",
+    "positions_in_tiles",
 ]
 
 #: True GSE density parameters of the default mock (SPEC sections 3 and 6.1).
@@ -301,7 +303,7 @@ def _sample_los(rho, dist, tiles, lf, m_lo, m_hi, rng):
     return tile_idx, d_star, abs_mag, expected
 
 
-def _positions_in_tiles(tiles, tile_idx, rng):
+def positions_in_tiles(tiles, tile_idx, rng):
     """Uniform random sky positions (RA, Dec in deg) inside the circular tiles."""
     ra0 = np.deg2rad(np.asarray(tiles["RA"], float)[tile_idx])
     dec0 = np.deg2rad(np.asarray(tiles["DEC"], float)[tile_idx])
@@ -334,7 +336,7 @@ def gse_sigma_r(pos, cfg):
     return cfg["sigma_r15"] * (r / 15.0) ** cfg["sigma_r_slope"] * (1 + cfg["sigma_r_psi_amp"] * np.cos(2 * psi))
 
 
-def _gse_velocities(pos, cfg, rng):
+def gse_velocities(pos, cfg, rng):
     sig_r = gse_sigma_r(pos, cfg)
     sig_t = sig_r * np.sqrt(1 - cfg["beta"])
     n = pos.shape[1]
@@ -412,7 +414,7 @@ def _make_true_stars(tiles, config, rng):
     parts = []
     for name, (rho, lf) in components.items():
         tile_idx, d_star, abs_mag, _ = _sample_los(rho, dist, tiles, lf, m_lo, m_hi, rng)
-        ra, dec = _positions_in_tiles(tiles, tile_idx, rng)
+        ra, dec = positions_in_tiles(tiles, tile_idx, rng)
         zeros = np.zeros(ra.size)
         pos, _ = icrs_to_galactocentric(ra, dec, d_star, zeros, zeros, zeros)
         parts.append(_finish_component(name, tile_idx, ra, dec, d_star, abs_mag, pos, config, rng))
@@ -423,7 +425,7 @@ def _make_true_stars(tiles, config, rng):
 def _finish_component(name, tile_idx, ra, dec, d_star, abs_mag, pos, config, rng):
     n = ra.size
     if name == "gse":
-        vel = _gse_velocities(pos, config.gse, rng)
+        vel = gse_velocities(pos, config.gse, rng)
     elif name == "insitu_halo":
         vel = _insitu_velocities(pos, config.insitu_halo, rng)
     elif name in ("thick_disk", "aleph"):

@@ -220,3 +220,95 @@ def plot_profile(ax, prof, *, colour, label, truth=None):
     if truth is not None:
         ax.plot(x, truth, "o", mfc="none", color=colour, ms=4)
     return ax
+
+
+# ------------------------------------------------------------- chapters 3-4
+
+PARAM_LABELS = {"alpha1": r"$\alpha_1$", "alpha2": r"$\alpha_2$", "alpha3": r"$\alpha_3$",
+                "r1": r"$r_1$", "r2": r"$r_2$", "p": r"$p$", "q": r"$q$", "pitch": "pitch",
+                "yaw": "yaw", "log10_mass": r"$\log_{10} M_\star$"}
+
+
+def plot_corner(samples, names, truths=None, **kw):
+    """Corner plot of posterior samples (corner.py), truth lines when given."""
+    import corner
+
+    labels = [PARAM_LABELS.get(n, n) for n in names]
+    truth_vals = None if truths is None else [truths.get(n) for n in names]
+    return corner.corner(np.asarray(samples), labels=labels, truths=truth_vals, truth_color="tab:red",
+                         quantiles=[0.16, 0.5, 0.84], show_titles=True, title_fmt=".3f",
+                         title_kwargs={"fontsize": 9}, **kw)
+
+
+def plot_isodensity(ax, params, model, plane, *, stars=None, extent=40.0, levels=8, truth=None):
+    """Iso-density contours of a fitted density in the XY (z = 0) or XZ (y = 0) plane."""
+    from .density import log_number_density, monomials
+
+    g = np.linspace(-extent, extent, 241)
+    A, B = np.meshgrid(g, g)
+    zero = np.zeros_like(A)
+    pos = np.stack([A, B, zero]) if plane == "xy" else np.stack([A, zero, B])
+    ln_n = log_number_density(monomials(pos.reshape(3, -1)), params, model).reshape(A.shape)
+    if stars is not None:
+        u, w, other = (stars[0], stars[1], stars[2]) if plane == "xy" else (stars[0], stars[2], stars[1])
+        near = np.abs(other) < 5
+        ax.scatter(u[near], w[near], s=1, c="0.6", lw=0, alpha=0.5, rasterized=True)
+    lev = np.linspace(np.percentile(ln_n, 30), np.percentile(ln_n, 99.5), levels)
+    ax.contour(A, B, ln_n, levels=lev, colors="k", linewidths=1)
+    if truth is not None:
+        t_ln = log_number_density(monomials(pos.reshape(3, -1)), truth[0], truth[1]).reshape(A.shape)
+        ax.contour(A, B, t_ln, levels=lev, colors="tab:red", linewidths=0.8, linestyles="--")
+    ax.plot(SUN_XYZ[0], SUN_XYZ[1] if plane == "xy" else SUN_XYZ[2], "*", color="tab:orange", ms=12)
+    ax.set_aspect("equal")
+    ax.set_xlabel("X [kpc]")
+    ax.set_ylabel("Y [kpc]" if plane == "xy" else "Z [kpc]")
+    return ax
+
+
+def plot_sky_residuals(data, models: dict, *, mean=None):
+    """S001 fig 8: HEALPix maps of the data, each model and (data - model) / mean."""
+    import healpy as hp
+
+    mean = np.mean(data[data > 0]) if mean is None else mean
+    observed = np.asarray(data, float)
+    covered = np.zeros(observed.size, bool)
+    for m in models.values():
+        covered |= m > 0
+    show = lambda v: np.where(covered, v, hp.UNSEEN)  # noqa: E731
+    n_rows = len(models)
+    fig = plt.figure(figsize=(15, 3.6 * n_rows))
+    vmax = np.percentile(observed[covered], 99)
+    for i, (name, model) in enumerate(models.items()):
+        hp.mollview(show(observed), fig=fig.number, sub=(n_rows, 3, 3 * i + 1), title="data",
+                    min=0, max=vmax, cmap="viridis", unit="stars / pixel")
+        hp.mollview(show(model), fig=fig.number, sub=(n_rows, 3, 3 * i + 2), title=name,
+                    min=0, max=vmax, cmap="viridis", unit="stars / pixel")
+        hp.mollview(show((observed - model) / mean), fig=fig.number, sub=(n_rows, 3, 3 * i + 3),
+                    title=f"(data - model) / mean: {name}", min=-1, max=1, cmap="RdBu_r")
+    return fig
+
+
+def plot_radial_density(r_mid, data_density, models: dict, band=None):
+    """S001 fig 9: selection-corrected density vs r, model curves, and residuals."""
+    fig, (ax, res) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    ref = None
+    colours = ["tab:red", "tab:green", "tab:blue", "tab:purple", "tab:orange"]
+    for (name, curve), c in zip(models.items(), colours):
+        ax.plot(r_mid, curve, "-", color=c, label=name)
+        ref = curve if ref is None else ref
+        res.plot(r_mid, (data_density - curve) / curve, "-", color=c)
+    ax.plot(r_mid, data_density, "ko", ms=4, label="data")
+    if band is not None:
+        lo, hi = band
+        res.fill_between(r_mid, (lo - ref) / ref, (hi - ref) / ref, color="tab:red", alpha=0.2, lw=0,
+                         label="Poisson 16-84 % (mocks)")
+        res.legend(fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xscale("log")
+    ax.set_ylabel("selection-corrected density [stars / kpc$^3$]")
+    ax.legend(fontsize=8)
+    res.axhline(0, color="k", lw=0.8)
+    res.set_ylabel("(data - model) / model")
+    res.set_xlabel("$r_{\\rm Gal}$ [kpc]")
+    res.set_ylim(-1, 1)
+    return fig

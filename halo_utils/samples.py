@@ -33,6 +33,10 @@ class SampleResult:
         Counts at every step of the two selections.
     halo, gse : Table
         The final samples, with Monte Carlo errors on positions and velocities.
+    gse_parent : Table
+        The GSE sample before its eccentricity cut (accreted chemistry, bound, in the
+        radial range); its pass/fail flag ``is_gse`` measures the kinematic completeness
+        that the density model of chapter 3 needs.
     """
 
     stars: Table
@@ -40,6 +44,7 @@ class SampleResult:
     gse_cut_flow: Table
     halo: Table
     gse: Table
+    gse_parent: Table
 
 
 def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
@@ -111,10 +116,14 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
         f"e > {config.gse_ecc_min:g} and {config.gse_r_range[0]:g} < r < {config.gse_r_range[1]:g} kpc",
         stars["is_gse"])
     stars["in_halo_sample"], stars["in_gse_sample"] = halo_mask, gse_mask
+    r_lo, r_hi = config.gse_r_range
+    parent = (_common_flow(stars, config).mask & ~stars["is_unbound"] & (stars["chem_class"] == "accreted")
+              & (stars["r"] > r_lo) & (stars["r"] < r_hi))
 
     return SampleResult(stars=stars, halo_cut_flow=halo_flow.table(), gse_cut_flow=gse_flow.table(),
                         halo=_with_errors(stars[halo_mask], catalog[halo_mask], n_mc, rng),
-                        gse=_with_errors(stars[gse_mask], catalog[gse_mask], n_mc, rng))
+                        gse=_with_errors(stars[gse_mask], catalog[gse_mask], n_mc, rng),
+                        gse_parent=stars[parent])
 
 
 def _common_flow(stars, config):

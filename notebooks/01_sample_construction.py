@@ -204,12 +204,14 @@ print("16/50/84 % velocity errors (km/s):", err_percentiles)
 # ## Outputs
 #
 # The two samples are written as FITS tables (catalogue columns plus Galactocentric quantities,
-# errors, energy, eccentricity and chemistry class); the cut flows as ECSV; the headline numbers,
+# errors, energy, eccentricity and chemistry class), together with the GSE sample before its
+# eccentricity cut (chapter 3 measures the cut's completeness on it); the cut flows as ECSV; the headline numbers,
 # parameters, package versions and git revision to `summary.json`.
 
 # %%
 halo.write(out / "halo_sample.fits", overwrite=True)
 gse.write(out / "gse_sample.fits", overwrite=True)
+result.gse_parent.write(out / "gse_parent_sample.fits", overwrite=True)
 result.halo_cut_flow.write(out / "halo_cut_flow.ecsv", overwrite=True)
 result.gse_cut_flow.write(out / "gse_cut_flow.ecsv", overwrite=True)
 summary = {

@@ -53,3 +53,179 @@ def test_density_normalised_to_total(rng):
     integrand = dens.density(pos, **kw) * 0.8 * 0.7 * r**3 * 4 * np.pi * np.log(100)
     est, err = integrand.mean(), integrand.std() / np.sqrt(n)
     assert abs(est - 1e6) < 4 * err
+
+
+# ------------------------------------------------------------ likelihood & models
+
+import healpy as hp  # noqa: E402
+
+from halo_utils.mock import GSE_TRUTH  # noqa: E402
+
+TRUTH = {**GSE_TRUTH, "log10_mass": 9.0}
+
+
+def _full_sky_nodes(r_lo, r_hi, n_r=600, nside=16):
+    """Nodes on spheres around the Galactic centre with trapezoid weights in ln r."""
+    vec = np.array(hp.pix2vec(nside, np.arange(hp.nside2npix(nside))))
+    r = np.geomspace(r_lo, r_hi, n_r)
+    dln = np.gradient(np.log(r))
+    dln[[0, -1]] *= 0.5
+    omega = 4 * np.pi / vec.shape[1]
+    pos = vec[:, :, None] * r[None, None, :]
+    weight = np.broadcast_to(omega * r**3 * dln, (vec.shape[1], r.size))
+    return pos, weight
+
+
+def test_uniform_selection_normalisation_is_analytic():
+    """Spherical power law over 1 < r < 100 with S = 1: Lambda = N_giants exactly."""
+    pos, w = _full_sky_nodes(1.0, 100.0)
+    survey = dens.Survey.from_nodes(pos, w)
+    params = {"alpha1": 3.2, "log10_mass": 9.0}
+    expected = 1e9 * 1.5e-3
+    assert survey.expected_number(params, "spherical_no_break") == pytest.approx(expected, rel=2e-4)
+
+
+def test_tilted_triaxial_normalisation_over_all_space():
+    """With integrable slopes, Lambda over all space = N (1 < r_q < 100) * I(0, inf) / I(1, 100)."""
+    params = {**TRUTH, "alpha1": 1.0, "alpha3": 4.5}
+    pos, w = _full_sky_nodes(1e-3, 1e5, n_r=1500, nside=32)
+    survey = dens.Survey.from_nodes(pos, w)
+    alphas, breaks = (1.0, 3.1, 4.5), (12.0, 28.0)
+    ratio = dens.shell_integral(alphas, breaks, 1e-9, 1e9) / dens.shell_integral(alphas, breaks, 1.0, 100.0)
+    expected = 1e9 * 1.5e-3 * ratio
+    assert survey.expected_number(params) == pytest.approx(expected, rel=2e-3)
+
+
+def test_models_fix_what_they_do_not_fit():
+    m = dens.get_model("oblate_single_break")
+    assert m.free == ("alpha1", "alpha2", "r1", "q", "log10_mass")
+    full = m.complete({**TRUTH, "p": 0.3, "pitch": 40.0})  # ignored
+    assert full["p"] == 1.0 and full["pitch"] == 0.0 and full["yaw"] == 0.0
+    assert dens.get_model("triaxial_double_break").ndim == 10
+    assert dens.get_model("triaxial_aligned_double_break").free == (
+        "alpha1", "alpha2", "alpha3", "r1", "r2", "p", "q", "log10_mass")
+    with pytest.raises(ValueError, match="unknown density model 'banana'"):
+        dens.get_model("banana")
+    with pytest.raises(ValueError, match=r"needs parameter\(s\) \['r2'\]"):
+        dens.get_model("triaxial_double_break").complete({k: v for k, v in TRUTH.items() if k != "r2"})
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"q": 0.9, "p": 0.8}, "q = 0.9 > p = 0.8"),
+    ({"r1": 30.0, "r2": 20.0}, "r2 = 20 <= r1 = 30"),
+    ({"r1": -5.0}, "r1 = -5 outside its prior range"),
+    ({"alpha2": np.nan}, "alpha2 = nan is not finite"),
+    ({"pitch": 120.0}, "pitch = 120 outside"),
+])
+def test_bad_parameters_rejected(bad, message):
+    params = {**TRUTH, **bad}
+    assert dens.log_prior(params) == -np.inf
+    with pytest.raises(ValueError, match=message):
+        dens.check_params(params)
+    stars = dens.Stars(np.array([[10.0], [5.0], [8.0]]))
+    survey = dens.Survey.from_nodes(*_full_sky_nodes(6.0, 60.0, n_r=50, nside=2))
+    with pytest.raises(ValueError, match=message):
+        dens.log_likelihood(params, stars, survey)
+    m = dens.get_model("triaxial_double_break")
+    assert dens.log_probability(m.vector(params), stars, survey, m) == -np.inf
+
+
+def test_log_probability_never_nan(rng):
+    m = dens.get_model("triaxial_double_break")
+    stars = dens.Stars(rng.normal(0, 20, (3, 200)))
+    survey = dens.Survey.from_nodes(*_full_sky_nodes(6.0, 60.0, n_r=40, nside=2))
+    lo = np.array([dens.PRIOR_BOUNDS[n][0] for n in m.free]) - 5
+    hi = np.array([dens.PRIOR_BOUNDS[n][1] for n in m.free]) + 5
+    for _ in range(300):
+        val = dens.log_probability(rng.uniform(lo, hi), stars, survey, m)
+        assert not np.isnan(val)
+
+
+def test_stellar_mass():
+    assert dens.stellar_mass(TRUTH) == pytest.approx(1e9)
+    inner = dens.stellar_mass(TRUTH, r_min=1.0, r_max=6.0)
+    alphas, breaks = (1.7, 3.1, 4.6), (12.0, 28.0)
+    assert inner / 1e9 == pytest.approx(dens.shell_integral(alphas, breaks, 1, 6) / dens.shell_integral(alphas, breaks, 1, 100))
+
+
+def test_aic():
+    assert dens.aic(-100.0, 5) == 210.0
+    rel = dens.relative_likelihoods({"a": 100.0, "b": 104.0})
+    assert rel == {"a": 1.0, "b": pytest.approx(np.exp(-2.0))}
+
+
+def test_kinematic_completeness_recovers_logistic(rng):
+    true = dens.KinematicCompleteness([1.0, -0.3, -0.8, 0.2, -0.3, 0.1, 0.0])
+    n = 40000
+    pos = rng.normal(0, 15, (3, n))
+    passed = rng.uniform(size=n) < true(pos)
+    fit = dens.KinematicCompleteness.fit(pos, passed)
+    np.testing.assert_allclose(fit.coef, true.coef, atol=0.15)
+    with pytest.raises(ValueError, match="pass and fail"):
+        dens.KinematicCompleteness.fit(pos, np.ones(n, bool))
+
+
+# -------------------------------------------------------- the survey-based tests
+
+@pytest.fixture(scope="module")
+def survey_small(small_survey):
+    from halo_utils.cuts import satellite_mask
+
+    tiles = small_survey[0]
+    return dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0),
+                                  distance=np.geomspace(1, 150, 200))
+
+
+def test_sample_mock_counts_match_lambda(survey_small, rng):
+    params = {**TRUTH, "log10_mass": 8.6}
+    lam = survey_small.expected_number(params)
+    counts = [len(dens.sample_mock(params, survey_small, rng)) for _ in range(20)]
+    assert abs(np.mean(counts) - lam) < 4 * np.sqrt(lam / 20)
+    # radial distribution of one large mock against the model's prediction
+    big = {**TRUTH, "log10_mass": 9.6}
+    mock = dens.sample_mock(big, survey_small, rng)
+    edges = np.array([6, 9, 12, 16, 20, 25, 30, 40, 60])
+    r = np.sqrt(mock["x"] ** 2 + mock["y"] ** 2 + mock["z"] ** 2)
+    obs = np.histogram(r, edges)[0]
+    exp = dens.radial_counts(survey_small, big, "triaxial_double_break", edges)
+    chi2 = np.sum((obs - exp) ** 2 / exp)
+    from scipy import stats
+    assert chi2 < stats.chi2.ppf(0.999, len(obs)), (obs, exp)
+    # the catalogue follows the schema
+    from halo_utils.catalog import validate_catalog
+    validate_catalog(mock)
+
+
+@pytest.mark.slow
+def test_likelihood_maximised_at_truth_on_large_mock(survey_small, rng):
+    params = {**TRUTH, "log10_mass": 9.8}
+    mock = dens.sample_mock(params, survey_small, rng)
+    stars = dens.Stars.from_table(mock)
+    fit = dens.fit_mle(stars, survey_small, n_starts=0, rng=rng, start=TRUTH)
+    sig = dens.laplace_errors(fit, stars, survey_small)["sigma"]
+    pulls = {k: (fit["params"][k] - params[k]) / sig[k] for k in sig}
+    assert all(abs(p) < 4.5 for p in pulls.values()), pulls
+    # and the truth is not beaten by more than chi^2_10 allows (99.9 %)
+    from scipy import stats
+    assert 2 * (fit["log_likelihood"] - dens.log_likelihood(params, stars, survey_small)) < stats.chi2.ppf(0.999, 10)
+
+
+def test_emcee_resumes_from_backend(tmp_path, rng):
+    pos, w = _full_sky_nodes(6.0, 60.0, n_r=60, nside=4)
+    survey = dens.Survey.from_nodes(pos, w)
+    params = {"alpha1": 3.0, "log10_mass": 7.0}
+    stars = dens.Stars(rng.normal(0, 15, (3, 300)) + np.array([[20.0], [0], [0]]))
+    path = tmp_path / "chain.h5"
+    first = dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=8,
+                           n_steps_max=100, backend_path=path, check_every=50)
+    assert first["n_steps"] == 100
+    again = dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=8,
+                           n_steps_max=250, backend_path=path, check_every=50)
+    assert again["n_steps"] == 250  # continued, not restarted
+    from multiprocessing.pool import ThreadPool
+    with ThreadPool(2) as pool:  # any map-style pool
+        pooled = dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=8,
+                                n_steps_max=60, pool=pool, check_every=30)
+    assert pooled["samples"].shape[1] == 2
+    with pytest.raises(ValueError, match="n_walkers must be >= 3 x ndim"):
+        dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=4)

@@ -73,3 +73,10 @@ def test_default_mock_headline_numbers():
                                        {"accreted": {"accreted"}})
     assert scores["accreted"]["purity"] >= 0.9
     assert np.mean(res.stars["chem_class"][halo] == "accreted") >= 0.8
+
+
+def test_gse_parent_is_the_sample_before_the_eccentricity_cut(result):
+    par = result.gse_parent
+    assert np.all(par["chem_class"] == "accreted") and not np.any(par["is_unbound"])
+    assert np.all((par["r"] > 6) & (par["r"] < 60))
+    np.testing.assert_array_equal(np.sort(par["star_id"][par["is_gse"]]), np.sort(result.gse["star_id"]))

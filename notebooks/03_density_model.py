@@ -1,0 +1,334 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 3. The tilted, doubly broken halo: a Poisson forward model of GSE
+#
+# Counting stars is easy; turning counts into a density is not, because a survey sees
+# different volumes to different depths in different directions. Han et al. (2022, S001) fit
+# the density of Gaia-Sausage-Enceladus *forward*: a model density, times the probability that
+# the survey would have selected a star at each position, predicts the catalogue, and the
+# Poisson likelihood compares the prediction with the stars actually seen,
+#
+# $$\ln L(\theta) = \sum_i \ln \rho(\mathbf{x}_i\,|\,\theta) - \Lambda(\theta), \qquad
+# \Lambda(\theta) = \sum_t \Omega_t \int dD\, D^2 \rho(\mathbf{x}_t(D)\,|\,\theta)\, S_t(D),$$
+#
+# where $S_t(D)$ is the luminosity-function-averaged selection probability of tile $t$ at
+# distance $D$ (magnitude windows, parallax cut with Gaia-like errors, fibre sampling, S/N and
+# fit quality: `halo_utils.survey`, the same functions that made the mock). The density is a
+# triaxial ellipsoid with axis ratios $1:p:q$, its major axis tilted by `pitch` out of the plane
+# and rotated by `yaw` from the Sun-centre line, and a power law in the ellipsoidal radius
+# $r_q$ with up to two breaks.
+#
+# Stars are placed at their observed distances (S001 ignores distance errors; so do we, and
+# chapter 4 shows what that costs). One step goes beyond S001: the GSE sample keeps only stars
+# on eccentric orbits (e > 0.7), and on this mock the fraction of accreted stars that pass that
+# cut varies with position (more near the plane than far above it). We measure that fraction
+# from the data (the GSE sample before its eccentricity cut, chapter 1) with a smooth logistic
+# model in $\ln r$ and the quadrupole of the direction, and fold it into the selection
+# (`kinematic_completeness`).
+
+# %% tags=["parameters"]
+gse_sample_path = "_build/outputs/01_sample_construction/gse_sample.fits"  # chapter 1 output
+gse_parent_path = "_build/outputs/01_sample_construction/gse_parent_sample.fits"  # before e > 0.7
+tiles_path = "data/h3_mock_tiles.fits"  # tile table of the survey
+catalog_path = "data/h3_mock_catalog.fits"  # survey catalogue, used only for the mock mass check
+truth_path = "data/h3_mock_truth.fits"  # mock truth for comparisons; "" for real data
+output_dir = "_build/outputs/03_density_model"
+seed = 3  # seed of starts, walkers and mocks
+models = ["triaxial_double_break", "triaxial_single_break", "triaxial_no_break",
+          "triaxial_aligned_double_break", "oblate_double_break", "oblate_single_break"]
+n_starts = 4  # optimiser starts per model
+n_walkers = 40  # emcee walkers for the fiducial model
+n_steps_max = 20000  # emcee step cap
+n_tau = 50  # stop when the chain is longer than n_tau autocorrelation times
+n_threads = 2  # threads of the emcee pool
+n_mocks = 100  # forward-model mocks for the Poisson bands of the radial profile
+kinematic_completeness = True  # model the position dependence of the e > 0.7 cut
+sky_nside = 8  # HEALPix resolution of the residual maps
+
+# %%
+import os
+
+# one BLAS thread per Python thread: the emcee pool below runs likelihood calls in threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import json  # noqa: E402
+import time
+from multiprocessing.pool import ThreadPool
+from pathlib import Path
+
+import numpy as np
+import matplotlib.pyplot as plt
+from astropy.table import Table
+
+from halo_utils import density as dens, plotting
+from halo_utils.cuts import satellite_mask
+from halo_utils.mock import MockConfig
+from halo_utils.provenance import run_metadata, write_summary
+
+parameters = {k: globals()[k] for k in (
+    "gse_sample_path", "gse_parent_path", "tiles_path", "catalog_path", "truth_path", "output_dir", "seed", "models",
+    "n_starts", "n_walkers", "n_steps_max", "n_tau", "n_threads", "n_mocks", "kinematic_completeness",
+    "sky_nside")}
+out = Path(output_dir)
+out.mkdir(parents=True, exist_ok=True)
+rng = np.random.default_rng(seed)
+t_start = time.perf_counter()
+FIDUCIAL = "triaxial_double_break"
+
+gse = Table.read(gse_sample_path)
+tiles = Table.read(tiles_path)
+stars = dens.Stars.from_table(gse)
+truth = None
+if truth_path:
+    cfg = MockConfig()
+    truth = {k: cfg.gse[k] for k in dens.PARAM_NAMES if k != "log10_mass"}
+
+# %% [markdown]
+# ## The selection, once
+#
+# $S_t(D)$ is computed once per survey on 240 log-spaced distances between 1 and 150 kpc, for
+# every tile except the satellite fields (chapter 1 removes every star in them). Nodes outside
+# the sample's radial range (6 < r < 60 kpc) get zero weight, so each likelihood call is a
+# single weighted sum over the remaining nodes.
+
+# %%
+t0 = time.perf_counter()
+survey = dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
+completeness = None
+if kinematic_completeness:
+    parent = Table.read(gse_parent_path)
+    ppos = np.stack([np.asarray(parent[c], float) for c in "xyz"])
+    completeness = dens.KinematicCompleteness.fit(ppos, np.asarray(parent["is_gse"], bool))
+    survey = dens.apply_completeness(survey, completeness)
+    print("e > 0.7 completeness, logistic coefficients (1, ln r, uz^2, ux^2-uy^2, ux uy, ux uz, uy uz):",
+          np.round(completeness.coef, 3))
+    for rr, c2 in ((8, 0.1), (15, 0.5), (30, 0.9)):
+        x = np.array([[rr * np.sqrt(1 - c2)], [0.0], [rr * np.sqrt(c2)]])
+        print(f"  r = {rr} kpc, cos^2 theta = {c2}: {completeness(x)[0]:.3f}")
+print(f"{len(survey.tiles)} tiles, {survey.n_nodes:,} weighted nodes, {len(stars):,} stars "
+      f"({time.perf_counter() - t0:.1f} s)")
+
+# %% [markdown]
+# ## Maximum likelihood for every variant
+#
+# Each model is maximised from several starts with the amplitude profiled analytically (at
+# fixed shape, $\Lambda = N$). The Akaike information criterion $\mathrm{AIC} = 2k - 2\ln L_{\max}$
+# penalises the extra parameters; $\exp[(\mathrm{AIC}_{\min} - \mathrm{AIC}_i)/2]$ is the relative
+# likelihood that model $i$ minimises the information loss.
+
+# %%
+fits = {}
+for name in models:
+    t0 = time.perf_counter()
+    fits[name] = dens.fit_mle(stars, survey, name, n_starts=n_starts, rng=rng)
+    print(f"{name:32s} ln L = {fits[name]['log_likelihood']:11.2f}  k = {fits[name]['n_params']:2d}  "
+          f"({time.perf_counter() - t0:.0f} s)")
+aics = {k: v["aic"] for k, v in fits.items()}
+rel = dens.relative_likelihoods(aics)
+aic_table = Table({"model": list(aics), "k": [fits[k]["n_params"] for k in aics],
+                   "ln_L_max": [fits[k]["log_likelihood"] for k in aics], "AIC": list(aics.values()),
+                   "delta_AIC": [v - min(aics.values()) for v in aics.values()],
+                   "relative_likelihood": [rel[k] for k in aics]})
+aic_table.sort("AIC")
+aic_table.write(out / "aic_table.ecsv", overwrite=True)
+aic_table["ln_L_max"].format = aic_table["AIC"].format = aic_table["delta_AIC"].format = ".1f"
+aic_table["relative_likelihood"].format = ".2e"
+aic_table.pprint(max_width=120)
+
+# %% [markdown]
+# ## The posterior of the fiducial model
+#
+# emcee explores the tilted triaxial doubly broken model from a ball around the maximum, with
+# uniform priors (`halo_utils.density.PRIOR_BOUNDS`, plus $p \ge q$ and $r_1 < r_2$), until the
+# chain is longer than `n_tau` autocorrelation times. The chain is stored in HDF5, so an
+# interrupted run resumes.
+
+# %%
+t0 = time.perf_counter()
+backend = out / "emcee_fiducial.h5"
+if backend.exists():
+    backend.unlink()  # a fresh run for the book; keep the file to resume by hand
+with ThreadPool(n_threads) as pool:
+    chain = dens.fit_emcee(stars, survey, FIDUCIAL, start=fits[FIDUCIAL]["params"], rng=rng,
+                           n_walkers=n_walkers, n_steps_max=n_steps_max, pool=pool,
+                           backend_path=backend, n_tau=n_tau)
+emcee_time = time.perf_counter() - t0
+tau = chain["tau"]
+print(f"{chain['n_steps']} steps x {chain['n_walkers']} walkers in {emcee_time:.0f} s; "
+      f"max tau = {np.max(tau):.0f} steps, N / tau = {chain['n_steps'] / np.max(tau):.0f}; "
+      f"acceptance {chain['acceptance']:.2f}; converged: {chain['converged']}")
+plotting.plot_corner(chain["samples"], chain["names"], truths=truth)
+plt.savefig(out / "corner_fiducial.png", dpi=90, bbox_inches="tight")
+plt.show()
+
+# %% [markdown]
+# ### Parameter table
+#
+# Medians with 16th and 84th percentiles (S001 Table 1). On the mock we also show the truth
+# and whether it lies inside the 95 % interval. The amplitude is the stellar mass of the
+# population the sample traces (accreted chemistry, before the eccentricity cut when the
+# kinematic completeness is modelled), within $1 < r_q < 100$ kpc.
+
+# %%
+summary_rows = []
+for name in chain["names"]:
+    s = chain["summary"][name]
+    row = {"parameter": name, "median": s["p50"], "minus": s["p50"] - s["p16"], "plus": s["p84"] - s["p50"],
+           "p2.5": s["p2.5"], "p97.5": s["p97.5"]}
+    if truth is not None and name in truth:
+        row["truth"] = truth[name]
+        row["truth_in_95"] = bool(s["p2.5"] <= truth[name] <= s["p97.5"])
+    summary_rows.append(row)
+param_table = Table(rows=summary_rows)
+param_table.write(out / "parameters_fiducial.ecsv", overwrite=True)
+for col in ("median", "minus", "plus", "p2.5", "p97.5"):
+    param_table[col].format = ".3f"
+param_table.pprint(max_width=140)
+
+# %% [markdown]
+# ## The shape in the Galaxy
+#
+# Iso-density contours of the fitted model in the XY (z = 0) and XZ (y = 0) planes, over the
+# stars within 5 kpc of each plane; on the mock the truth is dashed red. The tilt out of the
+# disk plane is what S001 discovered: an ellipsoid aligned with the disk cannot reproduce it.
+
+# %%
+best = {k: float(np.median(chain["samples"][:, i])) for i, k in enumerate(chain["names"])}
+fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+truth_model = None if truth is None else ({**truth, "log10_mass": best["log10_mass"]}, FIDUCIAL)
+for ax, plane in zip(axes, ("xy", "xz")):
+    plotting.plot_isodensity(ax, best, FIDUCIAL, plane, stars=stars.pos, truth=truth_model)
+fig.savefig(out / "isodensity.png", dpi=110, bbox_inches="tight")
+plt.show()
+
+# %% [markdown]
+# ## On the sky: the dipole of an untilted model
+#
+# Expected counts per HEALPix pixel from the fitted model, against the stars observed, for the
+# fit and for the same parameters with pitch = yaw = 0 (S001 fig 8). Zeroing the tilt leaves a
+# large-scale dipole of excess and deficit in the residuals.
+
+# %%
+import healpy as hp  # noqa: E402
+
+pix = hp.ang2pix(sky_nside, np.asarray(gse["l"], float), np.asarray(gse["b"], float), lonlat=True)
+data_sky = np.bincount(pix, minlength=hp.nside2npix(sky_nside)).astype(float)
+untilted = {**best, "pitch": 0.0, "yaw": 0.0}
+sky_models = {"fitted": dens.sky_counts(survey, best, FIDUCIAL, sky_nside),
+              "pitch = yaw = 0": dens.sky_counts(survey, untilted, FIDUCIAL, sky_nside)}
+plotting.plot_sky_residuals(data_sky, sky_models)
+plt.savefig(out / "sky_residuals.png", dpi=90, bbox_inches="tight")
+plt.show()
+covered = sky_models["fitted"] > 0
+chi2_sky = {k: float(np.sum((data_sky[covered] - m[covered]) ** 2 / m[covered])) for k, m in sky_models.items()}
+print(f"Pearson chi^2 over {covered.sum()} pixels:", {k: round(v, 1) for k, v in chi2_sky.items()})
+
+# %% [markdown]
+# ## The radial profile, and why two breaks
+#
+# Dividing the counts in shells of Galactocentric radius by the selection-weighted volume of
+# each shell gives a selection-corrected density (S001 fig 9). The no-, single- and
+# double-break fits predict the same quantity; the shaded band is the 16-84 % range of the same
+# estimate on `n_mocks` forward-model mocks of the fiducial fit (Poisson noise of the data).
+
+# %%
+edges = np.geomspace(6, 60, 13)
+r_mid = np.sqrt(edges[1:] * edges[:-1])
+veff = dens.effective_volume(survey, edges)
+data_density = np.histogram(np.asarray(gse["r"], float), edges)[0] / veff
+curves = {}
+for name in ("triaxial_double_break", "triaxial_single_break", "triaxial_no_break"):
+    if name in fits:
+        curves[name] = dens.radial_counts(survey, fits[name]["params"], name, edges) / veff
+mock_density = []
+for _ in range(n_mocks):
+    mock = dens.sample_mock(fits[FIDUCIAL]["params"], survey, rng)
+    rm = np.sqrt(np.asarray(mock["x"]) ** 2 + np.asarray(mock["y"]) ** 2 + np.asarray(mock["z"]) ** 2)
+    mock_density.append(np.histogram(rm, edges)[0] / veff)
+band = np.percentile(mock_density, [16, 84], axis=0) if n_mocks else None
+plotting.plot_radial_density(r_mid, data_density, curves, band)
+plt.savefig(out / "radial_density.png", dpi=110, bbox_inches="tight")
+plt.show()
+
+# %% [markdown]
+# ## Stellar mass
+#
+# Integrating the fitted density over $1 < r_q < 100$ kpc gives the stellar mass of the traced
+# population (through the approximate giants-per-solar-mass factor of the mock, 1.5e-3); the
+# part inside 6 kpc, where there are no data, is an extrapolation of the inner power law.
+
+# %%
+idx = {k: i for i, k in enumerate(chain["names"])}
+masses, inner = [], []
+for row in chain["samples"][:: max(1, len(chain["samples"]) // 2000)]:
+    p = {k: row[i] for k, i in idx.items()}
+    masses.append(dens.stellar_mass(p, FIDUCIAL))
+    inner.append(dens.stellar_mass(p, FIDUCIAL, 1.0, 6.0) / masses[-1])
+m16, m50, m84 = np.percentile(np.log10(masses), [16, 50, 84])
+f_inner = np.percentile(inner, [16, 50, 84])
+print(f"log10 M(1 < r_q < 100 kpc) = {m50:.3f} (+{m84 - m50:.3f} / -{m50 - m16:.3f}); "
+      f"fraction inside r_q = 6 kpc: {f_inner[1]:.2f} ({f_inner[0]:.2f}-{f_inner[2]:.2f})")
+mass_summary = {"log10_mass_p16_p50_p84": [m16, m50, m84], "fraction_inside_6kpc_p16_p50_p84": f_inner}
+if truth_path and catalog_path:
+    # The traced population is the part of GSE that survives the sample's non-spatial cuts
+    # (chemistry, Sgr, unbound; and e > 0.7 unless its completeness is modelled). The mock
+    # truth tells what fraction of the selected GSE giants that is.
+    from halo_utils.frames import galactocentric
+
+    cat, tt = Table.read(catalog_path), Table.read(truth_path)
+    is_gse = np.asarray(tt["component"]).astype(str) == "gse"
+    good = is_gse & (cat["FLAG"] == 0) & (cat["SNR"] > 3) & ~satellite_mask(cat["RA"], cat["DEC"], 1.0)
+    r_obs = np.asarray(galactocentric(cat[good], n_mc=0)["r"])
+    n_selected = int(np.sum((r_obs > 6) & (r_obs < 60)))
+    traced = Table.read(gse_parent_path if kinematic_completeness else gse_sample_path)
+    n_traced = int(np.isin(traced["star_id"], tt["star_id"][is_gse]).sum())
+    frac = n_traced / n_selected
+    expected = MockConfig().gse["log10_mass"] + np.log10(frac)
+    mass_summary.update({"true_log10_mass_total": MockConfig().gse["log10_mass"], "traced_fraction": frac,
+                         "true_log10_mass_traced": expected,
+                         "truth_in_95": bool(np.percentile(np.log10(masses), 2.5) <= expected
+                                             <= np.percentile(np.log10(masses), 97.5))})
+    print(f"mock truth: log10 M_GSE = {MockConfig().gse['log10_mass']}; the sample traces {frac:.3f} of the "
+          f"selected GSE giants, so the fit should find {expected:.3f}: inside 95 % = {mass_summary['truth_in_95']}")
+
+# %% [markdown]
+# ## Outputs
+
+# %%
+summary = {
+    "chapter": "03_density_model",
+    "n_stars": len(stars),
+    "n_nodes": survey.n_nodes,
+    "mle": {k: {"params": v["params"], "log_likelihood": v["log_likelihood"], "aic": v["aic"],
+                "n_params": v["n_params"]} for k, v in fits.items()},
+    "aic": aics,
+    "relative_likelihood": rel,
+    "emcee": {"tau": tau, "n_steps": chain["n_steps"], "n_walkers": chain["n_walkers"],
+              "acceptance": chain["acceptance"], "converged": chain["converged"],
+              "n_over_tau": chain["n_steps"] / float(np.max(tau)), "runtime_s": emcee_time},
+    "parameters_fiducial": {r["parameter"]: {k: r[k] for k in r.colnames if k != "parameter"} for r in param_table},
+    "truth_in_95": ({r["parameter"]: bool(r["truth_in_95"]) for r in param_table if "truth_in_95" in r.colnames
+                     and r["parameter"] in (truth or {})} if truth else None),
+    "stellar_mass": mass_summary,
+    "sky_chi2": chi2_sky,
+    "kinematic_completeness_coef": None if completeness is None else completeness.coef,
+    "runtime_s": time.perf_counter() - t_start,
+    **run_metadata(parameters),
+}
+write_summary(out / "summary.json", summary)
+print(json.dumps({k: summary[k] for k in ("aic", "truth_in_95")}, indent=1, default=str))
