@@ -254,11 +254,13 @@ def plot_isodensity(ax, params, model, plane, *, stars=None, extent=40.0, levels
         near = np.abs(other) < 5
         ax.scatter(u[near], w[near], s=1, c="0.6", lw=0, alpha=0.5, rasterized=True)
     lev = np.linspace(np.percentile(ln_n, 30), np.percentile(ln_n, 99.5), levels)
-    ax.contour(A, B, ln_n, levels=lev, colors="k", linewidths=1)
+    ax.contour(A, B, ln_n, levels=lev, colors="k", linewidths=1, linestyles="solid")
     if truth is not None:
         t_ln = log_number_density(monomials(pos.reshape(3, -1)), truth[0], truth[1]).reshape(A.shape)
         ax.contour(A, B, t_ln, levels=lev, colors="tab:red", linewidths=0.8, linestyles="--")
     ax.plot(SUN_XYZ[0], SUN_XYZ[1] if plane == "xy" else SUN_XYZ[2], "*", color="tab:orange", ms=12)
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
     ax.set_aspect("equal")
     ax.set_xlabel("X [kpc]")
     ax.set_ylabel("Y [kpc]" if plane == "xy" else "Z [kpc]")

@@ -201,6 +201,12 @@ for col in ("median", "minus", "plus", "p2.5", "p97.5"):
 param_table.pprint(max_width=140)
 
 # %% [markdown]
+# How to read the truth column: a 95 % interval misses its truth 5 % of the time, so with ten
+# parameters one or two truths near an interval's edge is what a calibrated fit produces on a
+# single realisation (chapter 4 measures the calibration over many mocks). Stars are placed at
+# their observed distances, which carry 8-20 % errors; chapter 4's mocks have none, so any
+# difference between the two chapters' calibration is the price of ignoring them.
+#
 # ## The shape in the Galaxy
 #
 # Iso-density contours of the fitted model in the XY (z = 0) and XZ (y = 0) planes, over the

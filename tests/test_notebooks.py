@@ -79,6 +79,21 @@ def test_chapters_run_at_ci_profile(tmp_path):
                 "sigma_beta_vs_accreted_fraction.png"):
         assert (ch2 / fig).stat().st_size > 10_000
 
+    ch3, ch4 = tmp_path / "ch3", tmp_path / "ch4"
+    run_chapter("03_density_model", "ci", output_dir=tmp_path, overrides={
+        "gse_sample_path": str(ch1 / "gse_sample.fits"), "gse_parent_path": str(ch1 / "gse_parent_sample.fits"),
+        "output_dir": str(ch3)})
+    summary = json.loads((ch3 / "summary.json").read_text())
+    assert set(summary["aic"]) == set(load_profiles()["ci"]["03_density_model"]["models"])
+    assert summary["emcee"]["n_steps"] == load_profiles()["ci"]["03_density_model"]["n_steps_max"]
+    for fig in ("corner_fiducial.png", "isodensity.png", "sky_residuals.png", "radial_density.png"):
+        assert (ch3 / fig).stat().st_size > 10_000
+    run_chapter("04_mock_recovery", "ci", output_dir=tmp_path, overrides={"output_dir": str(ch4)})
+    summary = json.loads((ch4 / "summary.json").read_text())
+    assert len(summary["c_coverage"]) == 10
+    for fig in ("corner_a_fiducial.png", "corner_b_restricted.png", "coverage.png"):
+        assert (ch4 / fig).stat().st_size > 10_000
+
 
 @pytest.mark.slow
 def test_chapter1_reruns_on_another_catalogue_and_seed(tmp_path):
