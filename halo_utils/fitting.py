@@ -14,11 +14,13 @@ from scipy import optimize
 __all__ = ["maximize", "hessian", "laplace_covariance", "run_emcee", "chain_summary"]
 
 
-def maximize(func, starts, *, bounds=None, polish=True):
+def maximize(func, starts, *, bounds=None, polish=True, fd_step=1e-4):
     """Maximise ``func`` (a vector -> float, -inf allowed) from several starting vectors.
 
-    Each start runs L-BFGS-B (box ``bounds``); the best result is polished with
-    Nelder-Mead. Returns ``(best_vector, best_value, values_per_start)``.
+    Each start runs L-BFGS-B (box ``bounds``) with finite-difference gradients of step
+    ``fd_step``: a log-likelihood of ~1e4 carries ~1e-5 of rounding noise, so scipy's
+    default 1e-8 step gives garbage gradients and stops the search at its start. The best
+    result is polished with Nelder-Mead. Returns ``(best_vector, best_value, values)``.
     """
     def neg(x):
         val = func(x)
@@ -27,7 +29,7 @@ def maximize(func, starts, *, bounds=None, polish=True):
     best_x, best_val, values = None, -np.inf, []
     for x0 in starts:
         res = optimize.minimize(neg, np.asarray(x0, float), method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": 2000, "maxfun": 20000})
+                                options={"maxiter": 2000, "maxfun": 20000, "eps": fd_step})
         val = -res.fun if res.fun < 1e299 else -np.inf
         values.append(val)
         if val > best_val:
