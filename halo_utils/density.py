@@ -306,9 +306,6 @@ def log_number_density(mono, params: dict, model="triaxial_double_break", giants
     full = m.complete(params)
     ln_rq2 = np.log(mono @ _quadratic_form(full))
     ln_amp = (full["log10_mass"] * np.log(10.0) + np.log(giants_per_msun) - np.log(_shape_norm(full, m)))
-    alphas, breaks = m.alphas_breaks(full)
-    if m.n_breaks == 0:
-        ln_amp += 0.0  # (r_q / 1 kpc)^-alpha
     return ln_amp + _log_profile(ln_rq2, full, m)
 
 
@@ -518,7 +515,7 @@ def relative_likelihoods(aics: dict) -> dict:
 
 # ===================================================================== fitting
 
-def _start_guess(model, rng, n_stars):
+def _start_guess(model, rng):
     """A random but sensible starting point for the optimiser (mass set afterwards)."""
     g = {"alpha1": rng.uniform(1.0, 3.5), "alpha2": rng.uniform(2.5, 4.5), "alpha3": rng.uniform(3.5, 6.0),
          "r1": rng.uniform(9.0, 18.0), "r2": rng.uniform(22.0, 40.0), "p": rng.uniform(0.7, 0.95),
@@ -543,7 +540,7 @@ def _to_opt(params, model):
         if n == "log10_mass":
             continue
         if n == "r2":
-            lo1, hi = PRIOR_BOUNDS["r2"]
+            hi = PRIOR_BOUNDS["r2"][1]
             x.append((params["r2"] - params["r1"]) / (hi - params["r1"]))
         elif n == "q" and "p" in model.free:
             lo = PRIOR_BOUNDS["q"][0]
@@ -622,9 +619,9 @@ def fit_mle(stars, survey: Survey, model="triaxial_double_break", n_starts: int 
         params["log10_mass"] = _profiled_mass(params, stars, survey, m)
         return log_probability(m.vector(params), stars, survey, m)
 
-    guesses = [_start_guess(m, rng, len(stars)) for _ in range(n_starts)]
+    guesses = [_start_guess(m, rng) for _ in range(n_starts)]
     if start is not None:
-        guesses.insert(0, {**_start_guess(m, rng, len(stars)), **start})
+        guesses.insert(0, {**_start_guess(m, rng), **start})
     starts = [_to_opt(g, m) for g in guesses]
     x, _, _ = maximize(profiled, starts, bounds=_opt_bounds(m), polish=polish)
     shape = _from_opt(x, m)
