@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 data: $(STAMP)
-	$(BIN)/python -c "from halo_utils.mock import ensure_survey; ensure_survey('data')"
+	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo; ensure_survey('data'); ensure_outer_halo('data')"
 
 chapters: data
 	$(BIN)/python -m halo_utils.pipeline --profile $(PROFILE)

@@ -5,8 +5,10 @@
 Operations: generating the default mock survey (target < 60 s), the Galactocentric
 transform with 200 Monte Carlo draws on 10,000 stars, the orbit integrations of
 chapter 1, the sigma_r maps of chapter 2 (XY + XZ for three samples at n_mc = 1000 on the
-~10,000 geometric-halo giants of the default mock; target <= 6 s in total), and the
-chapters end to end (papermill, full and ci profiles).
+~10,000 geometric-halo giants of the default mock; target <= 6 s in total), the density
+likelihood of chapter 3 (target <= 5 ms), the reflex likelihood of chapter 5 on 800 stars
+(target <= 0.5 ms single-threaded) and its default dynesty continuity fit (target <= 10 min
+on 2 cores), and the chapters end to end (papermill, full and ci profiles).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def time_it(func, repeat: int = 3) -> dict:
     return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "n": repeat}
 
 
-def run_benchmarks(repeat: int = 3, chapters: bool = True) -> dict:
+def run_benchmarks(repeat: int = 3, chapters: bool = True, fit_reflex: bool = True) -> dict:
     results = {}
     results["mock_generation_default"] = time_it(lambda: generate_survey(DEFAULT_SEED), repeat)
     _, cat, _ = generate_survey(DEFAULT_SEED)
@@ -59,6 +61,7 @@ def run_benchmarks(repeat: int = 3, chapters: bool = True) -> dict:
     results["orbits_dopri853_2k_stars_3gyr"] = time_it(lambda: orbit_extent(pos, vel), repeat)
     results.update(_bench_maps(cat, repeat))
     results.update(_bench_density_likelihood())
+    results.update(_bench_reflex(fit=fit_reflex))
     if chapters:
         results.update(_bench_chapters())
     return results
@@ -119,6 +122,35 @@ def _bench_density_likelihood(n_calls: int = 300):
     }
 
 
+def _bench_reflex(n_calls: int = 2000, fit: bool = True):
+    """Chapter 5: one reflex log-likelihood on 800 stars (continuity model, distance errors
+    marginalised with 5 nodes and, for comparison, to first order), and the default-profile
+    dynesty continuity fit on the default outer-halo mock (nlive 500, rwalk, 2 processes)."""
+    from . import reflex as rf
+    from .mock import generate_outer_halo, reflex_truth_vector
+
+    cat, _ = generate_outer_halo(DEFAULT_SEED)
+    theta, model = reflex_truth_vector(), rf.ReflexModel("linear")
+    results = {}
+    for term in ("marginal", "model"):
+        stars = rf.ReflexStars.from_table(cat[:800], distance_term=term)
+        times = []
+        for _ in range(n_calls):
+            t0 = time.perf_counter()
+            rf.log_likelihood(theta, stars, model)
+            times.append(time.perf_counter() - t0)
+        results[f"reflex_log_likelihood_800_stars_{term}"] = {
+            "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "n": n_calls}
+    if fit:
+        mask, _ = rf.select_outer_halo(cat, rf.OuterHaloCuts(r_range=(40.0, 120.0)))
+        t0 = time.perf_counter()
+        res = rf.fit_reflex(cat[mask], model, "dynesty", rng=5, nlive=500, n_procs=2)
+        dt = time.perf_counter() - t0
+        results["reflex_dynesty_continuity_fit_2_procs"] = {
+            "median_s": dt, "min_s": dt, "max_s": dt, "n": 1, "n_stars": res.n_stars, **res.info}
+    return results
+
+
 def _bench_chapters():
     from .pipeline import CHAPTERS
 
@@ -138,8 +170,9 @@ def _main(argv=None):
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", default=str(REPO_ROOT / "_build" / "bench" / "bench.json"))
     parser.add_argument("--no-chapters", action="store_true", help="skip the notebook timings")
+    parser.add_argument("--no-reflex-fit", action="store_true", help="skip the dynesty fit timing")
     args = parser.parse_args(argv)
-    results = run_benchmarks(args.repeat, chapters=not args.no_chapters)
+    results = run_benchmarks(args.repeat, chapters=not args.no_chapters, fit_reflex=not args.no_reflex_fit)
     width = max(map(len, results))
     for name, r in results.items():
         print(f"{name:<{width}}  median {r['median_s']:8.3f} s  (min {r['min_s']:.3f}, max {r['max_s']:.3f}, n={r['n']})")

@@ -167,6 +167,7 @@ def read_catalog(path: str | Path) -> Table:
     if not path.exists():
         raise FileNotFoundError(f"catalogue file not found: {path}")
     table = Table.read(path)
+    table.convert_bytestring_to_unicode()  # FITS strings (e.g. `survey`) come back as bytes
     return validate_catalog(table)
 
 

@@ -57,6 +57,11 @@ __all__ = [
     "sgr_latitude",
     "gse_velocities",
     "positions_in_tiles",
+    "REFLEX_TRUTH",
+    "OuterHaloConfig",
+    "generate_outer_halo",
+    "ensure_outer_halo",
+    "reflex_truth_vector",
 ]
 
 #: True GSE density parameters of the default mock (SPEC sections 3 and 6.1).
@@ -677,6 +682,258 @@ def ensure_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockCon
     return paths if current else write_survey(outdir, seed, config)
 
 
+# ------------------------------------------------------------ outer-halo mock (SPEC 8)
+
+#: Truth of the outer-halo mock (S004 tables 1-2): values at 40 and 120 kpc, linear in r
+#: (dispersions linear in ln sigma); the apex is fixed in Galactic (l, b), deg.
+REFLEX_TRUTH = {
+    "r_nodes": (40.0, 120.0),
+    "v_travel": (6.0, 47.0), "l_apex": -80.0, "b_apex": -59.0,
+    "vr_mean": (-8.0, -25.0), "vphi_mean": (14.0, -14.0), "vtheta_mean": (-1.0, -3.0),
+    "sigma_los": (106.0, 69.0), "sigma_l": (78.0, 20.0), "sigma_b": (56.0, 33.0),
+}
+
+_LMC_SMC_LB = ((280.47, -32.89), (302.80, -44.30))
+
+
+def _default_outer_surveys():
+    # n: halo stars generated; r_range/r_slope: dN/dr ~ r^slope; errors per survey
+    return {
+        "H3": {"n": 580, "r_range": (38.0, 165.0), "r_slope": -1.6, "vrad_err": (0.5, 1.5),
+               "frac_dist_err": (0.10, 0.16)},
+        "SEGUE": {"n": 400, "r_range": (38.0, 165.0), "r_slope": -1.8, "vrad_err": (3.0, 8.0),
+                  "frac_dist_err": (0.10, 0.18)},
+        "MagE": {"n": 305, "r_range": (45.0, 165.0), "r_slope": 0.0, "vrad_err": (0.7, 1.5),
+                 "frac_dist_err": (0.10, 0.12)},
+    }
+
+
+@dataclass(frozen=True)
+class OuterHaloConfig:
+    """Configuration of the all-sky outer-halo mock (SPEC 8). Defaults give ~850 selected stars.
+
+    ``f_bad_errors``: fraction of halo stars given Vrad_err > 15 km/s or fractional
+    distance errors > 0.25 (removed by the quality cuts); ``f_outlier``: fraction drawn
+    with 4x the dispersions (what the 3.5 sigma clipping is for); ``n_sgr``: Sagittarius
+    debris within 10 deg of the Sgr plane at 40-100 kpc with Sgr-like angular momentum.
+    """
+
+    surveys: dict = field(default_factory=_default_outer_surveys)
+    truth: dict = field(default_factory=lambda: dict(REFLEX_TRUTH))
+    f_bad_errors: float = 0.06
+    f_outlier: float = 0.02
+    n_sgr: int = 110
+    sgr_L: tuple = (605.0, -4515.0, -1267.0)
+    sgr_L_scatter: float = 0.10
+    sgr_d_range: tuple = (40.0, 100.0)
+    pm_err_range: tuple = (0.05, 0.3)
+    lmc_avoid_deg: float = 20.0
+
+
+def outer_footprint(survey: str, ra, dec, l, b):
+    """Boolean footprint of an outer-halo survey: H3 (dec > -20, |b| > 20), SEGUE (northern
+    SDSS-like: b > 30, dec > -5), MagE (dec < -20, |b| > 20)."""
+    ra, dec, l, b = (np.asarray(a, float) for a in (ra, dec, l, b))
+    if survey == "H3":
+        return (dec > -20) & (np.abs(b) > 20)
+    if survey == "SEGUE":
+        return (b > 30) & (dec > -5)
+    if survey == "MagE":
+        return (dec < -20) & (np.abs(b) > 20)
+    raise ValueError(f"unknown outer-halo survey {survey!r} (expected H3, SEGUE or MagE)")
+
+
+def _outer_positions(n, r_range, slope, survey, cfg, rng):
+    """Galactocentric positions (3, n) with dN/dr ~ r^slope, isotropic, inside the footprint."""
+    out = []
+    while sum(p.shape[1] for p in out) < n:
+        m = 4 * n
+        u_ = rng.uniform(size=m)
+        lo, hi = r_range
+        if abs(slope + 1) < 1e-9:
+            r = lo * (hi / lo) ** u_
+        else:
+            k = slope + 1
+            r = (lo**k + u_ * (hi**k - lo**k)) ** (1 / k)
+        vec = rng.standard_normal((3, m))
+        pos = r * vec / np.linalg.norm(vec, axis=0)
+        obs = galactocentric_to_icrs(pos, np.zeros_like(pos))
+        l, b = galactic_lb(obs["ra"], obs["dec"])
+        ok = outer_footprint(survey, obs["ra"], obs["dec"], l, b)
+        for lc, bc in _LMC_SMC_LB:
+            sep = coord.angular_separation(*(np.deg2rad(a) for a in (l, b, lc, bc)))
+            ok &= np.rad2deg(sep) > cfg.lmc_avoid_deg
+        out.append(pos[:, ok])
+    return np.concatenate(out, axis=1)[:, :n]
+
+
+def _reflex_velocities(pos, truth, rng, scale=1.0):
+    """Draw velocities from the SPEC 8 model: mean field + dispersions along (n, e_l, e_b)."""
+    from . import reflex
+
+    model = reflex.ReflexModel("linear", tuple(truth["r_nodes"]))
+    theta = reflex_truth_vector(truth)
+    r = np.sqrt(np.sum(pos**2, axis=0))
+    v = model.values_at(theta, r)
+    n_apex = reflex._unit(v[1], v[2]) @ reflex._MS_TO_GAL.T
+    sph = spherical_to_cartesian_velocity(pos, v[3], v[5], v[4]).T
+    mean = -v[0][:, None] * n_apex + sph
+    obs = galactocentric_to_icrs(pos, np.zeros_like(pos))
+    l, b = galactic_lb(obs["ra"], obs["dec"])
+    n, e_l, e_b = (x @ reflex._GAL_TO_GC.T for x in reflex._galactic_basis(l, b))
+    sig = scale * np.exp(v[6:9])
+    z = rng.standard_normal((3, r.size))
+    return (mean + (sig[0] * z[0])[:, None] * n + (sig[1] * z[1])[:, None] * e_l
+            + (sig[2] * z[2])[:, None] * e_b).T
+
+
+def reflex_truth_vector(truth: dict = REFLEX_TRUTH):
+    """The truth as a parameter vector of the linear (continuity) reflex model."""
+    from . import reflex
+
+    L, B = reflex.galactic_to_ms(truth["l_apex"], truth["b_apex"])
+    nodes = []
+    for i in range(2):
+        nodes += [truth["v_travel"][i], float(L), float(B), truth["vr_mean"][i], truth["vphi_mean"][i],
+                  truth["vtheta_mean"][i], np.log(truth["sigma_los"][i]), np.log(truth["sigma_l"][i]),
+                  np.log(truth["sigma_b"][i])]
+    return np.asarray(nodes)
+
+
+def _sgr_debris(cfg, rng):
+    """Sagittarius debris in the outer-halo footprints: positions and velocities (3, n)."""
+    from gala.coordinates import SagittariusLaw10
+
+    m = 6 * cfg.n_sgr
+    lam = rng.uniform(0, 360, m)
+    beta = np.rad2deg(np.arcsin(rng.uniform(np.sin(np.deg2rad(-10)), np.sin(np.deg2rad(10)), m)))
+    d = rng.uniform(*cfg.sgr_d_range, m)
+    sky = coord.SkyCoord(Lambda=lam * u.deg, Beta=beta * u.deg, frame=SagittariusLaw10()).icrs
+    ra, dec = sky.ra.deg, sky.dec.deg
+    l, b = galactic_lb(ra, dec)
+    in_any = np.zeros(m, bool)
+    for name in ("H3", "SEGUE", "MagE"):
+        in_any |= outer_footprint(name, ra, dec, l, b)
+    idx = np.flatnonzero(in_any)[: cfg.n_sgr]
+    pos, _ = icrs_to_galactocentric(ra[idx], dec[idx], d[idx], 0.0, 0.0, 0.0)
+    L0 = np.asarray(cfg.sgr_L, float)[:, None]
+    L = L0 + cfg.sgr_L_scatter * np.linalg.norm(L0) * rng.standard_normal((3, idx.size))
+    r2 = np.sum(pos**2, axis=0)
+    # coherent tangential motion from L plus a radial velocity that changes sign along the
+    # stream (infalling leading arm, receding trailing arm): a dipole-like v_GSR pattern
+    v_r = 80.0 * np.sin(np.deg2rad(lam[idx])) + 20.0 * rng.standard_normal(idx.size)
+    vel = np.cross(L.T, pos.T).T / r2 + v_r * pos / np.sqrt(r2)
+    return pos, vel
+
+
+def generate_outer_halo(seed: int = DEFAULT_SEED, config: OuterHaloConfig = OuterHaloConfig()):
+    """The all-sky outer-halo mock of SPEC 8: ``(catalog, truth)``.
+
+    H3-, SEGUE- and MagE-like giants at 40-160 kpc whose velocities follow the reflex model
+    with `REFLEX_TRUTH` (linear in r), a few per cent of stars with bad errors or hot
+    outliers, and Sagittarius debris. The catalogue follows the SPEC 2 schema with a
+    ``survey`` column; ``truth`` holds each star's component, survey, true heliocentric
+    distance and Galactocentric 6D phase space.
+    """
+    rng = np.random.default_rng([seed, 8])
+    cfg = config
+    parts = []
+    for name, sv in cfg.surveys.items():
+        pos = _outer_positions(sv["n"], sv["r_range"], sv["r_slope"], name, cfg, rng)
+        outlier = rng.uniform(size=sv["n"]) < cfg.f_outlier
+        vel = _reflex_velocities(pos, cfg.truth, rng)
+        vel[:, outlier] = _reflex_velocities(pos[:, outlier], cfg.truth, rng, scale=4.0)
+        comp = np.where(outlier, "outlier", "halo")
+        parts.append((name, pos, vel, comp))
+    spos, svel = _sgr_debris(cfg, rng)
+    obs = galactocentric_to_icrs(spos, svel)
+    l, b = galactic_lb(obs["ra"], obs["dec"])
+    sgr_survey = np.where(obs["dec"] < -20, "MagE", np.where((b > 30) & (obs["dec"] > -5)
+                                                                 & (rng.uniform(size=l.size) < 0.4), "SEGUE", "H3"))
+    for name in ("H3", "SEGUE", "MagE"):
+        sel = sgr_survey == name
+        parts.append((name, spos[:, sel], svel[:, sel], np.full(sel.sum(), "sgr")))
+    return _observe_outer(parts, cfg, rng)
+
+
+def _observe_outer(parts, cfg, rng):
+    survey = np.concatenate([np.full(p[1].shape[1], p[0]) for p in parts])
+    pos = np.concatenate([p[1] for p in parts], axis=1)
+    vel = np.concatenate([p[2] for p in parts], axis=1)
+    comp = np.concatenate([p[3] for p in parts])
+    n = survey.size
+    true = galactocentric_to_icrs(pos, vel)
+    vrad_err, frac = np.empty(n), np.empty(n)
+    for name, sv in cfg.surveys.items():
+        s = survey == name
+        vrad_err[s] = rng.uniform(*sv["vrad_err"], s.sum())
+        frac[s] = rng.uniform(*sv["frac_dist_err"], s.sum())
+    bad = rng.uniform(size=n) < cfg.f_bad_errors
+    bad_rv = bad & (rng.uniform(size=n) < 0.5)
+    vrad_err[bad_rv] = rng.uniform(16, 40, bad_rv.sum())
+    frac[bad & ~bad_rv] = rng.uniform(0.26, 0.4, (bad & ~bad_rv).sum())
+    d_obs = true["distance"] * np.exp(frac * rng.standard_normal(n) - 0.5 * frac**2)
+    pm_err = cfg.pm_err_range[0] + (cfg.pm_err_range[1] - cfg.pm_err_range[0]) * rng.uniform(size=n) ** 2
+    pmdec_err = pm_err * rng.uniform(0.8, 1.2, n)
+    corr = rng.uniform(-0.3, 0.3, n)
+    z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
+    pmra = true["pmra"] + pm_err * z1
+    pmdec = true["pmdec"] + pmdec_err * (corr * z1 + np.sqrt(1 - corr**2) * z2)
+    abs_mag = rng.uniform(-2.5, -0.5, n)
+    feh = rng.normal(-1.3, 0.4, n)
+    star_id = 1_000_000 + np.arange(n)
+    cat = Table({
+        "star_id": star_id, "RA": true["ra"] * u.deg, "DEC": true["dec"] * u.deg,
+        "dist_adpt": d_obs * u.kpc, "dist_adpt_err": frac * d_obs * u.kpc,
+        "Vrad": (true["rv"] + vrad_err * rng.standard_normal(n)) * u.km / u.s,
+        "Vrad_err": vrad_err * u.km / u.s,
+        "GAIAEDR3_PMRA": pmra * u.mas / u.yr, "GAIAEDR3_PMDEC": pmdec * u.mas / u.yr,
+        "GAIAEDR3_PMRA_ERROR": pm_err * u.mas / u.yr, "GAIAEDR3_PMDEC_ERROR": pmdec_err * u.mas / u.yr,
+        "GAIAEDR3_PMRA_PMDEC_CORR": corr,
+        "GAIAEDR3_PARALLAX": (1.0 / true["distance"] + pm_err * rng.standard_normal(n)) * u.mas,
+        "GAIAEDR3_PARALLAX_ERROR": pm_err * u.mas,
+        "FeH": feh * u.dex, "FeH_err": np.full(n, 0.1) * u.dex,
+        "aFe": (0.2 + 0.1 * rng.standard_normal(n)) * u.dex, "aFe_err": np.full(n, 0.05) * u.dex,
+        "logg": rng.uniform(0.8, 2.5, n) * u.dex, "SNR": rng.uniform(8, 30, n),
+        "PS_R": (abs_mag + distance_modulus(true["distance"])) * u.mag,
+        "FLAG": np.zeros(n, int), "tileID": np.full(n, -1), "XFIT_RANK": np.full(n, 2),
+        "survey": survey,
+    })
+    truth = Table({"star_id": star_id, "component": comp, "survey": survey,
+                   "dist_true": true["distance"] * u.kpc,
+                   "r_true": np.sqrt(np.sum(pos**2, axis=0)) * u.kpc})
+    for i, ax in enumerate("xyz"):
+        truth[ax] = pos[i] * u.kpc
+    for i, ax in enumerate("xyz"):
+        truth[f"v{ax}"] = vel[i] * u.km / u.s
+    return cat, truth
+
+
+OUTER_FILES = {"catalog": "outer_halo_catalog.fits", "truth": "outer_halo_truth.fits"}
+OUTER_MANIFEST = "outer_halo_manifest.json"
+
+
+def ensure_outer_halo(outdir, seed: int = DEFAULT_SEED, config: OuterHaloConfig = OuterHaloConfig()) -> dict:
+    """Paths of the outer-halo mock files in ``outdir``, (re)written unless their manifest
+    matches ``seed`` and ``config``."""
+    from pathlib import Path
+
+    from .catalog import write_catalog
+
+    outdir = Path(outdir)
+    paths = {key: outdir / name for key, name in OUTER_FILES.items()}
+    manifest = json.loads(json.dumps({"seed": seed, "config": dataclasses.asdict(config)}))
+    mpath = outdir / OUTER_MANIFEST
+    if all(p.exists() for p in paths.values()) and mpath.exists() and json.loads(mpath.read_text()) == manifest:
+        return paths
+    outdir.mkdir(parents=True, exist_ok=True)
+    cat, truth = generate_outer_halo(seed, config)
+    write_catalog(cat, paths["catalog"])
+    truth.write(paths["truth"], overwrite=True)
+    mpath.write_text(json.dumps(manifest, indent=1) + "\n")
+    return paths
+
+
 def _main(argv=None):
     import argparse
     import json
@@ -697,6 +954,7 @@ def _main(argv=None):
         config = config_from_dict(base)
     start = time.perf_counter()
     paths = write_survey(args.outdir, args.seed, config)
+    paths.update({f"outer_halo_{k}": v for k, v in ensure_outer_halo(args.outdir, args.seed).items()})
     print(f"mock survey (seed {args.seed}) written in {time.perf_counter() - start:.1f} s:")
     for key, path in paths.items():
         print(f"  {key}: {path}")

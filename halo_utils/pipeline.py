@@ -20,7 +20,7 @@ __all__ = ["CHAPTERS", "REPO_ROOT", "load_profiles", "run_chapter", "run_all"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Chapters in reading order (file stems in notebooks/).
-CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery")
+CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery", "05_reflex_fit")
 
 
 def load_profiles(path: str | Path = REPO_ROOT / "notebooks" / "profiles.yml") -> dict:

@@ -19,6 +19,11 @@ __all__ = [
 CLASS_COLOURS = {"accreted": "tab:red", "insitu_high_alpha": "tab:blue", "insitu_low_alpha": "tab:cyan"}
 
 
+def wrap_longitude(l_deg):
+    """Longitude in degrees on [-180, 180) (l = 0 at the centre of an all-sky plot)."""
+    return (np.asarray(l_deg, float) + 180.0) % 360.0 - 180.0
+
+
 def _wrap_l(l_deg):
     """Galactic longitude in radians on [-pi, pi) for Mollweide axes (l = 0 at centre)."""
     return np.deg2rad((np.asarray(l_deg, float) + 180.0) % 360.0 - 180.0)
@@ -226,7 +231,17 @@ def plot_profile(ax, prof, *, colour, label, truth=None):
 
 PARAM_LABELS = {"alpha1": r"$\alpha_1$", "alpha2": r"$\alpha_2$", "alpha3": r"$\alpha_3$",
                 "r1": r"$r_1$", "r2": r"$r_2$", "p": r"$p$", "q": r"$q$", "pitch": "pitch",
-                "yaw": "yaw", "log10_mass": r"$\log_{10} M_\star$"}
+                "yaw": "yaw", "log10_mass": r"$\log_{10} M_\star$",
+                "v_travel_x": r"$v_{\rm travel,x}$", "v_travel_y": r"$v_{\rm travel,y}$",
+                "v_travel_z": r"$v_{\rm travel,z}$"}
+_REFLEX_LABELS = {"v_travel": r"$v_{\rm travel}$", "L_MS": r"$L_{\rm MS}$", "B_MS": r"$B_{\rm MS}$",
+                  "vr_mean": r"$\langle v_r\rangle$", "vphi_mean": r"$\langle v_\phi\rangle$",
+                  "vtheta_mean": r"$\langle v_\theta\rangle$", "ln_sigma_los": r"$\ln\sigma_{\rm los}$",
+                  "ln_sigma_l": r"$\ln\sigma_\ell$", "ln_sigma_b": r"$\ln\sigma_b$"}
+for _base, _label in _REFLEX_LABELS.items():  # reflex parameters, bare and at the nodes
+    PARAM_LABELS[_base] = _label
+    for _r in (40, 120):
+        PARAM_LABELS[f"{_base}_{_r}"] = f"{_label} ({_r})"
 
 
 def plot_corner(samples, names, truths=None, **kw):
@@ -314,3 +329,14 @@ def plot_radial_density(r_mid, data_density, models: dict, band=None):
     res.set_xlabel("$r_{\\rm Gal}$ [kpc]")
     res.set_ylim(-1, 1)
     return fig
+
+
+def plot_reflex_band(ax, fit, quantity, radii, *, colour="tab:red", truth=None, label=None):
+    """Median and 16-84 % band of a `~halo_utils.reflex.ReflexFit` quantity against radius,
+    with the truth (another ReflexFit, e.g. of the mock's truth vector) dashed."""
+    p = np.array([fit.at(r)[quantity] for r in radii])
+    ax.fill_between(radii, p[:, 1], p[:, 2], color=colour, alpha=0.3, label=label or quantity)
+    ax.plot(radii, p[:, 0], color=colour)
+    if truth is not None:
+        ax.plot(radii, [truth.at(r)[quantity][0] for r in radii], "--", color=colour)
+    ax.set_xlabel("$r_{\\rm gal}$ [kpc]")

@@ -96,6 +96,28 @@ def test_chapters_run_at_ci_profile(tmp_path):
 
 
 @pytest.mark.slow
+def test_chapter5_runs_at_ci_profile_on_another_mock(tmp_path):
+    """Chapter 5 reruns on a catalogue given by path (another mock seed), writing its tables."""
+    from halo_utils.mock import ensure_outer_halo
+
+    paths = ensure_outer_halo(tmp_path / "data", seed=3)
+    out = tmp_path / "ch5"
+    run_chapter("05_reflex_fit", "ci", output_dir=tmp_path, overrides={
+        "catalog_path": str(paths["catalog"]), "truth_path": str(paths["truth"]), "output_dir": str(out)})
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_fit"] == summary["cut_flow_fit"]["3.5 sigma velocity outliers"] > 500
+    assert set(summary["fit_sample_by_survey"]) == {"H3", "SEGUE", "MagE"}
+    assert summary["main_fit"]["info"]["nlive"] == load_profiles()["ci"]["05_reflex_fit"]["nlive"]
+    assert "v_travel@100" in summary["main_fit"]["table"]
+    assert set(summary["truths_in_95_at_100"]) >= {"v_travel", "l_apex", "b_apex", "sigma_b"}
+    assert summary["sgr_test"]["without Sgr cut"]["n_true_sgr"] > summary["sgr_test"]["with Sgr cut"]["n_true_sgr"]
+    for fig in ("sample.png", "vgsr_sky.png", "quadrants_and_vb.png", "corner_linear.png", "travel_vs_r.png",
+                "apex_sky_100kpc.png", "travel_xyz_100kpc.png", "means_dispersions_beta.png",
+                "sgr_contamination.png"):
+        assert (out / fig).stat().st_size > 10_000
+
+
+@pytest.mark.slow
 def test_chapter1_reruns_on_another_catalogue_and_seed(tmp_path):
     """The documented papermill rerun: another catalogue path, tile table, truth and seed."""
     from halo_utils.mock import MockConfig, write_survey
