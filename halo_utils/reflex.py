@@ -246,7 +246,7 @@ def _observed(table):
     gal = icrs.galactic
     l, b = gal.l.deg, gal.b.deg
     n_gal, el_gal, eb_gal = _galactic_basis(l, b)
-    ra, dec = np.deg2rad(col["RA"]), np.deg2rad(col["DEC"])
+    ra = np.deg2rad(col["RA"])
     e_ra = np.stack([-np.sin(ra), np.cos(ra), np.zeros_like(ra)], axis=-1)
     # rotation angle between the (ra, dec) and (l, b) bases at each star
     el_icrs = el_gal @ _GAL_TO_ICRS.T

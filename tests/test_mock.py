@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from halo_utils.catalog import validate_catalog
 from halo_utils.frames import galactocentric_to_icrs, spherical_components
