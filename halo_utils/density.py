@@ -26,6 +26,7 @@ __all__ = [
     "MODEL_NAMES",
     "DensityModel",
     "get_model",
+    "profile_likelihood_ratio",
     "log_prior",
     "check_params",
     "stellar_mass",
@@ -653,6 +654,56 @@ def laplace_errors(fit: dict, stars, survey: Survey) -> dict:
     return {"names": m.free, "cov": cov, "sigma": dict(zip(m.free, np.sqrt(np.diag(cov))))}
 
 
+def profile_likelihood_ratio(fit: dict, stars, survey: Survey, name: str, value: float) -> float:
+    """Profile-likelihood ratio statistic 2 [ln L_max - max ln L | name = value].
+
+    The other shape parameters are re-maximised (L-BFGS-B from the MLE) and the amplitude
+    is profiled analytically. By Wilks' theorem the statistic at the true value is
+    chi^2 with one degree of freedom, so ``<= 1`` (``<= 3.84``) defines the 68.3 % (95 %)
+    profile-likelihood interval: unlike the Laplace interval it follows a skewed or
+    kinked likelihood, as the break radii's is.
+    """
+    from .fitting import maximize
+
+    m = get_model(fit["model"])
+    stars = _as_stars(stars)
+    if name not in m.free:
+        raise ValueError(f"{name!r} is not a free parameter of {m.name}: {m.free}")
+    shape = [n for n in m.free if n != "log10_mass"]
+    keep = [i for i, n in enumerate(shape) if n != name]
+    lo_q = PRIOR_BOUNDS["q"][0]
+
+    def unpack(y):
+        # the optimiser's coordinates of `_to_opt` (r2 relative to r1, q relative to p), with
+        # the fixed parameter inserted in natural units before the relative ones are undone
+        x = np.full(len(shape), np.nan)
+        x[keep] = y
+        out = {n: (value if n == name else float(v)) for n, v in zip(shape, x)}
+        if "r2" in out and name != "r2":
+            out["r2"] = out["r1"] + (PRIOR_BOUNDS["r2"][1] - out["r1"]) * out["r2"]
+        if "q" in out and "p" in out and name != "q":
+            out["q"] = lo_q + (out["p"] - lo_q) * out["q"]
+        return out
+
+    def constrained(y):
+        params = {**unpack(y), "log10_mass": value if name == "log10_mass" else 9.0}
+        if m.problems(params):
+            return -np.inf
+        if name != "log10_mass":
+            params["log10_mass"] = _profiled_mass(params, stars, survey, m)
+        return log_probability(m.vector(params), stars, survey, m)
+
+    start = _to_opt({**fit["params"], name: value}, m)[keep]
+    bounds = [b for i, b in enumerate(_opt_bounds(m)) if i in keep]
+    if keep:
+        x, best, _ = maximize(constrained, [start], bounds=bounds, polish=False)
+        _, best, _ = maximize(constrained, [x], bounds=bounds, polish=False)  # restart: L-BFGS-B stops early at kinks
+    else:  # nothing left to re-maximise but the (analytic) amplitude
+        best = constrained(start)
+    peak = log_probability(m.vector(fit["params"]), stars, survey, m)
+    return float(max(0.0, 2.0 * (peak - best)))
+
+
 class DensityPosterior:
     """Picklable ln-posterior of a free-parameter vector, for emcee and its pools."""
 
@@ -683,8 +734,8 @@ def fit_emcee(stars, survey: Survey, model="triaxial_double_break", *, start: di
     Returns
     -------
     dict
-        ``samples`` (flat, burn-in of 3 tau dropped, thinned by tau / 2; both capped for
-        chains shorter than 6 tau), ``names``,
+        ``samples`` (flat; the burn-in of `run_emcee` or 3 tau, whichever is longer, dropped
+        and thinned by tau / 2; both capped for chains shorter than 6 tau), ``names``,
         ``tau``, ``converged``, ``n_steps``, ``acceptance``, ``n_walkers``, ``summary``
         (percentiles per parameter) and ``sampler``.
     """
@@ -713,8 +764,8 @@ def fit_emcee(stars, survey: Survey, model="triaxial_double_break", *, start: di
                     check_every=check_every, n_tau=n_tau, moves=moves)
     tau = run["tau"]
     tmax = float(np.nanmax(tau)) if np.any(np.isfinite(tau)) else 1.0
-    # burn-in 3 tau and thinning tau / 2, capped so that short (smoke) runs keep half the chain
-    discard = min(int(3 * tmax), run["n_steps"] // 2)
+    # burn-in (at least 3 tau) and thinning tau / 2, capped so that short (smoke) runs keep half the chain
+    discard = min(max(int(3 * tmax), run["burn_in"]), run["n_steps"] // 2)
     thin = max(1, min(int(tmax / 2), (run["n_steps"] - discard) // 10))
     samples = run["sampler"].get_chain(discard=discard, thin=thin, flat=True)
     return {**run, "samples": samples, "names": m.free, "n_walkers": n_walkers,

@@ -98,14 +98,17 @@ def run_emcee(log_prob, p0, *, n_steps_max, backend_path=None, pool=None, check_
     check_every : int
         Steps between convergence checks.
     n_tau, tau_rtol : float
-        Converged when steps > n_tau * max(tau) and tau changed by < tau_rtol since the
-        previous check.
+        Converged when the chain after burn-in is longer than n_tau * max(tau) and tau
+        changed by < tau_rtol since the previous check. The burn-in is the first third of
+        the chain, and tau is estimated on the rest: walkers that wander into a distant,
+        low-probability region early (the r1 -> r2 corner of the density model) otherwise
+        inflate tau long after they have left it.
 
     Returns
     -------
     dict
-        ``sampler``, ``tau`` (per parameter), ``converged``, ``n_steps``, ``acceptance``
-        (mean acceptance fraction).
+        ``sampler``, ``tau`` (per parameter, after burn-in), ``burn_in`` (steps),
+        ``converged``, ``n_steps``, ``acceptance`` (mean acceptance fraction).
     """
     import emcee
 
@@ -124,18 +127,20 @@ def run_emcee(log_prob, p0, *, n_steps_max, backend_path=None, pool=None, check_
     old_tau = np.inf
     converged = False
     tau = np.full(ndim, np.nan)
+    burn_in = 0
     while sampler.iteration < n_steps_max:
         n = min(check_every, n_steps_max - sampler.iteration)
         sampler.run_mcmc(start, n, progress=progress)
         start = None
-        tau = sampler.get_autocorr_time(tol=0)
-        if np.all(np.isfinite(tau)) and sampler.iteration > n_tau * np.max(tau) and \
+        burn_in = sampler.iteration // 3
+        tau = sampler.get_autocorr_time(discard=burn_in, tol=0)
+        if np.all(np.isfinite(tau)) and sampler.iteration - burn_in > n_tau * np.max(tau) and \
                 np.all(np.abs(old_tau - tau) / tau < tau_rtol):
             converged = True
             break
         old_tau = tau
-    return {"sampler": sampler, "tau": tau, "converged": converged, "n_steps": int(sampler.iteration),
-            "acceptance": float(np.mean(sampler.acceptance_fraction))}
+    return {"sampler": sampler, "tau": tau, "burn_in": int(burn_in), "converged": converged,
+            "n_steps": int(sampler.iteration), "acceptance": float(np.mean(sampler.acceptance_fraction))}
 
 
 def chain_summary(samples, names, percentiles=(2.5, 16, 50, 84, 97.5)):

@@ -229,3 +229,25 @@ def test_emcee_resumes_from_backend(tmp_path, rng):
     assert pooled["samples"].shape[1] == 2
     with pytest.raises(ValueError, match="n_walkers must be >= 3 x ndim"):
         dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=4)
+
+
+def test_profile_likelihood_ratio_matches_laplace_for_a_smooth_likelihood(rng):
+    """Near a smooth maximum 2 Delta lnL at MLE + k sigma is k^2 (a quadratic likelihood)."""
+    pos, w = _full_sky_nodes(6.0, 60.0, n_r=200, nside=4)
+    survey = dens.Survey.from_nodes(pos, w)
+    # a spherical r^-3 power law seen over the whole 6-60 kpc shell: dN/dr ~ r^-1
+    n = 4000
+    r = 6.0 * 10.0 ** rng.uniform(size=n)
+    vec = rng.standard_normal((3, n))
+    stars = dens.Stars(r * vec / np.linalg.norm(vec, axis=0))
+    model = "spherical_no_break"
+    fit = dens.fit_mle(stars, survey, model, n_starts=2, rng=rng, start={"alpha1": 3.0})
+    assert fit["params"]["alpha1"] == pytest.approx(3.0, abs=0.1)
+    sig = dens.laplace_errors(fit, stars, survey)["sigma"]
+    assert dens.profile_likelihood_ratio(fit, stars, survey, "alpha1", fit["params"]["alpha1"]) < 0.01
+    for name in ("alpha1", "log10_mass"):
+        for k in (-2.0, 1.0, 2.0):
+            lr = dens.profile_likelihood_ratio(fit, stars, survey, name, fit["params"][name] + k * sig[name])
+            assert lr == pytest.approx(k**2, rel=0.15), (name, k, lr)
+    with pytest.raises(ValueError, match="not a free parameter"):
+        dens.profile_likelihood_ratio(fit, stars, survey, "pitch", 0.0)
