@@ -170,7 +170,8 @@ with ThreadPool(n_threads) as pool:
 emcee_time = time.perf_counter() - t0
 tau = chain["tau"]
 print(f"{chain['n_steps']} steps x {chain['n_walkers']} walkers in {emcee_time:.0f} s; "
-      f"max tau = {np.max(tau):.0f} steps, N / tau = {chain['n_steps'] / np.max(tau):.0f}; "
+      f"max tau = {np.max(tau):.0f} steps, N / tau = {(chain['n_steps'] - chain['burn_in']) / np.max(tau):.0f} "
+      f"after a burn-in of {chain['burn_in']}; "
       f"acceptance {chain['acceptance']:.2f}; converged: {chain['converged']}")
 plotting.plot_corner(chain["samples"], chain["names"], truths=truth)
 plt.savefig(out / "corner_fiducial.png", dpi=90, bbox_inches="tight")
@@ -326,7 +327,8 @@ summary = {
     "relative_likelihood": rel,
     "emcee": {"tau": tau, "n_steps": chain["n_steps"], "n_walkers": chain["n_walkers"],
               "acceptance": chain["acceptance"], "converged": chain["converged"],
-              "n_over_tau": chain["n_steps"] / float(np.max(tau)), "runtime_s": emcee_time},
+              "burn_in": chain["burn_in"],
+              "n_over_tau": (chain["n_steps"] - chain["burn_in"]) / float(np.max(tau)), "runtime_s": emcee_time},
     "parameters_fiducial": {r["parameter"]: {k: r[k] for k in r.colnames if k != "parameter"} for r in param_table},
     "truth_in_95": ({r["parameter"]: bool(r["truth_in_95"]) for r in param_table if "truth_in_95" in r.colnames
                      and r["parameter"] in (truth or {})} if truth else None),

@@ -97,8 +97,9 @@ def fit_and_sample(model, label):
     with ThreadPool(n_threads) as pool:
         chain = dens.fit_emcee(stars, survey, model, start=fit["params"], rng=rng, n_walkers=n_walkers,
                                n_steps_max=n_steps_max, pool=pool, backend_path=backend, n_tau=n_tau)
+    n_used = chain["n_steps"] - chain["burn_in"]
     print(f"{model}: {chain['n_steps']} steps, max tau {np.max(chain['tau']):.0f}, "
-          f"N/tau = {chain['n_steps'] / np.max(chain['tau']):.0f}, acceptance {chain['acceptance']:.2f}, "
+          f"N/tau = {n_used / np.max(chain['tau']):.0f} after burn-in, acceptance {chain['acceptance']:.2f}, "
           f"{time.perf_counter() - t0:.0f} s")
     return fit, chain
 
@@ -239,7 +240,8 @@ summary = {
     "chapter": "04_mock_recovery",
     "truth": truth,
     "a_fiducial": {"n_stars": len(stars), "summary": chain_a["summary"], "truth_in_95": in95_a,
-                   "tau": chain_a["tau"], "n_steps": chain_a["n_steps"], "acceptance": chain_a["acceptance"],
+                   "tau": chain_a["tau"], "n_steps": chain_a["n_steps"], "burn_in": chain_a["burn_in"],
+                   "acceptance": chain_a["acceptance"],
                    "converged": chain_a["converged"], "aic": fit_a["aic"]},
     "b_restricted": {"model": restricted_model, "summary": chain_b["summary"], "q_excludes_truth": q_excludes,
                      "break_excludes_true_breaks": rb_excludes, "tau": chain_b["tau"],
