@@ -54,7 +54,7 @@ from .frames import _ROT, _V_SUN, K_KMS, icrs_to_galactocentric, spherical_compo
 __all__ = [
     "BASE_NAMES", "PRIOR_BOUNDS", "R_NODES", "REFLEX_COLUMNS", "ReflexModel", "ReflexStars",
     "OuterHaloCuts", "select_outer_halo", "galactic_velocities", "ms_to_galactic",
-    "galactic_to_ms", "apex_vector", "predict_observables", "log_likelihood",
+    "galactic_to_ms", "apex_vector", "predict_observables", "model_galactic_velocities", "log_likelihood",
     "ReflexFit", "fit_reflex", "smoothed_sky_mean", "binned_mean", "quadrant_masks",
 ]
 
@@ -270,10 +270,11 @@ class ReflexStars:
     basis : ndarray (N, 3, 3)
         Rows n, e_l, e_b (heliocentric line of sight and Galactic basis) in
         Galactocentric axes.
-    design : ndarray (N, 3, 6)
-        The basis rows dotted with the Magellanic-Stream Cartesian axes (first three
-        columns; the apex unit vector is taken there) and with e_r, e_theta, e_phi.
-    u_sun : ndarray (N, 3)
+    design : ndarray (3, 6, N)
+        ``design[a, c, i]``: basis row a of star i dotted with the Magellanic-Stream
+        Cartesian axes (c = 0-2; the apex unit vector is taken there) and with e_r,
+        e_theta, e_phi (c = 3-5); stars last, so every contraction runs over contiguous memory.
+    u_sun : ndarray (3, N)
         The Sun's Galactocentric velocity projected on the basis rows, km/s.
     kd : ndarray (N,)
         k d (km/s per mas/yr).
@@ -371,8 +372,8 @@ class ReflexStars:
         f2 = frac**2
         if distance_term == "observed":
             cov_ll, cov_lb, cov_bb = cov_ll + f2 * mu_l**2, cov_lb + f2 * mu_l * mu_b, cov_bb + f2 * mu_b**2
-        design = np.concatenate([basis @ _MS_TO_GAL, proj], axis=2)
-        return cls(r=r, basis=basis, design=design, u_sun=basis @ _V_SUN, kd=K_KMS * d,
+        design = np.ascontiguousarray(np.transpose(np.concatenate([basis @ _MS_TO_GAL, proj], axis=2), (1, 2, 0)))
+        return cls(r=r, basis=basis, design=design, u_sun=np.ascontiguousarray((basis @ _V_SUN).T), kd=K_KMS * d,
                    v_los=tile(col["Vrad"]), v_los_var=tile(col["Vrad_err"] ** 2),
                    mu=tile(np.stack([mu_l, mu_b], -1)), cov_ll=tile(cov_ll), cov_lb=tile(cov_lb),
                    cov_bb=tile(cov_bb), star_id=np.asarray(table["star_id"]),
@@ -380,19 +381,23 @@ class ReflexStars:
 
 
 def _mean_projected(values, stars):
-    """u = v_mean - v_sun projected on (n, e_l, e_b) for each star, km/s, shape (K N, 3).
+    """u = v_mean - v_sun projected on (n, e_l, e_b) for each star, km/s, shape (3, K N).
 
     ``values`` holds the nine base parameters, scalars (constant model) or per star.
     One contraction with the precomputed design tensor ``stars.design`` (the basis rows
     dotted with the MS apex axes and with e_r, e_theta, e_phi) does all the projections.
     """
     v_t, L, B, vr, vphi, vth = values[:6]
-    Lr, Br = np.deg2rad(L), np.deg2rad(B)
-    vcb = -v_t * np.cos(Br)
-    coef = np.stack([vcb * np.cos(Lr), vcb * np.sin(Lr), -v_t * np.sin(Br), vr, vth, vphi], axis=-1)
-    if coef.ndim == 1:
-        return stars.design @ coef - stars.u_sun
-    return np.einsum("nij,nj->ni", stars.design, coef) - stars.u_sun
+    Lr = np.deg2rad(L)
+    sin_b = np.sin(np.deg2rad(B))
+    vcb = -v_t * np.sqrt(1.0 - sin_b**2)  # cos B >= 0: B stays in [-90, 90] (nodes and between)
+    if np.ndim(v_t) == 0:
+        coef = np.array([vcb * np.cos(Lr), vcb * np.sin(Lr), -v_t * sin_b, vr, vth, vphi])
+        return np.einsum("ijn,j->in", stars.design, coef) - stars.u_sun
+    coef = np.empty((6, np.size(v_t)))  # filled row by row: contiguous, no strided stack
+    coef[0], coef[1], coef[2] = vcb * np.cos(Lr), vcb * np.sin(Lr), -v_t * sin_b
+    coef[3], coef[4], coef[5] = vr, vth, vphi
+    return np.einsum("ijn,jn->in", stars.design, coef) - stars.u_sun
 
 
 def _star_values(theta, stars, model):
@@ -405,7 +410,16 @@ def predict_observables(theta, stars: ReflexStars, model: ReflexModel = ReflexMo
     """Model mean v_los (km/s) and (mu_l*, mu_b) (mas/yr) of each star."""
     values = _star_values(theta, stars, model)
     uproj = _mean_projected(values, stars)
-    return uproj[:, 0], uproj[:, 1:] / stars.kd[:, None]
+    return uproj[0], (uproj[1:] / stars.kd).T
+
+
+def model_galactic_velocities(theta, table: Table, model: ReflexModel = ReflexModel("linear")) -> dict:
+    """The model's mean ``v_gsr``, ``v_l``, ``v_b`` (km/s, solar motion removed, as in
+    `galactic_velocities`) at each star's observed position: what the data maps would show
+    for infinitely many stars at these positions."""
+    stars = ReflexStars.from_table(table, distance_term="none")
+    u_model = _mean_projected(_star_values(theta, stars, model), stars) + stars.u_sun
+    return {"v_gsr": u_model[0], "v_l": u_model[1], "v_b": u_model[2]}
 
 
 def log_likelihood(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("linear")) -> float:
@@ -413,9 +427,9 @@ def log_likelihood(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("
     values = _star_values(theta, stars, model)
     uproj = _mean_projected(values, stars)
     var_v = stars.v_los_var + np.exp(2.0 * values[6])
-    dv = stars.v_los - uproj[:, 0]
+    dv = stars.v_los - uproj[0]
     inv_kd2 = 1.0 / stars.kd**2
-    mu_l, mu_b = uproj[:, 1] / stars.kd, uproj[:, 2] / stars.kd
+    mu_l, mu_b = uproj[1] / stars.kd, uproj[2] / stars.kd
     c11 = stars.cov_ll + np.exp(2.0 * values[7]) * inv_kd2
     c22 = stars.cov_bb + np.exp(2.0 * values[8]) * inv_kd2
     c12 = stars.cov_lb

@@ -172,9 +172,7 @@ sky = in_maps & (gv["r"] > 50) & (gv["r"] < 100)
 vmap = rf.smoothed_sky_mean(gv["l"][sky], gv["b"][sky], gv["v_gsr"][sky], nside=map_nside, kernel_deg=map_kernel_deg)
 panels = {"data": vmap}
 if has_truth:
-    s_none = rf.ReflexStars.from_table(catalog[sky], distance_term="none")
-    vlos_true, _ = rf.predict_observables(reflex_truth_vector(), s_none, TRUTH_FIT.model)
-    v_gsr_model = vlos_true + s_none.u_sun[:, 0]
+    v_gsr_model = rf.model_galactic_velocities(reflex_truth_vector(), catalog[sky], TRUTH_FIT.model)["v_gsr"]
     panels["truth model"] = rf.smoothed_sky_mean(gv["l"][sky], gv["b"][sky], v_gsr_model, nside=map_nside,
                                                  kernel_deg=map_kernel_deg)
 fig = plt.figure(figsize=(6 * len(panels), 3.6))
@@ -198,11 +196,7 @@ print(f"smoothed v_GSR map: min {vmap.min():.1f}, max {vmap.max():.1f} km/s")
 rng = np.random.default_rng(seed)
 bins = np.array([40, 50, 60, 70, 80, 90, 100, 120, 140, 160], float)
 quad = rf.quadrant_masks(gv["l"], gv["b"])
-s_all = rf.ReflexStars.from_table(catalog, distance_term="none")
-model_u = None
-if has_truth:
-    vlos_t, mu_t = rf.predict_observables(reflex_truth_vector(), s_all, TRUTH_FIT.model)
-    model_u = {"v_gsr": vlos_t + s_all.u_sun[:, 0], "v_b": mu_t[:, 1] * s_all.kd + s_all.u_sun[:, 2]}
+model_u = rf.model_galactic_velocities(reflex_truth_vector(), catalog, TRUTH_FIT.model) if has_truth else None
 profiles = {}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 for (name, m), colour in zip(quad.items(), ("tab:red", "tab:blue")):

@@ -385,3 +385,17 @@ def test_truth_vector_reproduces_the_s004_numbers():
     assert np.allclose(expected, [3.3, -18.6, -31.5], atol=0.1)
     table = truth.table((40.0, 100.0), truth=truth)
     assert len(table) == 2 * len(rf.AT_NAMES) and np.all(table["in_95"])
+
+
+def test_model_mean_velocities_of_stars_moving_with_the_mean():
+    """Stars moving exactly with the truth's mean field: data and model velocities agree."""
+    rng = np.random.default_rng(9)
+    r = rng.uniform(45, 115, 50)
+    vec = rng.standard_normal((3, 50))
+    pos = r * vec / np.linalg.norm(vec, axis=0)
+    vel = mock._reflex_velocities(pos, mock.REFLEX_TRUTH, rng, scale=0.0)
+    table = _catalogue(pos, vel)
+    data = rf.galactic_velocities(table)
+    model = rf.model_galactic_velocities(TRUTH, table, LINEAR)
+    for key in ("v_gsr", "v_l", "v_b"):
+        assert np.allclose(data[key], model[key], atol=1e-6), key
