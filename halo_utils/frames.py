@@ -27,6 +27,7 @@ __all__ = [
     "spherical_components",
     "spherical_to_cartesian_velocity",
     "galactic_lb",
+    "wrap_longitude",
     "galactocentric",
 ]
 
@@ -162,6 +163,11 @@ def spherical_to_cartesian_velocity(pos, v_r, v_theta, v_phi):
     return np.stack([v_r * sth * cph + v_theta * cth * cph - v_phi * sph,
                      v_r * sth * sph + v_theta * cth * sph + v_phi * cph,
                      v_r * cth - v_theta * sth])
+
+
+def wrap_longitude(angle_deg):
+    """Angle in degrees wrapped to [-180, 180) (l = 0 at the centre of an all-sky plot)."""
+    return (np.asarray(angle_deg, float) + 180.0) % 360.0 - 180.0
 
 
 def galactic_lb(ra, dec):

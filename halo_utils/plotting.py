@@ -6,7 +6,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from .cuts import CutConfig
-from .frames import K_KMS
+from .frames import K_KMS, wrap_longitude  # noqa: F401 - wrap_longitude is part of this API
 
 __all__ = [
     "plot_footprint",
@@ -19,14 +19,9 @@ __all__ = [
 CLASS_COLOURS = {"accreted": "tab:red", "insitu_high_alpha": "tab:blue", "insitu_low_alpha": "tab:cyan"}
 
 
-def wrap_longitude(l_deg):
-    """Longitude in degrees on [-180, 180) (l = 0 at the centre of an all-sky plot)."""
-    return (np.asarray(l_deg, float) + 180.0) % 360.0 - 180.0
-
-
 def _wrap_l(l_deg):
     """Galactic longitude in radians on [-pi, pi) for Mollweide axes (l = 0 at centre)."""
-    return np.deg2rad((np.asarray(l_deg, float) + 180.0) % 360.0 - 180.0)
+    return np.deg2rad(wrap_longitude(l_deg))
 
 
 def plot_footprint(tiles, stars_l=None, stars_b=None, *, colour_by="f_rank2", ax=None):

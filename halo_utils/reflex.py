@@ -49,7 +49,8 @@ from astropy.table import Table
 from . import cuts
 from .catalog import CatalogError, validate_catalog
 from .fitting import hessian, maximize
-from .frames import _ROT, _V_SUN, K_KMS, icrs_to_galactocentric, spherical_components
+from .frames import (_ROT, _V_SUN, K_KMS, galactic_lb, icrs_to_galactocentric, spherical_components,
+                     wrap_longitude)
 
 __all__ = [
     "BASE_NAMES", "PRIOR_BOUNDS", "R_NODES", "REFLEX_COLUMNS", "ReflexModel", "ReflexStars",
@@ -122,8 +123,7 @@ def apex_vector(v_travel, L_ms, B_ms):
     return np.asarray(v_travel, float)[..., None] * (_unit(L_ms, B_ms) @ _MS_TO_GAL.T)
 
 
-def _wrap(angle_deg):
-    return (np.asarray(angle_deg) + 180.0) % 360.0 - 180.0
+_wrap = wrap_longitude
 
 
 # ------------------------------------------------------------------------ the model
@@ -242,9 +242,7 @@ def _observed(table):
     """Validated observables as float arrays, plus Galactic l, b and the PM rotation."""
     validate_catalog(table, required=REFLEX_COLUMNS)
     col = {c: np.asarray(table[c], float) for c in REFLEX_COLUMNS[1:]}
-    icrs = coord.SkyCoord(ra=col["RA"] * u.deg, dec=col["DEC"] * u.deg)
-    gal = icrs.galactic
-    l, b = gal.l.deg, gal.b.deg
+    l, b = galactic_lb(col["RA"], col["DEC"])
     n_gal, el_gal, eb_gal = _galactic_basis(l, b)
     ra = np.deg2rad(col["RA"])
     e_ra = np.stack([-np.sin(ra), np.cos(ra), np.zeros_like(ra)], axis=-1)
@@ -468,19 +466,18 @@ def galactic_velocities(table: Table) -> Table:
     n, e_l, e_b, i.e. the solar motion removed), ``V_r``, ``V_theta``, ``V_phi``
     (km/s) and ``L_x``, ``L_y``, ``L_z`` (kpc km/s).
     """
-    col, l, b, c, s, _ = _observed(table)
+    col, l, b, _, _, (n_gal, el_gal, eb_gal) = _observed(table)
     d = col["dist_adpt"]
     pos, vel = icrs_to_galactocentric(col["RA"], col["DEC"], d, col["GAIAEDR3_PMRA"],
                                       col["GAIAEDR3_PMDEC"], col["Vrad"])
     sph = spherical_components(pos, vel)
-    stars = ReflexStars.from_table(table, distance_term="none")
-    uvec = np.einsum("nij,jn->ni", stars.basis, vel)
-    L = np.cross(pos.T, vel.T).T
+    basis = np.stack([n_gal, el_gal, eb_gal], axis=1) @ _GAL_TO_GC.T
+    uvec = np.einsum("nij,jn->ni", basis, vel)
     return Table({"star_id": np.asarray(table["star_id"]), "l": l, "b": b, "d": d,
                   "x": pos[0], "y": pos[1], "z": pos[2], "r": sph["r"],
                   "v_gsr": uvec[:, 0], "v_l": uvec[:, 1], "v_b": uvec[:, 2],
                   "V_r": sph["V_r"], "V_theta": sph["V_theta"], "V_phi": sph["V_phi"],
-                  "L_x": L[0], "L_y": L[1], "L_z": L[2]})
+                  "L_x": sph["L_x"], "L_y": sph["L_y"], "L_z": sph["L_z"]})
 
 
 @dataclass(frozen=True)
