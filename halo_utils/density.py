@@ -27,6 +27,7 @@ __all__ = [
     "DensityModel",
     "get_model",
     "profile_likelihood_ratio",
+    "profile_likelihood_ratios",
     "log_prior",
     "check_params",
     "stellar_mass",
@@ -654,54 +655,118 @@ def laplace_errors(fit: dict, stars, survey: Survey) -> dict:
     return {"names": m.free, "cov": cov, "sigma": dict(zip(m.free, np.sqrt(np.diag(cov))))}
 
 
-def profile_likelihood_ratio(fit: dict, stars, survey: Survey, name: str, value: float) -> float:
+def profile_likelihood_ratio(fit: dict, stars, survey: Survey, name: str, value: float,
+                             starts=()) -> float:
     """Profile-likelihood ratio statistic 2 [ln L_max - max ln L | name = value].
 
-    The other shape parameters are re-maximised (L-BFGS-B from the MLE) and the amplitude
-    is profiled analytically. By Wilks' theorem the statistic at the true value is
-    chi^2 with one degree of freedom, so ``<= 1`` (``<= 3.84``) defines the 68.3 % (95 %)
-    profile-likelihood interval: unlike the Laplace interval it follows a skewed or
-    kinked likelihood, as the break radii's is.
+    One parameter of `profile_likelihood_ratios`; see there.
     """
-    from .fitting import maximize
+    return profile_likelihood_ratios(fit, stars, survey, {name: value}, starts=starts)[name]
+
+
+def profile_likelihood_ratios(fit: dict, stars, survey: Survey, values: dict, starts=()) -> dict:
+    """Profile-likelihood ratio statistics 2 [ln L_max - max ln L | name = value], per name.
+
+    For each ``name: value`` the other shape parameters are re-maximised and the
+    amplitude is profiled analytically. By Wilks' theorem the statistic at the true value
+    is chi^2 with one degree of freedom, so ``<= 1`` (``<= 3.84``) defines the 68.3 %
+    (95 %) profile-likelihood interval: unlike the Laplace interval it follows a skewed,
+    kinked or two-peaked likelihood, as the break radii's is (an inner slope near 0 with
+    r1 just inside the data, or the true slope with r1 further out).
+
+    The constrained maximisation is Powell's method along the principal axes of the
+    Hessian at the MLE (in the optimiser's coordinates, computed once for all names),
+    started from the Gaussian conditional maximum. Finite-difference L-BFGS-B stopped
+    after one iteration on such profiles (2 dlnL = 47 where this finds 4.4 on one mock).
+
+    Parameters
+    ----------
+    fit : dict
+        Result of `fit_mle` (the unconstrained maximum).
+    stars, survey
+        As for `log_likelihood`.
+    values : dict
+        ``{free parameter: value}`` in natural units (kpc, deg, ...).
+    starts : sequence of dict, optional
+        Further points to start each constrained maximisation from (the parameter is set
+        to its value in each). Each start only adds a candidate, so more starts can only
+        tighten the constrained maximum.
+
+    Returns
+    -------
+    dict
+        ``{name: statistic >= 0}``.
+    """
+    from scipy import optimize
+
+    from .fitting import hessian
 
     m = get_model(fit["model"])
     stars = _as_stars(stars)
-    if name not in m.free:
-        raise ValueError(f"{name!r} is not a free parameter of {m.name}: {m.free}")
+    for name in values:
+        if name not in m.free:
+            raise ValueError(f"{name!r} is not a free parameter of {m.name}: {m.free}")
     shape = [n for n in m.free if n != "log10_mass"]
-    keep = [i for i, n in enumerate(shape) if n != name]
-    lo_q = PRIOR_BOUNDS["q"][0]
+    bounds = np.array(_opt_bounds(m))
+    steps = np.array([2e-3 if n == "r2" or (n == "q" and "p" in m.free) else _HESS_STEPS[n] for n in shape])
+    x_mle = _to_opt(fit["params"], m)
+    peak = log_likelihood(fit["params"], stars, survey, m)
 
-    def unpack(y):
-        # the optimiser's coordinates of `_to_opt` (r2 relative to r1, q relative to p), with
-        # the fixed parameter inserted in natural units before the relative ones are undone
-        x = np.full(len(shape), np.nan)
-        x[keep] = y
-        out = {n: (value if n == name else float(v)) for n, v in zip(shape, x)}
-        if "r2" in out and name != "r2":
-            out["r2"] = out["r1"] + (PRIOR_BOUNDS["r2"][1] - out["r1"]) * out["r2"]
-        if "q" in out and "p" in out and name != "q":
-            out["q"] = lo_q + (out["p"] - lo_q) * out["q"]
-        return out
-
-    def constrained(y):
-        params = {**unpack(y), "log10_mass": value if name == "log10_mass" else 9.0}
+    def lnl(x, name=None, value=None):
+        # x: all shape coordinates of `_to_opt`; `name` is held at `value` in natural units
+        # (r2 and q are relative coordinates in x); the amplitude is fixed or profiled
+        params = {**_from_opt(x, m), "log10_mass": 9.0}
+        if name is not None:
+            params[name] = value
+        mass = value if name == "log10_mass" else None
         if m.problems(params):
             return -np.inf
-        if name != "log10_mass":
+        if mass is None:
             params["log10_mass"] = _profiled_mass(params, stars, survey, m)
         return log_probability(m.vector(params), stars, survey, m)
 
-    start = _to_opt({**fit["params"], name: value}, m)[keep]
-    bounds = [b for i, b in enumerate(_opt_bounds(m)) if i in keep]
-    if keep:
-        x, best, _ = maximize(constrained, [start], bounds=bounds, polish=False)
-        _, best, _ = maximize(constrained, [x], bounds=bounds, polish=False)  # restart: L-BFGS-B stops early at kinks
-    else:  # nothing left to re-maximise but the (analytic) amplitude
-        best = constrained(start)
-    peak = log_probability(m.vector(fit["params"]), stars, survey, m)
-    return float(max(0.0, 2.0 * (peak - best)))
+    inner = np.clip(x_mle, bounds[:, 0] + steps, bounds[:, 1] - steps)
+    neg_h = -hessian(lnl, inner, steps) if shape else np.zeros((0, 0))
+    out = {}
+    for name, value in values.items():
+        mass = value if name == "log10_mass" else None
+        keep = np.array([n != name for n in shape], dtype=bool)
+
+        def embed(y, x_fixed):
+            x = x_fixed.copy()
+            x[keep] = y
+            return x
+
+        cands = []
+        for cand in (fit["params"], *starts):
+            x = _to_opt({**fit["params"], **cand, **({} if mass is not None else {name: value})}, m)
+            cands.append(x)
+        if not keep.any() or not shape:
+            best = max(lnl(x, name, value) for x in cands)
+        else:
+            sub = neg_h[np.ix_(keep, keep)]
+            w, vec = np.linalg.eigh(sub) if np.all(np.isfinite(sub)) else (np.zeros(1), None)
+            direc = (vec / np.sqrt(w)).T if np.all(w > 0) else None
+            if direc is not None and mass is None:
+                # Gaussian conditional maximum: the MLE shifted along the correlations
+                x0 = cands[0].copy()
+                j = shape.index(name)
+                x0[keep] = x_mle[keep] - np.linalg.solve(sub, neg_h[keep, j]) * (x0[j] - x_mle[j])
+                cands[0] = x0
+            best = -np.inf
+            for x_fixed in cands:
+                y0 = np.clip(x_fixed[keep], bounds[keep, 0], bounds[keep, 1])
+
+                def objective(y):
+                    val = lnl(embed(y, x_fixed), name, value)
+                    return -val if np.isfinite(val) else 1e300
+
+                # ftol: Powell stops when a sweep gains < ~1e-3 in ln L (|ln L| ~ 1e4)
+                res = optimize.minimize(objective, y0, method="Powell", bounds=bounds[keep],
+                                        options={"direc": direc, "xtol": 1e-2, "ftol": 1e-7})
+                best = max(best, -res.fun if res.fun < 1e299 else -np.inf, lnl(embed(y0, x_fixed), name, value))
+        out[name] = float(max(0.0, 2.0 * (peak - best)))
+    return out
 
 
 class DensityPosterior:
