@@ -250,7 +250,13 @@ plt.show()
 
 # %% [markdown]
 # The pulls $(\hat\theta - \theta_{\rm true})/\sigma$ should be standard normal; the table gives
-# their mean and spread for each parameter.
+# their mean and spread for each parameter. Read the two interval types differently. The
+# Laplace pulls are wider than normal wherever the likelihood is not a single Gaussian
+# peak, most of all for $r_1$, whose maximum hops between the two peaks described above
+# from mock to mock: the Hessian at one peak cannot know about the other, so the Laplace
+# interval is too narrow there, and no number of mocks fixes that. The profile intervals
+# follow the likelihood's real shape; they are the intervals to quote for a single maximum-
+# likelihood fit, and the posterior intervals of emcee (parts a and b) follow it as well.
 
 # %%
 summary = {
