@@ -16,7 +16,7 @@ from . import cuts
 from .dynamics import energy, orbit_extent
 from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
 
-__all__ = ["SampleResult", "build_samples", "true_component_positions"]
+__all__ = ["SampleResult", "build_samples", "selectable_component_mask", "true_component_positions"]
 
 
 @dataclass
@@ -145,17 +145,31 @@ def _with_errors(sample, catalog_rows, n_mc, rng):
     return sample
 
 
+def selectable_component_mask(catalog: Table, truth: Table, component: str = "gse", *,
+                              satellite_radius_deg: float = 1.0) -> np.ndarray:
+    """Catalogue rows of one mock component that the survey selection function describes.
+
+    True for stars of ``component`` (truth column ``component``, matched by ``star_id``)
+    that pass the catalogue-level selection of `halo_utils.survey` (``FLAG == 0``,
+    ``SNR > 3``) and lie outside the satellite fields (radius as in `Survey.from_tiles`).
+    """
+    for col in ("star_id", "FLAG", "SNR", "RA", "DEC"):
+        if col not in catalog.colnames:
+            raise ValueError(f"catalog lacks column {col!r}")
+    comp = np.char.strip(np.asarray(_truth_rows(catalog, truth)["component"]).astype(str))
+    return ((comp == component) & (np.asarray(catalog["FLAG"]) == 0) & (np.asarray(catalog["SNR"]) > 3.0)
+            & ~cuts.satellite_mask(catalog["RA"], catalog["DEC"], satellite_radius_deg))
+
+
 def true_component_positions(catalog: Table, truth: Table, component: str = "gse", *,
                              r_range=(6.0, 60.0), satellite_radius_deg: float = 1.0) -> np.ndarray:
     """True Galactocentric positions (kpc, shape (3, N)) of one mock component's giants
     as the survey selection function sees them.
 
-    Keeps the catalogue stars of ``component`` (truth column ``component``) that pass the
-    catalogue-level selection of `halo_utils.survey` (``FLAG == 0``, ``SNR > 3``), lie
-    outside the satellite fields and have a *true* Galactocentric radius in ``r_range``.
-    These are the stars the density forward model describes exactly (no distance errors,
-    no chemistry or kinematic selection): fitting them separates what one random draw of
-    the mock does from what the analysis does.
+    The stars of `selectable_component_mask` with a *true* Galactocentric radius in
+    ``r_range``. These are the stars the density forward model describes exactly (no
+    distance errors, no chemistry or kinematic selection): fitting them separates what one
+    random draw of the mock does from what the analysis does.
 
     Parameters
     ----------
@@ -166,24 +180,23 @@ def true_component_positions(catalog: Table, truth: Table, component: str = "gse
     r_range : (float, float)
         Galactocentric radius range (kpc).
     satellite_radius_deg : float
-        Radius of the excluded satellite fields (deg), as in `Survey.from_tiles`.
+        Radius of the excluded satellite fields (deg).
     """
-    for col in ("star_id", "FLAG", "SNR", "RA", "DEC"):
-        if col not in catalog.colnames:
-            raise ValueError(f"catalog lacks column {col!r}")
+    keep = selectable_component_mask(catalog, truth, component, satellite_radius_deg=satellite_radius_deg)
+    rows = _truth_rows(catalog, truth)
+    pos = np.stack([np.asarray(rows[c], float) for c in "xyz"])
+    r = np.linalg.norm(pos, axis=0)
+    return pos[:, keep & (r > r_range[0]) & (r < r_range[1])]
+
+
+def _truth_rows(catalog: Table, truth: Table) -> Table:
+    """The truth rows of the catalogue's stars, in catalogue order."""
     for col in ("star_id", "component", "x", "y", "z"):
         if col not in truth.colnames:
             raise ValueError(f"truth table lacks column {col!r}")
-    order = np.argsort(np.asarray(truth["star_id"]))
-    idx = order[np.searchsorted(np.asarray(truth["star_id"])[order], np.asarray(catalog["star_id"]))
-                .clip(0, len(truth) - 1)]
-    if not np.array_equal(np.asarray(truth["star_id"])[idx], np.asarray(catalog["star_id"])):
+    ids = np.asarray(truth["star_id"])
+    order = np.argsort(ids)
+    idx = order[np.searchsorted(ids[order], np.asarray(catalog["star_id"])).clip(0, len(truth) - 1)]
+    if not np.array_equal(ids[idx], np.asarray(catalog["star_id"])):
         raise ValueError("every catalogue star_id must appear in the truth table")
-    comp = np.char.strip(np.asarray(truth["component"])[idx].astype(str))
-    pos = np.stack([np.asarray(truth[c], float)[idx] for c in "xyz"])
-    r = np.linalg.norm(pos, axis=0)
-    keep = ((comp == component) & (np.asarray(catalog["FLAG"]) == 0) & (np.asarray(catalog["SNR"]) > 3.0)
-            & ~cuts.satellite_mask(catalog["RA"], catalog["DEC"], satellite_radius_deg)
-            & (r > r_range[0]) & (r < r_range[1]))
-    return pos[:, keep]
-
+    return truth[idx]

@@ -109,6 +109,7 @@ if truth_path:
 # %%
 t0 = time.perf_counter()
 survey = dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
+bare_survey = survey  # the survey selection alone, before the kinematic completeness
 completeness = None
 if kinematic_completeness:
     parent = Table.read(gse_parent_path)
@@ -227,8 +228,7 @@ if truth_path and catalog_path:
     from halo_utils.samples import true_component_positions
 
     true_pos = true_component_positions(Table.read(catalog_path), Table.read(truth_path), "gse")
-    bare = dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
-    draw_check = dens.truth_consistency(dens.Stars(true_pos), bare, truth, FIDUCIAL,
+    draw_check = dens.truth_consistency(dens.Stars(true_pos), bare_survey, truth, FIDUCIAL,
                                        rng=np.random.default_rng(seed))
     rows = [{"parameter": k, **v, "chain_median": chain["summary"][k]["p50"]} for k, v in draw_check["params"].items()]
     draw_table = Table(rows=rows)
@@ -331,13 +331,14 @@ if truth_path and catalog_path:
     # truth tells what fraction of the selected GSE giants that is.
     from halo_utils.frames import galactocentric
 
+    from halo_utils.samples import selectable_component_mask
+
     cat, tt = Table.read(catalog_path), Table.read(truth_path)
-    is_gse = np.asarray(tt["component"]).astype(str) == "gse"
-    good = is_gse & (cat["FLAG"] == 0) & (cat["SNR"] > 3) & ~satellite_mask(cat["RA"], cat["DEC"], 1.0)
+    good = selectable_component_mask(cat, tt, "gse")
     r_obs = np.asarray(galactocentric(cat[good], n_mc=0)["r"])
     n_selected = int(np.sum((r_obs > 6) & (r_obs < 60)))
     traced = Table.read(gse_parent_path if kinematic_completeness else gse_sample_path)
-    n_traced = int(np.isin(traced["star_id"], tt["star_id"][is_gse]).sum())
+    n_traced = int(np.isin(traced["star_id"], cat["star_id"][good]).sum())
     frac = n_traced / n_selected
     expected = MockConfig().gse["log10_mass"] + np.log10(frac)
     mass_summary.update({"true_log10_mass_total": MockConfig().gse["log10_mass"], "traced_fraction": frac,
