@@ -149,14 +149,17 @@ def validate_catalog(table: Table, *, required=REQUIRED_COLUMNS) -> Table:
     return table
 
 
-def read_catalog(path: str | Path) -> Table:
-    """Read and validate a catalogue (FITS, or any format astropy infers from the name).
+def read_catalog(path: str | Path, *, required=REQUIRED_COLUMNS) -> Table:
+    """Read and validate a catalogue (FITS, ECSV, CSV, or any format astropy infers from the name).
 
     Parameters
     ----------
     path : str or Path
         File to read, e.g. the embedded mock ``data/h3_mock_catalog.fits`` or a real H3
         rcat file. Extra columns are kept unchanged.
+    required : iterable of str
+        Columns the caller needs (default: the whole schema; the reflex fit needs only
+        `halo_utils.reflex.REFLEX_COLUMNS`).
 
     Returns
     -------
@@ -168,7 +171,7 @@ def read_catalog(path: str | Path) -> Table:
         raise FileNotFoundError(f"catalogue file not found: {path}")
     table = Table.read(path)
     table.convert_bytestring_to_unicode()  # FITS strings (e.g. `survey`) come back as bytes
-    return validate_catalog(table)
+    return validate_catalog(table, required=required)
 
 
 def write_catalog(table: Table, path: str | Path, *, overwrite: bool = True) -> None:

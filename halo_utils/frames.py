@@ -1,8 +1,10 @@
 """The Galactocentric frame and velocity transformations (SPEC section 1).
 
-`GALCEN_FRAME` is the single definition of the frame used everywhere in the package:
-astropy's ``Galactocentric`` with its "v4.0" parameters (R0 = 8.122 kpc, z_sun = 20.8 pc,
-v_sun = (12.9, 245.6, 7.78) km/s, roll 0). Conventions: right-handed, the Sun at x < 0,
+`GALCEN_FRAME` is the package's default frame: astropy's ``Galactocentric`` with its
+"v4.0" parameters (R0 = 8.122 kpc, z_sun = 20.8 pc, v_sun = (12.9, 245.6, 7.78) km/s,
+roll 0). Another solar position or velocity is one `solar_frame` spec (a name of
+`SOLAR_FRAMES` or a dict of `SOLAR_FRAME_KEYS`), accepted by every transform here as
+``frame=`` and passed on unchanged by the reflex fit and the outer-halo selection. Conventions: right-handed, the Sun at x < 0,
 disk rotation +y at the Sun, so prograde orbits have L_z < 0 and V_phi < 0; spherical
 angles theta from +z and phi = atan2(y, x).
 
@@ -21,6 +23,10 @@ from astropy.table import Table
 
 __all__ = [
     "GALCEN_FRAME",
+    "SOLAR_FRAMES",
+    "SOLAR_FRAME_KEYS",
+    "solar_frame",
+    "frame_vectors",
     "K_KMS",
     "icrs_to_galactocentric",
     "galactocentric_to_icrs",
@@ -32,18 +38,105 @@ __all__ = [
 ]
 
 with coord.galactocentric_frame_defaults.set("v4.0"):
-    #: The package's one Galactocentric frame (astropy "v4.0" parameters).
+    #: The package's default Galactocentric frame (astropy "v4.0" parameters).
     GALCEN_FRAME = coord.Galactocentric()
 
 #: km/s per (kpc mas/yr).
 K_KMS = 4.740470463
 
-_ROT, _OFFSET = get_matrix_vectors(GALCEN_FRAME)
-#: ICRS -> Galactocentric rotation matrix and the Galactocentric position/velocity of
-#: the ICRS origin (the Sun, kpc and km/s).
-_ROT = np.asarray(_ROT)
-_X_SUN = _OFFSET.get_xyz().to_value(u.kpc)
-_V_SUN = _OFFSET.differentials["s"].get_d_xyz().to_value(u.km / u.s)
+#: The solar parameters a user may set, with their units: the Sun's distance from the
+#: Galactic centre (kpc), its height above the plane (pc) and its Galactocentric velocity
+#: (vx, vy, vz, km/s). Anything not given keeps its astropy "v4.0" value.
+SOLAR_FRAME_KEYS = {"galcen_distance": "kpc", "z_sun": "pc", "galcen_v_sun": "km/s"}
+
+#: Named solar frames. ``"v4.0"``: astropy's defaults (GRAVITY 2018 R0 = 8.122 kpc,
+#: Bennett & Bovy 2019 z_sun = 20.8 pc, Drimmel & Poggio 2018 v_sun = (12.9, 245.6, 7.78)
+#: km/s). ``"pp21"``: the frame of Petersen & Penarrubia (2021): R0 = 8.3 kpc and
+#: v_sun = (11.1, 244.24, 7.25) km/s (Schoenrich et al. 2010 peculiar motion on a 232 km/s
+#: circular speed); z_sun keeps the v4.0 value, which PP21 do not state.
+SOLAR_FRAMES = {
+    "v4.0": {},
+    "pp21": {"galcen_distance": 8.3, "galcen_v_sun": (11.1, 244.24, 7.25)},
+}
+
+
+def solar_frame(spec=None) -> coord.Galactocentric:
+    """The Galactocentric frame described by ``spec``.
+
+    Parameters
+    ----------
+    spec : None, str, dict or `~astropy.coordinates.Galactocentric`
+        ``None`` or ``"v4.0"``: `GALCEN_FRAME`. A name in `SOLAR_FRAMES`. A dict with
+        keys of `SOLAR_FRAME_KEYS` (plain numbers in the units given there, or astropy
+        quantities) overriding the v4.0 values. A ``Galactocentric`` frame is returned as is.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or key, or a non-positive or non-finite value.
+    """
+    if spec is None:
+        return GALCEN_FRAME
+    if isinstance(spec, coord.Galactocentric):
+        return spec
+    if isinstance(spec, str):
+        if spec not in SOLAR_FRAMES:
+            raise ValueError(f"unknown solar frame {spec!r}; expected one of {sorted(SOLAR_FRAMES)} "
+                             f"or a dict with keys {sorted(SOLAR_FRAME_KEYS)}")
+        spec = SOLAR_FRAMES[spec]
+    if not isinstance(spec, dict):
+        raise TypeError(f"solar frame must be None, a name, a dict or a Galactocentric frame, "
+                        f"got {type(spec).__name__}")
+    unknown = set(spec) - set(SOLAR_FRAME_KEYS)
+    if unknown:
+        raise ValueError(f"unknown solar frame key(s) {sorted(unknown)}; expected {sorted(SOLAR_FRAME_KEYS)}")
+    kwargs = {}
+    for key, unit in SOLAR_FRAME_KEYS.items():
+        if key not in spec:
+            continue
+        value = u.Quantity(spec[key], unit)
+        if not np.all(np.isfinite(value.value)):
+            raise ValueError(f"solar frame {key!r} must be finite, got {spec[key]!r}")
+        if key == "galcen_distance" and value.value <= 0:
+            raise ValueError(f"solar frame 'galcen_distance' must be > 0 kpc, got {spec[key]!r}")
+        if key == "galcen_v_sun":
+            if value.shape != (3,):
+                raise ValueError(f"solar frame 'galcen_v_sun' must be three numbers (vx, vy, vz) in km/s, "
+                                 f"got {spec[key]!r}")
+            value = coord.CartesianDifferential(value)
+        kwargs[key] = value
+    with coord.galactocentric_frame_defaults.set("v4.0"):
+        return coord.Galactocentric(**kwargs)
+
+
+def _frame_key(frame):
+    v_sun = frame.galcen_v_sun
+    v_sun = v_sun.d_xyz if hasattr(v_sun, "d_xyz") else v_sun.xyz  # a differential or a representation
+    return (frame.galcen_distance.to_value(u.kpc), frame.z_sun.to_value(u.pc), frame.roll.to_value(u.deg),
+            tuple(v_sun.to_value(u.km / u.s)), frame.galcen_coord.ra.deg, frame.galcen_coord.dec.deg)
+
+
+_VECTORS = {}
+
+
+def frame_vectors(frame=None):
+    """``(R, x_sun, v_sun)`` of a Galactocentric frame (any `solar_frame` spec).
+
+    ``R`` rotates ICRS Cartesian axes into Galactocentric ones; ``x_sun`` (kpc) and
+    ``v_sun`` (km/s) are the Sun's Galactocentric position and velocity. Taken from
+    astropy (`get_matrix_vectors`) and cached per frame.
+    """
+    if frame is None and None in _VECTORS:  # the default frame, on every call of the transforms
+        return _VECTORS[None]
+    frame = solar_frame(frame)
+    key = _frame_key(frame)
+    if key not in _VECTORS:
+        rot, offset = get_matrix_vectors(frame)
+        _VECTORS[key] = (np.asarray(rot), offset.get_xyz().to_value(u.kpc),
+                         offset.differentials["s"].get_d_xyz().to_value(u.km / u.s))
+    if frame is GALCEN_FRAME:
+        _VECTORS[None] = _VECTORS[key]
+    return _VECTORS[key]
 
 
 def _icrs_basis(ra_deg, dec_deg):
@@ -56,7 +149,7 @@ def _icrs_basis(ra_deg, dec_deg):
     return n, e_ra, e_dec
 
 
-def icrs_to_galactocentric(ra, dec, distance, pmra, pmdec, rv):
+def icrs_to_galactocentric(ra, dec, distance, pmra, pmdec, rv, frame=None):
     """Heliocentric ICRS observables to Galactocentric Cartesian phase space.
 
     Parameters
@@ -69,28 +162,33 @@ def icrs_to_galactocentric(ra, dec, distance, pmra, pmdec, rv):
         Proper motions, mas/yr (``pmra`` includes cos dec).
     rv : array_like
         Heliocentric radial velocity, km/s.
+    frame : optional
+        The solar frame (any `solar_frame` spec; default `GALCEN_FRAME`).
 
     Returns
     -------
     pos, vel : ndarray, shape (3, ...)
-        Galactocentric position (kpc) and velocity (km/s) in `GALCEN_FRAME`.
+        Galactocentric position (kpc) and velocity (km/s) in that frame.
     """
+    rot, x_sun, v_sun = frame_vectors(frame)
     n, e_ra, e_dec = _icrs_basis(np.asarray(ra, float), np.asarray(dec, float))
     distance = np.asarray(distance, float)
     x_icrs = distance * n
     v_icrs = rv * n + K_KMS * distance * (pmra * e_ra + pmdec * e_dec)
-    pos = np.einsum("ij,j...->i...", _ROT, x_icrs) + _X_SUN.reshape((3,) + (1,) * distance.ndim)
-    vel = np.einsum("ij,j...->i...", _ROT, v_icrs) + _V_SUN.reshape((3,) + (1,) * distance.ndim)
+    pos = np.einsum("ij,j...->i...", rot, x_icrs) + x_sun.reshape((3,) + (1,) * distance.ndim)
+    vel = np.einsum("ij,j...->i...", rot, v_icrs) + v_sun.reshape((3,) + (1,) * distance.ndim)
     return pos, vel
 
 
-def galactocentric_to_icrs(pos, vel):
+def galactocentric_to_icrs(pos, vel, frame=None):
     """Galactocentric Cartesian phase space to heliocentric ICRS observables.
 
     Parameters
     ----------
     pos, vel : array_like, shape (3, ...)
-        Galactocentric position (kpc) and velocity (km/s) in `GALCEN_FRAME`.
+        Galactocentric position (kpc) and velocity (km/s) in ``frame``.
+    frame : optional
+        The solar frame (any `solar_frame` spec; default `GALCEN_FRAME`).
 
     Returns
     -------
@@ -98,10 +196,11 @@ def galactocentric_to_icrs(pos, vel):
         ``ra``, ``dec`` (deg, ra in [0, 360)), ``distance`` (kpc), ``pmra``, ``pmdec``
         (mas/yr, pmra includes cos dec) and ``rv`` (km/s).
     """
+    rot, x_sun, v_sun = frame_vectors(frame)
     pos, vel = np.asarray(pos, float), np.asarray(vel, float)
     shape = (3,) + (1,) * (pos.ndim - 1)
-    x_icrs = np.einsum("ji,j...->i...", _ROT, pos - _X_SUN.reshape(shape))
-    v_icrs = np.einsum("ji,j...->i...", _ROT, vel - _V_SUN.reshape(shape))
+    x_icrs = np.einsum("ji,j...->i...", rot, pos - x_sun.reshape(shape))
+    v_icrs = np.einsum("ji,j...->i...", rot, vel - v_sun.reshape(shape))
     distance = np.sqrt(np.sum(x_icrs**2, axis=0))
     ra = np.rad2deg(np.arctan2(x_icrs[1], x_icrs[0])) % 360.0
     dec = np.rad2deg(np.arcsin(np.clip(x_icrs[2] / distance, -1, 1)))
@@ -181,7 +280,7 @@ GALCEN_COLUMNS = ("x", "y", "z", "r", "R", "vx", "vy", "vz", "V_r", "V_theta", "
                   "L_x", "L_y", "L_z")
 
 
-def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 2000) -> Table:
+def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 2000, frame=None) -> Table:
     """Galactocentric positions and velocities of catalogue stars, with Monte Carlo errors.
 
     The values are the error-free transform of the observed (distance, RV, proper
@@ -200,6 +299,8 @@ def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 20
         Source of the Monte Carlo draws (required when ``n_mc > 0``).
     chunk_size : int
         Stars per vectorised block (bounds memory at ``chunk_size * n_mc`` doubles).
+    frame : optional
+        The solar frame (any `solar_frame` spec; default `GALCEN_FRAME`).
 
     Returns
     -------
@@ -217,7 +318,7 @@ def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 20
         "GAIAEDR3_PMRA_PMDEC_CORR")}
     pos, vel = icrs_to_galactocentric(
         cols["RA"], cols["DEC"], cols["dist_adpt"], cols["GAIAEDR3_PMRA"],
-        cols["GAIAEDR3_PMDEC"], cols["Vrad"])
+        cols["GAIAEDR3_PMDEC"], cols["Vrad"], frame)
     point = _named(pos, vel)
     out = Table({"star_id": np.asarray(table["star_id"])})
     for name in GALCEN_COLUMNS:
@@ -227,7 +328,7 @@ def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 20
     errs = {name: np.empty(len(table)) for name in GALCEN_COLUMNS}
     for start in range(0, len(table), chunk_size):
         sl = slice(start, start + chunk_size)
-        draws = _mc_draws({k: v[sl] for k, v in cols.items()}, n_mc, rng)
+        draws = _mc_draws({k: v[sl] for k, v in cols.items()}, n_mc, rng, frame)
         for name in GALCEN_COLUMNS:
             errs[name][sl] = np.std(draws[name], axis=1)
     for name in GALCEN_COLUMNS:
@@ -235,7 +336,7 @@ def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 20
     return out
 
 
-def _mc_draws(cols, n_mc, rng):
+def _mc_draws(cols, n_mc, rng, frame=None):
     """Galactocentric quantities for ``n_mc`` error draws of each star, shape (n, n_mc)."""
     n = len(cols["RA"])
     shape = (n, n_mc)
@@ -249,7 +350,7 @@ def _mc_draws(cols, n_mc, rng):
         rho * z1 + np.sqrt(1.0 - rho**2) * z2)
     ra = np.broadcast_to(cols["RA"][:, None], shape)
     dec = np.broadcast_to(cols["DEC"][:, None], shape)
-    return _named(*icrs_to_galactocentric(ra, dec, dist, pmra, pmdec, rv))
+    return _named(*icrs_to_galactocentric(ra, dec, dist, pmra, pmdec, rv, frame))
 
 
 def _named(pos, vel):

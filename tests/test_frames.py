@@ -119,7 +119,9 @@ def test_mc_errors_follow_each_source(rng):
 @pytest.mark.parametrize("rho", [-0.8, 0.0, 0.8])
 def test_mc_correlation_matches_linear_propagation(rng, rho):
     """PM-only errors are linear: Cov(v_gc) = A Cov(v_icrs) A^T with the catalogue correlation."""
-    from halo_utils.frames import _ROT
+    from halo_utils.frames import frame_vectors
+
+    _ROT = frame_vectors()[0]
 
     sig, d, ra, dec = 0.2, 30.0, 120.0, 40.0
     t = _table(1, GAIAEDR3_PMRA_ERROR=sig, GAIAEDR3_PMDEC_ERROR=sig, GAIAEDR3_PMRA_PMDEC_CORR=rho)

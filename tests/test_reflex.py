@@ -8,13 +8,15 @@ import astropy.units as u
 from astropy.table import Table
 from scipy import stats
 
-from halo_utils import mock, reflex as rf
+from halo_utils import cuts, mock, reflex as rf
 from halo_utils.catalog import CatalogError
-from halo_utils.frames import GALCEN_FRAME, galactocentric_to_icrs
+from halo_utils.frames import GALCEN_FRAME, galactocentric_to_icrs, wrap_longitude
+from halo_utils.reflex.fit import _cartesian_from_natural
+from halo_utils.reflex.sky import unit_vector
 
 TRUTH = mock.reflex_truth_vector()
-LINEAR = rf.ReflexModel("linear")
-CONSTANT = rf.ReflexModel("constant")
+LINEAR = rf.ReflexModel("linear", outliers=None)
+CONSTANT = rf.ReflexModel("constant", outliers=None)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def test_apex_conversion_round_trips_and_matches_gala():
     B = np.rad2deg(np.arcsin(rng.uniform(-1, 1, 200)))
     l, b = rf.ms_to_galactic(L, B)
     L2, B2 = rf.galactic_to_ms(l, b)
-    assert np.allclose(rf._wrap(L2 - L), 0, atol=1e-9) and np.allclose(B2, B, atol=1e-9)
+    assert np.allclose(wrap_longitude(L2 - L), 0, atol=1e-9) and np.allclose(B2, B, atol=1e-9)
     gal = coord.SkyCoord(L * u.deg, B * u.deg, frame=MagellanicStreamNidever08()).galactic
     sep = gal.separation(coord.SkyCoord(l * u.deg, b * u.deg, frame="galactic")).to_value(u.arcsec)
     assert sep.max() < 1e-6
@@ -222,7 +224,18 @@ def test_sgr_cut_removes_sgr_like_angular_momentum_in_the_plane(outer):
     # most Sgr debris is caught; distance errors scatter some out of the L cut (S004 fig 14)
     assert np.mean(~mask[is_sgr]) > 0.75
     no_cut, _ = rf.select_outer_halo(cat, rf.OuterHaloCuts(clip=False, sgr_cut=False))
-    assert no_cut.sum() - mask.sum() == removed
+    # mask = Q & ~S & ~V and no_cut = Q & ~V (Q the quality cuts, S the Sgr members, V the
+    # speed cut), so the difference is the Sgr step's removals less those V removes anyway
+    gv = rf.galactic_velocities(cat)
+    fast = (np.abs(gv["V_r"]) > 1000) | (np.hypot(gv["V_theta"], gv["V_phi"]) > 1000)
+    sgr = cuts.sgr_member_mask(cat["RA"], cat["DEC"], gv["L_y"], gv["L_z"])
+    assert no_cut.sum() - mask.sum() == removed - np.sum(_passes_quality(cat, gv) & sgr & fast)
+
+
+def _passes_quality(cat, gv):
+    cfg = rf.OuterHaloCuts()
+    return ((gv["r"] > cfg.r_range[0]) & (gv["r"] < cfg.r_range[1]) & (cat["Vrad_err"] < cfg.vrad_err_max)
+            & (cat["dist_adpt_err"] / cat["dist_adpt"] < cfg.frac_dist_err_max))
 
 
 # ------------------------------------------------------------------ likelihood and fits
@@ -233,7 +246,8 @@ def _big_mock(factor, exact_distances=False, seed=11):
         sv[k]["n"] *= factor
         if exact_distances:
             sv[k]["frac_dist_err"] = (1e-6, 1e-6)
-    cfg = mock.OuterHaloConfig(surveys=sv, f_bad_errors=0.0, f_outlier=0.0, n_sgr=0)
+        sv[k].update(dist_scale=1.0, rv_offset=0.0)  # no zero points: the model is exactly right
+    cfg = mock.OuterHaloConfig(surveys=sv, f_bad_errors=0.0, f_outlier=0.0, f_wrong_distance=0.0, n_sgr=0)
     cat, truth = mock.generate_outer_halo(seed, cfg)
     mask, _ = rf.select_outer_halo(cat, rf.OuterHaloCuts(r_range=(40, 120), sgr_cut=False, clip=False))
     return cat[mask]
@@ -245,8 +259,8 @@ def test_likelihood_maximised_at_truth_on_a_large_mock():
     truth (18 parameters: chance of a > 4 sigma excursion ~1e-3)."""
     sel = _big_mock(4, exact_distances=True)
     fit = rf.fit_reflex(sel, LINEAR, "mle", rng=1, distance_term="none", start=TRUTH, n_starts=0)
-    cart = rf._cartesian_from_natural(TRUTH, LINEAR)
-    pulls = (rf._cartesian_from_natural(fit.best, LINEAR) - cart) / rf._cartesian_from_natural(
+    cart = _cartesian_from_natural(TRUTH, LINEAR)
+    pulls = (_cartesian_from_natural(fit.best, LINEAR) - cart) / _cartesian_from_natural(
         fit.samples, LINEAR).std(axis=0)
     assert np.all(np.abs(pulls) < 4), pulls
     stars = rf.ReflexStars.from_table(sel, distance_term="none")
@@ -271,9 +285,11 @@ def test_mle_result_api(outer):
     cat, _ = outer
     mask, _ = rf.select_outer_halo(cat, rf.OuterHaloCuts(r_range=(40, 120)))
     fit = rf.fit_reflex(cat[mask], "constant", "mle", rng=3, n_starts=2)
-    assert fit.samples.shape == (4000, 9) and fit.n_stars == mask.sum()
+    assert fit.samples.shape == (4000, 10) and fit.n_stars == mask.sum()  # 9 + f_out (mixture by default)
+    assert fit.outlier_probability.shape == (mask.sum(),) and np.all((fit.outlier_probability >= 0)
+                                                                     & (fit.outlier_probability <= 1))
     at = fit.at(80.0)
-    assert set(at) == set(rf.AT_NAMES)
+    assert set(at) == set(rf.AT_NAMES) | {"f_out"}
     for name, (p50, p16, p84) in at.items():
         assert p16 <= p50 <= p84, name
     # the Cartesian components are the amplitude along the apex
@@ -284,7 +300,7 @@ def test_mle_result_api(outer):
 
 def test_circular_percentiles_wrap_longitude():
     samples = np.tile(TRUTH[:9], (1000, 1))
-    samples[:, 1] = rf._wrap(180.0 + np.random.default_rng(4).normal(0, 5, 1000))
+    samples[:, 1] = wrap_longitude(180.0 + np.random.default_rng(4).normal(0, 5, 1000))
     fit = rf.ReflexFit(CONSTANT, samples, samples[0], 0.0, "test", 0, {})
     p50, p16, p84 = fit.at(100.0)["L_MS"]
     assert abs(abs(p50) - 180) < 1 and 8 < (p84 - p16) < 12
@@ -295,7 +311,7 @@ def test_dynesty_checkpoint_resumes_an_interrupted_run(outer, tmp_path, monkeypa
     sel = cat[:150]
     ck = tmp_path / "run.save"
     calls = {"n": 0}
-    real = rf.log_likelihood
+    real = rf.likelihood.log_likelihood
 
     def flaky(theta, stars, model):
         calls["n"] += 1
@@ -303,15 +319,15 @@ def test_dynesty_checkpoint_resumes_an_interrupted_run(outer, tmp_path, monkeypa
             raise KeyboardInterrupt("simulated interruption")
         return real(theta, stars, model)
 
-    monkeypatch.setattr(rf, "log_likelihood", flaky)
+    monkeypatch.setattr(rf.likelihood, "log_likelihood", flaky)
     with pytest.raises(KeyboardInterrupt):
         rf.fit_reflex(sel, "constant", "dynesty", rng=5, nlive=30, dlogz=1.0, checkpoint_file=ck,
                       checkpoint_every=0.0)
     assert ck.exists()
-    monkeypatch.setattr(rf, "log_likelihood", real)
+    monkeypatch.setattr(rf.likelihood, "log_likelihood", real)
     fit = rf.fit_reflex(sel, "constant", "dynesty", rng=5, nlive=30, dlogz=1.0, checkpoint_file=ck)
     assert fit.info["resumed"] and fit.info["niter"] > 0
-    assert np.all(np.isfinite(fit.samples)) and fit.samples.shape[1] == 9
+    assert np.all(np.isfinite(fit.samples)) and fit.samples.shape[1] == fit.model.ndim == 10
     assert fit.samples[:, 0].std() > 0
 
 
@@ -325,8 +341,8 @@ def test_smoothed_sky_mean_of_constant_and_dipole_fields():
     b = np.rad2deg(np.arcsin(rng.uniform(-1, 1, 3000)))
     flat = rf.smoothed_sky_mean(l, b, np.full(3000, 7.0), nside=8, subtract_mean=False)
     assert np.allclose(flat, 7.0)
-    axis = rf._unit(-80.0, -59.0)
-    dipole = -30.0 * rf._unit(l, b) @ axis
+    axis = unit_vector(-80.0, -59.0)
+    dipole = -30.0 * unit_vector(l, b) @ axis
     m = rf.smoothed_sky_mean(l, b, dipole, nside=8)
     lon, lat = hp.pix2ang(8, np.argmin(m), lonlat=True)
     assert np.rad2deg(coord.angular_separation(*np.deg2rad([lon, lat, -80.0, -59.0]))) < 15
@@ -363,10 +379,15 @@ def test_outer_halo_mock_matches_its_spec(outer):
     assert 750 < mask.sum() < 1000  # ~850 selected stars at 40-160 kpc (SPEC 8)
     frac = np.asarray(cat["dist_adpt_err"] / cat["dist_adpt"])
     assert np.mean(frac >= 0.1) > 0.97  # the 10 % floor
-    # observed distances scatter about the truth by the stated errors
-    z = np.log(np.asarray(cat["dist_adpt"] / truth["dist_true"])) / frac
+    # observed distances scatter about factor x truth by the stated errors, mean-unbiased
+    # (log-normal with ln-mean -f^2/2): factor 1 for halo stars of H3 and SEGUE, 1.05 for MagE
+    z = (np.log(np.asarray(cat["dist_adpt"]) / (truth["dist_factor"] * truth["dist_true"])) + 0.5 * frac**2) / frac
     good = frac < 0.25
-    assert abs(np.std(z[good]) - 1) < 0.1
+    assert abs(np.std(z[good]) - 1) < 0.1 and abs(np.mean(z[good])) < 4 / np.sqrt(good.sum())
+    halo = np.asarray(truth["component"] == "halo")
+    assert np.allclose(truth["dist_factor"][halo], np.where(cat["survey"][halo] == "MagE", 1.05, 1.0))
+    wrong = np.asarray(truth["component"] == "wrong_distance")
+    assert wrong.sum() > 0 and np.all((truth["dist_factor"][wrong] >= 2) & (truth["dist_factor"][wrong] <= 10.5))
 
 
 def test_truth_vector_reproduces_the_s004_numbers():

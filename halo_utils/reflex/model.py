@@ -1,0 +1,238 @@
+"""Reflex models: the constant and continuity parameterisations, the outlier mixture, priors.
+
+The inner Galaxy moves with a *travel velocity* v_travel towards the apex ``n_apex``
+relative to the outer halo, so halo stars show the opposite (reflex) motion. At a star's
+Galactocentric position the model mean velocity is
+
+    v_mean = -v_travel n_apex + <v_r> e_r + <v_theta> e_theta + <v_phi> e_phi,
+
+with intrinsic dispersions (sigma_los, sigma_l, sigma_b) along the star's line of sight
+and Galactic (l, b) axes (S004 section 4 after PP21).
+
+* ``"constant"`` (9 base parameters, PP21 / S004 appendix E) and ``"linear"`` (the S004
+  continuity model: every parameter linear in r_gal between its values at two nodes,
+  default 40 and 120 kpc; dispersions linear in ln sigma; the apex linear in L_MS, B_MS
+  with L_MS periodic; 18 base parameters). Outside the nodes parameters are extrapolated.
+* An optional `OutlierMixture` (on by default) adds one parameter, ``f_out``, last.
+* Priors (S004): v_travel U(0, 150) km/s; apex isotropic (L_MS uniform, sin B_MS
+  uniform); means U(-250, 250) km/s; ln sigma U(ln 1, ln 300); f_out U(0, f_max).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..frames import wrap_longitude
+
+__all__ = ["BASE_NAMES", "PRIOR_BOUNDS", "R_NODES", "OutlierMixture", "ReflexModel"]
+
+#: Parameters of one node (the constant model), in sampling order.
+BASE_NAMES = ("v_travel", "L_MS", "B_MS", "vr_mean", "vphi_mean", "vtheta_mean",
+              "ln_sigma_los", "ln_sigma_l", "ln_sigma_b")
+#: Prior ranges (km/s, deg, ln km/s); B_MS is isotropic (uniform in sin B_MS).
+PRIOR_BOUNDS = {"v_travel": (0.0, 150.0), "L_MS": (-180.0, 180.0), "B_MS": (-90.0, 90.0),
+                "vr_mean": (-250.0, 250.0), "vphi_mean": (-250.0, 250.0),
+                "vtheta_mean": (-250.0, 250.0), "ln_sigma_los": (0.0, np.log(300.0)),
+                "ln_sigma_l": (0.0, np.log(300.0)), "ln_sigma_b": (0.0, np.log(300.0))}
+#: Node radii of the continuity model (kpc, S004).
+R_NODES = (40.0, 120.0)
+
+
+@dataclass(frozen=True)
+class OutlierMixture:
+    """A broad outlier component mixed with the halo model: each star is a halo star with
+    probability 1 - f_out, or an outlier with probability f_out.
+
+    An outlier's Galactocentric velocity is drawn from an isotropic Gaussian of zero mean
+    and dispersion ``sigma`` (km/s), evaluated, like the halo component, at the star's
+    marginalised distances and convolved with its measurement errors. Why this form: real
+    outliers are mostly stars whose catalogue distance is wrong (misclassified dwarfs,
+    wrong-branch giants) or whose velocities are spurious. A distance k times too large
+    turns the solar reflex in their proper motions into tangential speeds of k x 250 km/s,
+    5-20 sigma from any halo model, so the component only has to be much wider than the
+    halo (sigma_halo ~ 20-110 km/s); its exact shape then hardly matters, because a
+    well-fitting star's halo density exceeds the outlier density by ~(sigma/sigma_halo)^3
+    ~ 10^2-10^4. The outlier likelihood of each star does not depend on the halo
+    parameters, so it is computed once per star set.
+
+    Parameters
+    ----------
+    sigma : float
+        Dispersion of the outlier component per axis, km/s (> 0; default 500).
+    f_max : float
+        Upper edge of the uniform prior of f_out, U(0, f_max) (0 < f_max <= 0.5; default
+        0.2: a catalogue with more outliers than that needs cleaning before any fit).
+    """
+
+    sigma: float = 500.0
+    f_max: float = 0.2
+
+    def __post_init__(self):
+        if not (np.isfinite(self.sigma) and self.sigma > 0):
+            raise ValueError(f"OutlierMixture.sigma must be a positive dispersion in km/s, got {self.sigma!r}")
+        if not (0 < self.f_max <= 0.5):
+            raise ValueError(f"OutlierMixture.f_max (upper edge of the f_out prior) must lie in (0, 0.5], "
+                             f"got {self.f_max!r}")
+
+
+@dataclass(frozen=True)
+class ReflexModel:
+    """A reflex model: ``kind`` is ``"constant"`` (9 base parameters) or ``"linear"`` (18).
+
+    Parameter vectors are ordered as `names`: for ``"linear"`` the nine `BASE_NAMES` at
+    the first node (suffix ``_40``) and then at the second (``_120``); with ``outliers``
+    (an `OutlierMixture`, the default) ``f_out`` comes last. ``outliers=None`` is the
+    plain Gaussian likelihood of S004.
+    """
+
+    kind: str = "linear"
+    r_nodes: tuple = R_NODES
+    outliers: OutlierMixture | None = field(default_factory=OutlierMixture)
+
+    def __post_init__(self):
+        if self.kind not in ("constant", "linear"):
+            raise ValueError(f"model must be 'constant' or 'linear', got {self.kind!r}")
+        r0, r1 = (float(r) for r in self.r_nodes)
+        if not (0 < r0 < r1):
+            raise ValueError(f"r_nodes must be two increasing positive radii (kpc), got {self.r_nodes}")
+        if self.outliers is not None and not isinstance(self.outliers, OutlierMixture):
+            raise TypeError(f"outliers must be an OutlierMixture or None, got {type(self.outliers).__name__}")
+
+    @property
+    def n_nodes(self) -> int:
+        return 1 if self.kind == "constant" else 2
+
+    @property
+    def n_base(self) -> int:
+        """Number of halo parameters (9 per node)."""
+        return 9 * self.n_nodes
+
+    @property
+    def names(self) -> tuple:
+        base = BASE_NAMES if self.kind == "constant" else tuple(
+            f"{n}_{r:g}" for r in self.r_nodes for n in BASE_NAMES)
+        return base + (("f_out",) if self.outliers is not None else ())
+
+    @property
+    def ndim(self) -> int:
+        return self.n_base + (1 if self.outliers is not None else 0)
+
+    def without_outliers(self) -> "ReflexModel":
+        """The same model with the plain Gaussian likelihood."""
+        return ReflexModel(self.kind, self.r_nodes, None)
+
+    def check(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, float)
+        if theta.shape[-1] != self.ndim:
+            raise ValueError(f"{self.kind} model takes {self.ndim} parameters {self.names}, "
+                             f"got a vector of length {theta.shape[-1]}")
+        return theta
+
+    def nodes(self, theta) -> np.ndarray:
+        """Halo parameters as an array (..., n_nodes, 9)."""
+        theta = self.check(theta)
+        return theta[..., :self.n_base].reshape(theta.shape[:-1] + (self.n_nodes, 9))
+
+    def f_out(self, theta):
+        """The outlier fraction of ``theta`` (0 without a mixture)."""
+        theta = self.check(theta)
+        return theta[..., self.n_base] if self.outliers is not None else np.zeros(theta.shape[:-1])
+
+    def values_at(self, theta, r, wrap: bool = True):
+        """The nine base parameters at Galactocentric radius ``r`` (kpc).
+
+        Returns an array (9, ...) broadcast over ``r`` (and leading axes of ``theta``);
+        L_MS is interpolated along the shorter arc and wrapped to [-180, 180).
+        """
+        nodes = np.moveaxis(self.nodes(theta), -1, 0)  # (9, ..., n_nodes)
+        if self.kind == "constant":
+            v = nodes[..., 0]
+            return v if np.ndim(r) == 0 else v[..., None] * np.ones(np.shape(r))
+        r0, r1 = self.r_nodes
+        t = (np.asarray(r, float) - r0) / (r1 - r0)
+        lo, hi = nodes[..., 0], nodes[..., 1]
+        delta = hi - lo
+        delta[1] = wrap_longitude(delta[1])
+        if np.ndim(t):
+            lo, delta = lo[..., None], delta[..., None]
+        out = lo + t * delta
+        if wrap:
+            out[1] = wrap_longitude(out[1])
+        return out
+
+    def out_of_prior(self, theta) -> list:
+        """Names of the parameters of ``theta`` outside their prior range (or not finite)."""
+        theta = self.check(theta)
+        bad = []
+        nodes = self.nodes(theta)
+        for k in range(self.n_nodes):
+            for i, name in enumerate(BASE_NAMES):
+                lo, hi = PRIOR_BOUNDS[name]
+                v = nodes[..., k, i]
+                if not np.all(np.isfinite(v)) or np.any(v < lo) or np.any(v > hi):
+                    bad.append(self.names[9 * k + i])
+        if self.outliers is not None:
+            f = self.f_out(theta)
+            if not np.all(np.isfinite(f)) or np.any(f < 0) or np.any(f > self.outliers.f_max):
+                bad.append("f_out")
+        return bad
+
+    def validate(self, theta, what: str = "parameter vector") -> np.ndarray:
+        """``theta`` as floats; ValueError naming every parameter outside its prior."""
+        theta = self.check(theta)
+        bad = self.out_of_prior(theta)
+        if bad:
+            ranges = {n: (PRIOR_BOUNDS.get(_base_name(n)) or (0.0, self.outliers.f_max)) for n in bad}
+            detail = ", ".join(f"{n} = {theta[..., self.names.index(n)]!r} (prior {ranges[n]})" for n in bad)
+            raise ValueError(f"{what} lies outside the prior: {detail}")
+        return theta
+
+    def log_prior(self, theta) -> float:
+        """Log prior density (up to a constant); -inf outside the prior ranges."""
+        if self.out_of_prior(theta):
+            return -np.inf
+        return float(np.sum(np.log(np.cos(np.deg2rad(self.nodes(theta)[..., 2])) + 1e-300)))
+
+    def prior_transform(self, cube) -> np.ndarray:
+        """Unit cube -> parameters under the priors (for dynesty)."""
+        cube = np.asarray(cube, float)
+        c = cube[:self.n_base].reshape(self.n_nodes, 9)
+        out = np.empty_like(c)
+        for i, name in enumerate(BASE_NAMES):
+            lo, hi = PRIOR_BOUNDS[name]
+            out[:, i] = lo + (hi - lo) * c[:, i]
+        out[:, 2] = np.rad2deg(np.arcsin(2.0 * c[:, 2] - 1.0))
+        if self.outliers is None:
+            return out.ravel()
+        return np.append(out.ravel(), self.outliers.f_max * cube[self.n_base])
+
+    def from_dict(self, params: dict) -> np.ndarray:
+        """Parameter vector from a dict keyed by `names` (sigmas may be given as ``sigma_*``)."""
+        values = []
+        for name in self.names:
+            if name in params:
+                values.append(params[name])
+            elif name.startswith("ln_sigma") and name[3:] in params:
+                values.append(np.log(params[name[3:]]))
+            else:
+                raise KeyError(f"parameter {name!r} missing (model {self.kind!r} needs {self.names})")
+        unknown = set(params) - set(self.names) - {n[3:] for n in self.names if n.startswith("ln_sigma")}
+        if unknown:
+            raise KeyError(f"unknown parameter(s) {sorted(unknown)} for model {self.kind!r} ({self.names})")
+        return np.asarray(values, float)
+
+    def with_f_out(self, theta_base, f_out: float = 0.0) -> np.ndarray:
+        """A full vector from the halo parameters (``n_base`` values) and an outlier fraction."""
+        theta_base = np.asarray(theta_base, float)
+        if theta_base.shape[-1] != self.n_base:
+            raise ValueError(f"expected {self.n_base} halo parameters, got {theta_base.shape[-1]}")
+        if self.outliers is None:
+            return theta_base
+        return np.append(theta_base, f_out)
+
+
+def _base_name(name: str) -> str:
+    """``"v_travel_40"`` -> ``"v_travel"``."""
+    return name if name in BASE_NAMES else name.rsplit("_", 1)[0]
