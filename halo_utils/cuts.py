@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.table import Table
 
-from .mock import SATELLITES, sgr_latitude
+from .reference import SATELLITES, sgr_latitude
 
 __all__ = [
     "CutConfig",

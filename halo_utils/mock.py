@@ -38,6 +38,9 @@ from astropy.table import Table
 from . import density as dens
 from .frames import (frame_vectors, galactic_lb, galactocentric_to_icrs, icrs_to_galactocentric,
                      spherical_to_cartesian_velocity)
+from .reference import MAGELLANIC_CLOUDS_LB, SATELLITES, sgr_latitude
+from .reflex import ReflexModel, galactic_to_ms
+from .reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
 from .survey import (
     SelectionConfig,
     astrometric_error,
@@ -50,11 +53,9 @@ from .survey import (
 
 __all__ = [
     "GSE_TRUTH",
-    "SATELLITES",
     "MockConfig",
     "make_tiles",
     "generate_survey",
-    "sgr_latitude",
     "gse_velocities",
     "positions_in_tiles",
     "REFLEX_TRUTH",
@@ -68,21 +69,6 @@ __all__ = [
 GSE_TRUTH = {
     "alpha1": 1.7, "alpha2": 3.1, "alpha3": 4.6, "r1": 12.0, "r2": 28.0,
     "p": 0.8, "q": 0.7, "pitch": 25.0, "yaw": 25.0,
-}
-
-#: Cold satellites: ICRS centre (deg), heliocentric distance (kpc), Plummer half-light
-#: radius (deg), line-of-sight velocity (km/s), proper motion (mas/yr), stellar mass
-#: (Msun) and [Fe/H]. Approximate literature values (McConnachie 2012; Gaia EDR3
-#: systemic proper motions); the cut of chapter 1 uses the same positions.
-SATELLITES = {
-    "Draco": dict(ra=260.05, dec=57.92, distance=76.0, r_half=0.15, rv=-291.0,
-                  pmra=0.044, pmdec=-0.188, mass=3e5, feh=-1.9),
-    "Ursa Minor": dict(ra=227.28, dec=67.22, distance=76.0, r_half=0.14, rv=-247.0,
-                       pmra=-0.182, pmdec=0.074, mass=3e5, feh=-2.1),
-    "Sextans": dict(ra=153.26, dec=-1.61, distance=86.0, r_half=0.46, rv=224.0,
-                    pmra=-0.41, pmdec=0.04, mass=5e5, feh=-1.9),
-    "M92": dict(ra=259.28, dec=43.14, distance=8.5, r_half=0.03, rv=-120.0,
-                pmra=-4.93, pmdec=-0.57, mass=3e5, feh=-2.3),
 }
 
 #: Origin of each mock component ("accreted", "insitu" or "foreground").
@@ -240,15 +226,6 @@ def _dwarf_density(pos, cfg):
     r_q = np.sqrt(R**2 + (z / cfg["halo_q"]) ** 2)
     halo = cfg["n_local_halo"] * (np.maximum(r_q, 1.0) / r0) ** -cfg["halo_alpha"]
     return disk + halo
-
-
-def sgr_latitude(ra_deg, dec_deg):
-    """Sagittarius-stream coordinates (Lambda, B) in deg (gala `SagittariusLaw10`)."""
-    from gala.coordinates import SagittariusLaw10
-
-    sgr = coord.SkyCoord(ra=np.asarray(ra_deg) * u.deg, dec=np.asarray(dec_deg) * u.deg).transform_to(
-        SagittariusLaw10())
-    return sgr.Lambda.wrap_at(360 * u.deg).to_value(u.deg), sgr.Beta.to_value(u.deg)
 
 
 def _sgr_los_density(B_tile, dist, cfg, n_giants):
@@ -693,9 +670,6 @@ REFLEX_TRUTH = {
     "sigma_los": (106.0, 69.0), "sigma_l": (78.0, 20.0), "sigma_b": (56.0, 33.0),
 }
 
-_LMC_SMC_LB = ((280.47, -32.89), (302.80, -44.30))
-
-
 def _default_outer_surveys():
     # n: halo stars generated; r_range/r_slope: dN/dr ~ r^slope; errors per survey;
     # dist_scale, rv_offset: the survey's zero points relative to H3 (S004 section 2: MagE
@@ -796,7 +770,7 @@ def _outer_positions(n, r_range, slope, survey, cfg, rng):
         obs = galactocentric_to_icrs(pos, np.zeros_like(pos))
         l, b = galactic_lb(obs["ra"], obs["dec"])
         ok = outer_footprint(survey, obs["ra"], obs["dec"], l, b)
-        for lc, bc in _LMC_SMC_LB:
+        for lc, bc in MAGELLANIC_CLOUDS_LB.values():
             sep = coord.angular_separation(*(np.deg2rad(a) for a in (l, b, lc, bc)))
             ok &= np.rad2deg(sep) > cfg.lmc_avoid_deg
         out.append(pos[:, ok])
@@ -805,9 +779,6 @@ def _outer_positions(n, r_range, slope, survey, cfg, rng):
 
 def _reflex_velocities(pos, truth, rng, scale=1.0):
     """Draw velocities from the reflex model: mean field + dispersions along (n, e_l, e_b)."""
-    from .reflex import ReflexModel
-    from .reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
-
     model = ReflexModel("linear", tuple(truth["r_nodes"]), outliers=None)
     theta = reflex_truth_vector(truth)
     r = np.sqrt(np.sum(pos**2, axis=0))
@@ -827,8 +798,6 @@ def _reflex_velocities(pos, truth, rng, scale=1.0):
 def reflex_truth_vector(truth: dict = REFLEX_TRUTH):
     """The truth as a parameter vector of the linear (continuity) reflex model, without
     an outlier fraction (18 values)."""
-    from .reflex import galactic_to_ms
-
     L, B = galactic_to_ms(truth["l_apex"], truth["b_apex"])
     nodes = []
     for i in range(2):

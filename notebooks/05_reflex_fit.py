@@ -116,6 +116,7 @@ from halo_utils.catalog import read_catalog
 from halo_utils.frames import solar_frame as make_solar_frame
 from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_outer_halo, generate_outer_halo, reflex_truth_vector
 from halo_utils.provenance import run_metadata, write_summary
+from halo_utils.reference import LMC_LB
 from halo_utils.reflex.compare import compare_outlier_treatments, summary_row
 from halo_utils.reflex.coverage import coverage_mocks, coverage_summary
 
@@ -423,7 +424,8 @@ fig = plt.figure(figsize=(8, 4.5))
 ax = fig.add_subplot(111, projection="mollweide")
 lw = -np.deg2rad(plotting.wrap_longitude(draws100["l_apex"]))  # east (increasing l) to the left
 ax.scatter(lw, np.deg2rad(draws100["b_apex"]), s=1, alpha=0.2, color="tab:red", label="apex at 100 kpc (posterior)")
-ax.scatter(-np.deg2rad(plotting.wrap_longitude(280.47)), np.deg2rad(-32.89), marker="*", s=150, color="k", label="LMC")
+ax.scatter(-np.deg2rad(plotting.wrap_longitude(LMC_LB[0])), np.deg2rad(LMC_LB[1]), marker="*", s=150, color="k",
+           label="LMC")
 if has_truth:
     ax.scatter(-np.deg2rad(REFLEX_TRUTH["l_apex"]), np.deg2rad(REFLEX_TRUTH["b_apex"]), marker="x", s=100,
                color="tab:blue", label="truth")
@@ -576,13 +578,15 @@ fig.savefig(out / "sgr_contamination.png", dpi=110, bbox_inches="tight")
 
 # %%
 subsamples = rf.sky_subsamples(fit_sample)
+mle_all = treatment_fits["outlier mixture"]  # the whole sample, fitted in section 10
 sky_rows, sky_fits = [], {}
 for label, mask in subsamples.items():
     if mask.sum() <= main_model.ndim * 5:
         print(f"{label}: {mask.sum()} stars, too few for the {main_model.ndim}-parameter model; skipped")
         continue
-    f = rf.fit_reflex(fit_sample[mask], main_model, "mle", rng=np.random.default_rng(seed + 5), start=start_halo,
-                      n_starts=0 if start_halo is not None else 2, **star_kwargs)
+    f = mle_all if mask.all() and outliers is not None else rf.fit_reflex(
+        fit_sample[mask], main_model, "mle", rng=np.random.default_rng(seed + 5), start=start_halo,
+        n_starts=0 if start_halo is not None else 2, **star_kwargs)
     sky_fits[label] = f
     sky_rows.append(summary_row(f, label, 100.0, TRUTH_FIT if has_truth else None))
 sky_table = Table(rows=sky_rows)
@@ -618,8 +622,9 @@ fig.savefig(out / "sky_subsamples.png", dpi=110, bbox_inches="tight")
 # %%
 frame_rows = []
 for label, frame in (("solar_frame", solar_frame), ("compare_frame", compare_frame)):
-    f = rf.fit_reflex(fit_sample, main_model, "mle", rng=np.random.default_rng(seed + 6), start=start_halo,
-                      n_starts=0 if start_halo is not None else 2, **{**star_kwargs, "frame": frame})
+    f = mle_all if label == "solar_frame" and outliers is not None else rf.fit_reflex(
+        fit_sample, main_model, "mle", rng=np.random.default_rng(seed + 6), start=start_halo,
+        n_starts=0 if start_halo is not None else 2, **{**star_kwargs, "frame": frame})
     frame_rows.append({"frame": str(frame), **summary_row(f, label, 100.0)})
 frames_table = Table(rows=frame_rows)
 frames_table.write(out / "solar_frames.ecsv", overwrite=True)
@@ -644,9 +649,9 @@ print("compare_frame - solar_frame at 100 kpc:", {k: round(v, 2) for k, v in fra
 # %%
 term_rows = []
 for term in ("observed", "model", "marginal"):
-    f = rf.fit_reflex(fit_sample, main_model, "mle", rng=np.random.default_rng(seed + 3),
-                      **{**star_kwargs, "distance_term": term}, start=start_halo,
-                      n_starts=0 if start_halo is not None else 1)
+    f = mle_all if term == distance_term and outliers is not None else rf.fit_reflex(
+        fit_sample, main_model, "mle", rng=np.random.default_rng(seed + 3), **{**star_kwargs, "distance_term": term},
+        start=start_halo, n_starts=0 if start_halo is not None else 1)
     at = f.at(100.0)
     row = {"distance_term": term, "max_lnL": f.max_log_likelihood}
     for q in ("v_travel", "b_apex", "sigma_l", "sigma_b"):
@@ -666,14 +671,14 @@ distance_terms.pprint(max_width=160)
 # likely *smaller* than its catalogue value than larger (there are more stars nearer in), so
 # a flat weight in $\ln d$ places stars too far and overstates their tangential velocities.
 # A mock with a steep profile shows what the prior changes: all surveys drawn with
-# $dN/dr \propto r^{-3}$ ($\nu \propto r^{-5}$), three times the default size, no outliers,
-# fitted with the constant model (whose truth is the mock's value at 100 kpc) once with the
-# flat weight and once with the matching prior.
+# $dN/dr \propto r^{-3}$ ($\nu \propto r^{-5}$), twice the default size, no outliers or zero
+# points, the S004 truth, fitted with the continuity model by maximum likelihood once with the
+# flat weight and once with the matching prior; the table gives each quantity's pull at 100 kpc.
 
 # %%
 steep_surveys = OuterHaloConfig().surveys
 for sv in steep_surveys.values():
-    sv.update(n=3 * sv["n"], r_slope=-3.0, dist_scale=1.0, rv_offset=0.0)
+    sv.update(n=2 * sv["n"], r_slope=-3.0, dist_scale=1.0, rv_offset=0.0)
 steep_cat, _ = generate_outer_halo(mock_seed + 1, OuterHaloConfig(surveys=steep_surveys, f_outlier=0.0,
                                                                   f_wrong_distance=0.0, n_sgr=0))
 in_steep, _ = rf.select_outer_halo(steep_cat, rf.OuterHaloCuts(r_range=(r_min, r_max), clip=False), frame=solar_frame)

@@ -7,7 +7,7 @@ import astropy.units as u
 from gala.coordinates import SagittariusLaw10
 
 from halo_utils import cuts
-from halo_utils.mock import SATELLITES
+from halo_utils.reference import SATELLITES
 
 
 def test_quality_and_giants():

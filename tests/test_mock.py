@@ -5,8 +5,8 @@ import pytest
 
 from halo_utils.catalog import validate_catalog
 from halo_utils.frames import galactocentric_to_icrs, spherical_components
-from halo_utils.mock import (SATELLITES, MockConfig, config_from_dict, config_to_dict,
-                             generate_survey, gse_sigma_r, sgr_latitude)
+from halo_utils.mock import MockConfig, config_from_dict, config_to_dict, generate_survey, gse_sigma_r
+from halo_utils.reference import SATELLITES, sgr_latitude
 from halo_utils.survey import astrometric_error, distance_modulus
 
 

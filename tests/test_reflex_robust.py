@@ -12,6 +12,7 @@ from scipy.stats import multivariate_normal
 from halo_utils import mock, reflex as rf
 from halo_utils.catalog import CatalogError, read_catalog
 from halo_utils.frames import galactocentric_to_icrs, icrs_to_galactocentric, solar_frame
+from halo_utils.reference import sgr_latitude
 from halo_utils.reflex.coverage import coverage_mocks, coverage_summary
 from halo_utils.reflex.likelihood import halo_log_likelihoods
 
@@ -347,3 +348,17 @@ def test_coverage_study_is_independent_of_the_number_of_processes():
         assert np.array_equal(one[name], two[name]), name
     summary = coverage_summary(one)
     assert set(summary["likelihood"]) == {"mixture", "gaussian"} and np.all(summary["n_mocks"] == 2)
+
+
+def test_sky_sgr_cut_removes_the_band_whatever_the_velocity():
+    cat, truth = mock.generate_outer_halo(4)
+    mask, flow = rf.select_outer_halo(cat, rf.OuterHaloCuts(clip=False, sgr_cut="sky"))
+    _, beta = sgr_latitude(cat["RA"], cat["DEC"])
+    assert not np.any(mask & (np.abs(beta) < 12.0))
+    assert np.all(~mask[np.asarray(truth["component"] == "sgr")])  # the debris lies within 10 deg
+    assert "|B_Sgr| < 12 deg" in list(flow["step"])
+    same, _ = rf.select_outer_halo(cat, rf.OuterHaloCuts(clip=False, sgr_cut=True))
+    am, _ = rf.select_outer_halo(cat, rf.OuterHaloCuts(clip=False, sgr_cut="angular_momentum"))
+    assert np.array_equal(same, am)
+    with pytest.raises(ValueError, match="sgr_cut"):
+        rf.OuterHaloCuts(sgr_cut="stream_model")

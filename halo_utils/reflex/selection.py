@@ -11,7 +11,8 @@ from astropy.table import Table
 
 from .. import cuts
 from ..catalog import CatalogError
-from ..frames import frame_vectors, icrs_to_galactocentric, spherical_components
+from ..frames import icrs_to_galactocentric, spherical_components
+from ..reference import sgr_latitude
 from .sky import galactic_to_galactocentric_axes
 from .stars import observed_galactic
 
@@ -119,7 +120,7 @@ def select_outer_halo(table: Table, cuts_config: OuterHaloCuts = OuterHaloCuts()
     if cfg.sgr_mode == "angular_momentum":
         flow.remove("Sgr members", cuts.sgr_member_mask(table["RA"], table["DEC"], gv["L_y"], gv["L_z"]))
     elif cfg.sgr_mode == "sky":
-        _, beta = cuts.sgr_latitude(table["RA"], table["DEC"])
+        _, beta = sgr_latitude(table["RA"], table["DEC"])
         flow.remove(f"|B_Sgr| < {cfg.sgr_sky_half_width:g} deg", np.abs(beta) < cfg.sgr_sky_half_width)
     v_tan = np.hypot(gv["V_theta"], gv["V_phi"])
     flow.remove(f"|v_r| or v_tan > {cfg.v_max:g} km/s",
