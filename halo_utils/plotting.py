@@ -237,6 +237,7 @@ for _base, _label in _REFLEX_LABELS.items():  # reflex parameters, bare and at t
     PARAM_LABELS[_base] = _label
     for _r in (40, 120):
         PARAM_LABELS[f"{_base}_{_r}"] = f"{_label} ({_r})"
+PARAM_LABELS["f_out"] = r"$f_{\rm out}$"  # the outlier fraction of the reflex mixture
 
 
 def plot_corner(samples, names, truths=None, **kw):

@@ -30,7 +30,8 @@ def summary_row(fit: ReflexFit, label: str, r_kpc: float = 100.0, truth: ReflexF
         row[q], row[f"{q}_err"] = p50, 0.5 * (p84 - p16)
         if ref is not None and q in ref:
             diff = p50 - ref[q][0]
-            row[f"{q}_pull"] = float((wrap_longitude(diff) if q in ("l_apex", "L_MS") else diff) / row[f"{q}_err"])
+            diff = wrap_longitude(diff) if q in ("l_apex", "L_MS") else diff
+            row[f"{q}_pull"] = float(diff / row[f"{q}_err"]) if row[f"{q}_err"] > 0 else float("nan")
     return row
 
 

@@ -30,7 +30,7 @@ COVERAGE_QUANTITIES = ("v_travel", "l_apex", "b_apex", "sigma_los", "sigma_l", "
 
 
 def _one_mock(args):
-    index, seed, config, cuts, r_kpc, n_starts, fit_kwargs = args
+    index, seed, config, cuts, r_kpc, n_starts, fit_kwargs, likelihoods = args
     cat, truth = generate_outer_halo(int(seed * 100_003 + index), config)
     mask, _ = select_outer_halo(cat, cuts)
     sample = cat[mask]
@@ -40,7 +40,8 @@ def _one_mock(args):
     comp = np.asarray(truth["component"])[mask]
     injected = float(np.mean(np.isin(comp, ("outlier", "wrong_distance"))))
     rows = []
-    for label, outliers in (("mixture", OutlierMixture()), ("gaussian", None)):
+    for label in likelihoods:
+        outliers = OutlierMixture() if label == "mixture" else None
         fit = fit_reflex(sample, "constant", "mle", np.random.default_rng([seed, index]), outliers=outliers,
                          n_starts=n_starts, **fit_kwargs)
         at = fit.at(r_kpc)
@@ -58,7 +59,7 @@ def _one_mock(args):
 def coverage_mocks(n_mocks: int, *, seed: int = 0, config: OuterHaloConfig | None = None,
                    cuts: OuterHaloCuts = OuterHaloCuts(r_range=(40.0, 120.0), clip=False, sgr_cut="sky"),
                    r_kpc: float = 100.0, n_starts: int = 2, n_procs: int = 1, progress=print,
-                   fit_kwargs: dict | None = None) -> Table:
+                   fit_kwargs: dict | None = None, likelihoods=("mixture", "gaussian")) -> Table:
     """Fit ``n_mocks`` messy mocks of a constant-model truth, with and without the mixture.
 
     Parameters
@@ -81,6 +82,8 @@ def coverage_mocks(n_mocks: int, *, seed: int = 0, config: OuterHaloConfig | Non
         Called with a one-line report after each mock.
     fit_kwargs : dict, optional
         Further arguments of `fit_reflex` (``distance_term``, ``distance_prior``, ``frame``...).
+    likelihoods : tuple
+        Which fits to run per mock: ``"mixture"`` (the outlier mixture) and/or ``"gaussian"``.
 
     Returns
     -------
@@ -90,9 +93,13 @@ def coverage_mocks(n_mocks: int, *, seed: int = 0, config: OuterHaloConfig | Non
     """
     if int(n_mocks) != n_mocks or n_mocks < 1:
         raise ValueError(f"n_mocks must be a positive integer, got {n_mocks!r}")
+    unknown = set(likelihoods) - {"mixture", "gaussian"}
+    if unknown or not likelihoods:
+        raise ValueError(f"likelihoods must name 'mixture' and/or 'gaussian', got {likelihoods!r}")
     config = OuterHaloConfig() if config is None else config
     config = replace(config, truth=constant_reflex_truth(r_kpc, config.truth))
-    tasks = [(i, seed, config, cuts, r_kpc, n_starts, dict(fit_kwargs or {})) for i in range(int(n_mocks))]
+    tasks = [(i, seed, config, cuts, r_kpc, n_starts, dict(fit_kwargs or {}), tuple(likelihoods))
+             for i in range(int(n_mocks))]
     rows = []
     if n_procs > 1:
         with ProcessPoolExecutor(n_procs) as pool:
