@@ -119,7 +119,7 @@ from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_outer_halo, ge
 from halo_utils.provenance import run_metadata, write_summary
 from halo_utils.reference import LMC_LB
 from halo_utils.reflex.compare import compare_outlier_treatments, summary_row
-from halo_utils.reflex.coverage import coverage_mocks, coverage_summary
+from halo_utils.reflex_coverage import coverage_mocks, coverage_summary
 
 parameters = {k: globals()[k] for k in (
     "catalog_path", "truth_path", "generate_if_missing", "mock_seed", "output_dir", "seed", "r_min", "r_max",

@@ -13,7 +13,7 @@ from halo_utils import mock, reflex as rf
 from halo_utils.catalog import CatalogError, read_catalog
 from halo_utils.frames import galactocentric_to_icrs, icrs_to_galactocentric, solar_frame
 from halo_utils.reference import sgr_latitude
-from halo_utils.reflex.coverage import coverage_mocks, coverage_summary
+from halo_utils.reflex_coverage import coverage_mocks, coverage_summary
 from halo_utils.reflex.likelihood import halo_log_likelihoods
 
 THETA18 = np.array([10.0, -26.0, 6.0, -8.0, 14.0, -1.0, np.log(106), np.log(78), np.log(56),

@@ -10,7 +10,10 @@ Subpackage layout, bottom to top:
 * `~halo_utils.reflex.selection`: the outer-halo cuts with counts, sky subsamples.
 * `~halo_utils.reflex.maps`: smoothed sky maps and binned profiles.
 * `~halo_utils.reflex.fit`: `fit_reflex` (MLE, dynesty), `fit_reflex_clipped`, `ReflexFit`.
-* `~halo_utils.reflex.coverage`: many-mock coverage studies (imports the mock; import it explicitly).
+* `~halo_utils.reflex.compare`: side-by-side fits for the comparison tables.
+
+Many-mock coverage studies draw from the mock, which sits above this subpackage, so they
+live in `halo_utils.reflex_coverage`.
 """
 
 from .model import BASE_NAMES, PRIOR_BOUNDS, R_NODES, OutlierMixture, ReflexModel

@@ -6,7 +6,8 @@ constant model is the right model; each is selected and fitted by maximum likeli
 Laplace bands, with and without the outlier mixture. Task i is seeded from (seed, i), so
 the results do not depend on how many processes run them.
 
-This module sits above the mock (it draws from it), like the chapters.
+This module sits above the mock (it draws from it) and the reflex models it fits, so it lives
+beside the mock at the top of the package, not inside `halo_utils.reflex`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ import numpy as np
 from astropy.table import Table
 from scipy.stats import binom
 
-from ..mock import OuterHaloConfig, constant_reflex_truth, generate_outer_halo, reflex_truth_vector
-from .fit import ReflexFit, fit_reflex
-from .model import OutlierMixture, ReflexModel
-from .selection import OuterHaloCuts, select_outer_halo
+from .mock import OuterHaloConfig, constant_reflex_truth, generate_outer_halo, reflex_truth_vector
+from .reflex import OuterHaloCuts, OutlierMixture, ReflexFit, ReflexModel, fit_reflex, select_outer_halo
 
 __all__ = ["COVERAGE_QUANTITIES", "coverage_mocks", "coverage_summary"]
 
