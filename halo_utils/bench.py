@@ -129,7 +129,6 @@ def _reference_reflex_log_likelihood(theta, table, model, distance_prior):
     outlier mixture, distance marginalisation with the distance prior): one star and one
     quadrature node at a time, with astropy-free but textbook 3x3 algebra. Slow by design;
     `_bench_reflex` checks it agrees with `halo_utils.reflex.log_likelihood`."""
-    from . import reflex as rf
     from .frames import K_KMS, frame_vectors, icrs_to_galactocentric
     from .reflex.sky import galactic_basis, galactic_to_galactocentric_axes, unit_vector, MS_TO_GAL
     from .reflex.stars import observed_galactic

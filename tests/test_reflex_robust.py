@@ -234,10 +234,12 @@ def test_solar_frame_matches_astropy():
                    "GAIAEDR3_PMRA_ERROR": np.full(n, 0.1), "GAIAEDR3_PMDEC_ERROR": np.full(n, 0.1),
                    "GAIAEDR3_PMRA_PMDEC_CORR": np.zeros(n)})
     gv = rf.galactic_velocities(table, frame="pp21")
-    n_hat = sc.cartesian.xyz.to_value(u.kpc) - np.asarray(ref.galcen_distance.to_value(u.kpc)) * 0
-    los = coord.SkyCoord(ra=ra * u.deg, dec=dec * u.deg).galactic
-    v_gal = coord.SkyCoord(x=sc.x, y=sc.y, z=sc.z, v_x=sc.v_x, v_y=sc.v_y, v_z=sc.v_z, frame=ref)
-    assert n_hat.shape == (3, n) and len(los) == n and len(v_gal) == n
+    # v_gsr: astropy's Galactocentric velocity along the line of sight from astropy's Sun
+    sun = coord.ICRS(coord.CartesianRepresentation([0.0, 0.0, 0.0] * u.kpc)).transform_to(ref)
+    los = sc.cartesian.xyz.to_value(u.kpc) - sun.cartesian.xyz.to_value(u.kpc)[:, None]
+    los /= np.linalg.norm(los, axis=0)
+    v_gsr = np.sum(sc.velocity.d_xyz.to_value(u.km / u.s) * los, axis=0)
+    assert np.allclose(np.asarray(gv["v_gsr"]), v_gsr, atol=1e-7)
     assert np.allclose(np.asarray(gv["V_r"]), np.sum(vel * pos, axis=0) / np.linalg.norm(pos, axis=0), atol=1e-8)
     v4 = rf.galactic_velocities(table)
     assert not np.allclose(np.asarray(v4["v_gsr"]), np.asarray(gv["v_gsr"]))
