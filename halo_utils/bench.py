@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 from .frames import galactocentric
 from .mock import DEFAULT_SEED, generate_survey
 from .pipeline import REPO_ROOT, run_chapter
+from .outputs import write_text_atomic
 from .provenance import package_versions
 
 __all__ = ["time_it", "run_benchmarks"]
@@ -247,7 +248,7 @@ def _main(argv=None):
         print(f"{name:<{width}}  median {r['median_s']:8.3f} s  (min {r['min_s']:.3f}, max {r['max_s']:.3f}, n={r['n']})")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"results": results, "versions": package_versions()}, indent=2) + "\n")
+    write_text_atomic(out, json.dumps({"results": results, "versions": package_versions()}, indent=2) + "\n")
     print(f"written to {out}")
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .fingerprint import fingerprint
+from .validation import check_integer
+
 __all__ = [
     "rotation_matrix",
     "ellipsoidal_radius",
@@ -195,6 +198,9 @@ class DensityModel:
 
     def complete(self, params: dict) -> dict:
         """All of `PARAM_NAMES`: the free ones from ``params``, the fixed ones set."""
+        unknown = sorted(set(params) - set(PARAM_NAMES))
+        if unknown:
+            raise ValueError(f"unknown density parameter(s) {unknown}; expected names from {list(PARAM_NAMES)}")
         missing = [n for n in self.free if n not in params]
         if missing:
             raise ValueError(f"model {self.name!r} needs parameter(s) {missing}")
@@ -399,14 +405,15 @@ class Survey:
         exclude : array_like of bool, optional
             Tiles to leave out (e.g. the satellite fields, whose stars are all cut).
         """
-        from .survey import SelectionConfig, effective_selection, giant_luminosity_function
+        from .survey import SelectionConfig, effective_selection, giant_luminosity_function, validate_tiles
 
-        required = ("RA", "DEC", "solid_angle", "r_lim", "has_rank1", "f_rank1", "f_rank2")
-        missing = [c for c in required if c not in tiles.colnames]
-        if missing:
-            raise ValueError(f"tile table lacks column(s) {missing}")
+        validate_tiles(tiles)
         if exclude is not None:
-            tiles = tiles[~np.asarray(exclude, bool)]
+            exclude = np.asarray(exclude)
+            if exclude.dtype != bool or exclude.shape != (len(tiles),):
+                raise ValueError(f"exclude must hold one boolean per tile ({len(tiles)}), got dtype {exclude.dtype} "
+                                 f"and shape {exclude.shape}")
+            tiles = tiles[~exclude]
         distance = np.geomspace(1.0, 150.0, 240) if distance is None else np.asarray(distance, float)
         sel = effective_selection(tiles, distance, lf or giant_luminosity_function(), config or SelectionConfig())
         return cls(tiles, distance, sel, r_range=r_range, giants_per_msun=giants_per_msun)
@@ -607,12 +614,23 @@ def fit_mle(stars, survey: Survey, model="triaxial_double_break", n_starts: int 
         ``params`` (all free parameters, including log10_mass), ``log_likelihood``,
         ``model``, ``n_params`` and ``aic``.
     """
-    from .fitting import maximize
+    from .fitting import check_sample_size, maximize
 
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator")
+    n_starts = check_integer("n_starts", n_starts, low=0 if start is not None else 1,
+                             why="random starts, besides `start` if given")
     m = get_model(model)
     stars = _as_stars(stars)
+    check_sample_size(len(stars), m.ndim, f"the {m.name} density model")
+    if start is not None:  # a misspelt or impossible start must not silently become a random one
+        unknown = sorted(set(start) - set(PARAM_NAMES))
+        if unknown:
+            raise ValueError(f"fit_mle start has unknown parameter(s) {unknown}; expected names from {list(PARAM_NAMES)}")
+        bad = [f"{n} = {start[n]!r} outside [{PRIOR_BOUNDS[n][0]:g}, {PRIOR_BOUNDS[n][1]:g}]" for n in start
+               if n in m.free and not (np.isfinite(start[n]) and PRIOR_BOUNDS[n][0] <= start[n] <= PRIOR_BOUNDS[n][1])]
+        if bad:
+            raise ValueError(f"fit_mle start lies outside the prior of {m.name!r}: " + "; ".join(bad))
 
     def profiled(x):
         shape = _from_opt(x, m)
@@ -826,15 +844,18 @@ class DensityPosterior:
 
 
 def fit_emcee(stars, survey: Survey, model="triaxial_double_break", *, start: dict, rng,
-              n_walkers=None, n_steps_max=20000, pool=None, backend_path=None, check_every=500,
-              init_scale=None, n_tau=50):
+              n_walkers=None, n_steps_max=20000, pool=None, backend_path=None, restart=False,
+              check_every=500, init_scale=None, n_tau=50):
     """Sample the posterior with emcee (uniform priors of `PRIOR_BOUNDS`).
 
-    Walkers start in a small Gaussian ball around ``start`` (typically the MLE) and run
-    until the chain exceeds ``n_tau`` autocorrelation times (or ``n_steps_max``), with
-    emcee's differential-evolution moves (80 % DEMove, 20 % DESnookerMove). With
-    ``backend_path`` the chain is stored in HDF5 and a killed run resumes from its last
-    step. ``pool`` may be any object with a ``map`` method.
+    Walkers start in a small Gaussian ball around ``start`` (typically the MLE; it must lie
+    inside the prior) and run until the chain exceeds ``n_tau`` autocorrelation times (or
+    ``n_steps_max``), with emcee's differential-evolution moves (80 % DEMove, 20 %
+    DESnookerMove). Every random draw, the moves' included, comes from ``rng``: the same
+    seed gives the same chain. With ``backend_path`` the chain is stored in HDF5 with a
+    fingerprint of the stars, the survey, the model and the start; a killed run resumes
+    from its last step when called again with the same arguments (a different fingerprint
+    is refused unless ``restart=True``). ``pool`` may be any object with a ``map`` method.
 
     Returns
     -------
@@ -842,31 +863,43 @@ def fit_emcee(stars, survey: Survey, model="triaxial_double_break", *, start: di
         ``samples`` (flat; the burn-in of `run_emcee` or 3 tau, whichever is longer, dropped
         and thinned by tau / 2; both capped for chains shorter than 6 tau), ``names``,
         ``tau``, ``converged``, ``n_steps``, ``acceptance``, ``n_walkers``, ``summary``
-        (percentiles per parameter) and ``sampler``.
+        (percentiles per parameter), ``resumed`` and ``sampler``.
     """
-    from .fitting import chain_summary, run_emcee
+    from .fitting import chain_summary, check_sample_size, run_emcee
 
     m = get_model(model)
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator")
+    check_sample_size(len(_as_stars(stars)), m.ndim, f"the {m.name} density model")
     n_walkers = n_walkers or max(4 * m.ndim, 32)
-    if n_walkers < 3 * m.ndim:
-        raise ValueError(f"n_walkers must be >= 3 x ndim = {3 * m.ndim}, got {n_walkers}")
+    n_walkers = check_integer("n_walkers", n_walkers, low=3 * m.ndim, why="3 x the number of parameters")
+    bad = m.problems(start)
+    if bad:
+        raise ValueError(f"fit_emcee start lies outside the prior of {m.name!r}: " + "; ".join(bad))
     x0 = m.vector(start)
     scale = np.array([(init_scale or {}).get(n, _HESS_STEPS[n]) for n in m.free])
     p0 = []
-    while len(p0) < n_walkers:
+    # a start on a prior edge keeps about half of its trials; 1000 x n_walkers is never reached
+    for _ in range(1000 * n_walkers):
         trial = x0 + scale * rng.standard_normal(m.ndim)
         if not m.problems(m.params(trial)):
             p0.append(trial)
+            if len(p0) == n_walkers:
+                break
+    else:
+        raise ValueError(f"could not place {n_walkers} walkers inside the prior around {start}; "
+                         "move the start away from the prior edges or shrink init_scale")
+    seed = int(rng.integers(2**32))
     import emcee
 
     post = DensityPosterior(stars, survey, m)
     # differential-evolution moves: on this 10-d posterior (alpha1-r1 and pitch-yaw are
     # correlated) they give ~2.5x shorter autocorrelation times than the stretch move
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-    run = run_emcee(post, np.array(p0), n_steps_max=n_steps_max, backend_path=backend_path, pool=pool,
-                    check_every=check_every, n_tau=n_tau, moves=moves)
+    key = fingerprint(post.stars.pos, survey.pos, survey.weight, survey.giants_per_msun, m.name, np.array(p0))
+    run = run_emcee(post, np.array(p0), n_steps_max=n_steps_max, seed=seed, backend_path=backend_path,
+                    fingerprint=key, restart=restart, pool=pool, check_every=check_every, n_tau=n_tau,
+                    moves=moves)
     tau = run["tau"]
     tmax = float(np.nanmax(tau)) if np.any(np.isfinite(tau)) else 1.0
     # burn-in (at least 3 tau) and thinning tau / 2, capped so that short (smoke) runs keep half the chain

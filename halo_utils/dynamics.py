@@ -17,7 +17,10 @@ import gala.dynamics as gd
 import gala.integrate as gi
 import gala.potential as gp
 
-__all__ = ["POTENTIAL", "POTENTIAL_NAME", "energy", "orbit_extent"]
+from .validation import check_choice, check_integer, check_real
+from .frames import check_phase_space
+
+__all__ = ["POTENTIAL", "POTENTIAL_NAME", "INTEGRATORS", "energy", "orbit_extent"]
 
 #: The one potential used for energies and orbits.
 POTENTIAL = gp.MilkyWayPotential(version="v1")
@@ -29,16 +32,29 @@ def energy(pos, vel):
     Parameters
     ----------
     pos : array_like, shape (3, n)
-        Galactocentric position, kpc.
+        Galactocentric position, kpc (finite).
     vel : array_like, shape (3, n)
-        Galactocentric velocity, km/s.
+        Galactocentric velocity, km/s (finite).
     """
-    pos = np.asarray(pos, float)
+    pos, vel = _phase_space(pos, vel)
     phi = POTENTIAL.energy(pos * u.kpc).to_value(u.km**2 / u.s**2)
-    return phi + 0.5 * np.sum(np.asarray(vel, float) ** 2, axis=0)
+    return phi + 0.5 * np.sum(vel**2, axis=0)
+
+
+def _phase_space(pos, vel):
+    """``pos`` and ``vel`` as finite float arrays of one shape (3, n) (a single point (3,) too)."""
+    pos, vel = check_phase_space(pos, vel)
+    if pos.ndim > 2:
+        raise ValueError(f"pos must have shape (3, n), got shape {pos.shape}")
+    return pos, vel
 
 
 _INTEGRATORS = {"dopri853": gi.DOPRI853Integrator, "leapfrog": gi.LeapfrogIntegrator}
+#: Names of the orbit integrators of `orbit_extent`.
+INTEGRATORS = tuple(_INTEGRATORS)
+#: Most output steps of one orbit integration: a tiny dt_myr would otherwise run for hours
+#: and fill the memory (3 Gyr at 0.01 Myr).
+_MAX_STEPS = 1_000_000
 
 
 def orbit_extent(pos, vel, *, dt_myr: float = 1.0, duration_myr: float = 3000.0,
@@ -52,34 +68,36 @@ def orbit_extent(pos, vel, *, dt_myr: float = 1.0, duration_myr: float = 3000.0,
     Parameters
     ----------
     pos, vel : array_like, shape (3, n)
-        Galactocentric phase space (kpc, km/s).
+        Galactocentric phase space (kpc, km/s), finite.
     dt_myr, duration_myr : float
-        Output time step (the step itself for leapfrog) and integration length, Myr.
-        r_peri and r_apo are taken over the outputs, so dt_myr also sets how finely the
-        turning points are resolved.
+        Output time step (the step itself for leapfrog; > 0) and integration length
+        (>= 3000), Myr. r_peri and r_apo are taken over the outputs, so dt_myr also sets
+        how finely the turning points are resolved; at most 10^6 steps.
     integrator : {"dopri853", "leapfrog"}
         Adaptive Dormand-Prince 8(5,3) (accurate) or fixed-step leapfrog (fast, for
         smoke runs).
     chunk_size : int
-        Orbits integrated together (bounds memory at ~ 6 * chunk * steps doubles).
+        Orbits integrated together (>= 1; bounds memory at ~ 6 * chunk * steps doubles).
 
     Returns
     -------
     r_peri, r_apo, ecc : ndarray
     """
-    if duration_myr < 3000.0:
-        raise ValueError(f"duration_myr must be >= 3000 (3 Gyr), got {duration_myr}")
-    if dt_myr <= 0:
-        raise ValueError(f"dt_myr must be positive, got {dt_myr}")
-    if integrator not in _INTEGRATORS:
-        raise ValueError(f"integrator must be one of {sorted(_INTEGRATORS)}, got {integrator!r}")
-    pos, vel = np.atleast_2d(np.asarray(pos, float)), np.atleast_2d(np.asarray(vel, float))
+    duration_myr = check_real("duration_myr", duration_myr, low=3000.0, unit="Myr", why="SPEC: at least 3 Gyr")
+    dt_myr = check_real("dt_myr", dt_myr, low=0, low_open=True, unit="Myr")
+    check_choice("integrator", integrator, INTEGRATORS)
+    chunk_size = check_integer("chunk_size", chunk_size, low=1)
+    n_steps = int(np.ceil(duration_myr / dt_myr))
+    if n_steps > _MAX_STEPS:
+        raise ValueError(f"duration_myr / dt_myr = {n_steps} steps, expected at most {_MAX_STEPS}; "
+                         "increase dt_myr")
+    pos, vel = _phase_space(pos, vel)
+    pos, vel = pos.reshape(3, -1), vel.reshape(3, -1)
     n = pos.shape[1]
     r_peri, r_apo = np.full(n, np.nan), np.full(n, np.nan)
     bound = energy(pos, vel) < 0
     idx = np.flatnonzero(bound)
     ham = gp.Hamiltonian(POTENTIAL)
-    n_steps = int(np.ceil(duration_myr / dt_myr))
     for start in range(0, idx.size, chunk_size):
         sel = idx[start:start + chunk_size]
         w0 = gd.PhaseSpacePosition(pos=pos[:, sel] * u.kpc, vel=vel[:, sel] * u.km / u.s)

@@ -11,7 +11,30 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
-__all__ = ["maximize", "hessian", "laplace_covariance", "run_emcee", "chain_summary"]
+from .fingerprint import check_fingerprint
+from .fingerprint import fingerprint as _fingerprint
+from .validation import check_integer, check_real
+
+__all__ = ["MIN_STARS_PER_PARAMETER", "check_sample_size", "maximize", "hessian", "laplace_covariance",
+           "run_emcee", "chain_summary"]
+
+
+#: Fewest stars per free parameter a fit accepts. Below ~5 a model's parameters are set by a
+#: handful of stars each: the likelihood has no clean maximum, and the Hessian (Laplace
+#: errors) or the posterior degenerates - late, and with a cryptic message.
+MIN_STARS_PER_PARAMETER = 5
+
+
+def check_sample_size(n_stars: int, n_params: int, what: str) -> None:
+    """Refuse fewer than `MIN_STARS_PER_PARAMETER` stars per free parameter, before any work.
+
+    ``what`` names the model in the message (e.g. "the linear reflex model").
+    """
+    need = MIN_STARS_PER_PARAMETER * n_params
+    if n_stars < need:
+        raise ValueError(f"{n_stars} stars cannot constrain the {n_params} parameters of {what}: it needs at "
+                         f"least {need} ({MIN_STARS_PER_PARAMETER} per parameter); select more stars or fit "
+                         "a simpler model")
 
 
 def maximize(func, starts, *, bounds=None, polish=True, fd_step=1e-4):
@@ -77,8 +100,85 @@ def laplace_covariance(log_like, x, steps):
     return 0.5 * (cov + cov.T)
 
 
-def run_emcee(log_prob, p0, *, n_steps_max, backend_path=None, pool=None, check_every=500,
-              n_tau=50, tau_rtol=0.05, progress=False, moves=None):
+def _check_points(n_steps_max: int, check_every: int):
+    """Iterations at which the chain is checked: every ``check_every`` steps and at the cap."""
+    points = list(range(check_every, n_steps_max, check_every))
+    return points + [n_steps_max]
+
+
+def _autocorr_at(chain, iteration: int):
+    """(burn-in, tau) of the first ``iteration`` steps of ``chain`` (n_steps, n_walkers, ndim).
+
+    The burn-in is the first third, tau is estimated on the rest: walkers that wander into a
+    distant, low-probability region early (the r1 -> r2 corner of the density model)
+    otherwise inflate tau long after they have left it.
+    """
+    import emcee
+
+    burn_in = iteration // 3
+    return burn_in, emcee.autocorr.integrated_time(chain[burn_in:iteration], tol=0)
+
+
+def _converged(tau, old_tau, n_after_burn, n_tau, tau_rtol) -> bool:
+    return bool(np.all(np.isfinite(tau)) and n_after_burn > n_tau * np.max(tau)
+                and np.all(np.abs(old_tau - tau) / tau < tau_rtol))
+
+
+#: HDF5 attribute holding the fingerprint of the run that made an emcee backend.
+BACKEND_FINGERPRINT_ATTR = "halo_utils_fingerprint"
+
+
+def _open_backend(path, n_walkers, ndim, fingerprint, restart):
+    """An emcee HDF backend at ``path``: resumed if it holds this run's chain, else fresh."""
+    import emcee
+    import h5py
+
+    path = Path(path)
+    if path.exists() and restart:
+        path.unlink()
+    if path.exists():
+        try:
+            with h5py.File(path, "r") as f:
+                stored = f.attrs.get(BACKEND_FINGERPRINT_ATTR)
+        except OSError as exc:
+            raise ValueError(f"emcee backend {path} is not a readable HDF5 file ({exc}); delete it, choose another "
+                             "path, or pass restart=True") from None
+        backend = emcee.backends.HDFBackend(str(path))
+        if backend.initialized and backend.iteration > 0:
+            stored = stored.decode() if isinstance(stored, bytes) else stored
+            check_fingerprint(path, stored, fingerprint, what="emcee backend")
+            return backend, True
+    backend = emcee.backends.HDFBackend(str(path))
+    backend.reset(n_walkers, ndim)
+    with h5py.File(path, "a") as f:
+        f.attrs[BACKEND_FINGERPRINT_ATTR] = fingerprint
+    return backend, False
+
+
+def _moves_spec(moves) -> list:
+    """emcee moves as (class name, weight) pairs: a description stable across processes."""
+    if moves is None:
+        return [("StretchMove", 1.0)]
+    spec = []
+    for item in moves if isinstance(moves, (list, tuple)) else [moves]:
+        move, weight = item if isinstance(item, tuple) else (item, 1.0)
+        spec.append((type(move).__name__, float(weight)))
+    return spec
+
+
+def _acceptance(chain, p0) -> float:
+    """Mean acceptance fraction counted from the chain: a walker moved or it did not.
+
+    emcee's HDF backend adds a step's acceptances to disk before the step counter, so a
+    run killed between the two counts that step twice on resume; the chain itself is
+    exact (the proposals are continuous: an accepted move never lands on the old point).
+    """
+    previous = np.concatenate([p0[None], chain[:-1]])
+    return float(np.mean(np.any(chain != previous, axis=-1)))
+
+
+def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint=None, restart=False,
+              pool=None, check_every=500, n_tau=50, tau_rtol=0.05, progress=False, moves=None):
     """Run emcee until the chain is longer than ``n_tau`` autocorrelation times.
 
     Parameters
@@ -86,61 +186,96 @@ def run_emcee(log_prob, p0, *, n_steps_max, backend_path=None, pool=None, check_
     log_prob : callable
         Vector -> ln posterior (picklable if ``pool`` is a process pool).
     p0 : ndarray, shape (n_walkers, ndim)
-        Initial walkers; ignored when resuming from a non-empty backend.
+        Initial walkers, each with a finite ``log_prob``; ignored when resuming.
     n_steps_max : int
-        Hard cap on the total number of steps (including resumed ones).
+        Hard cap on the total number of steps (including resumed ones), >= 1.
+    seed : int
+        Seed of emcee's own random state (its moves draw from it, never from numpy's
+        global generator): the same seed gives the same chain, in any process.
     backend_path : str or Path, optional
-        HDF5 file of an `emcee.backends.HDFBackend`: the chain is saved as it runs, and a
-        killed run resumes from the last saved step when called again with the same file.
+        HDF5 file of an `emcee.backends.HDFBackend`: the chain is saved step by step, and a
+        killed run resumes from the last saved step when called again with the same file,
+        continuing exactly as the uninterrupted run would have (the random state is saved
+        with every step, and convergence is checked at the same iterations).
+    fingerprint : str, optional
+        Identifies the data and model (`halo_utils.fingerprint.fingerprint`); it is combined
+        with ``seed``, ``check_every``, ``n_tau`` and ``tau_rtol`` and stored in the
+        backend. Resuming a backend with another fingerprint raises
+        `~halo_utils.fingerprint.FingerprintMismatch`. Default: ``p0`` (pass one that
+        includes the data). The moves (by class and weight) always enter. ``n_steps_max`` may grow
+        between calls: a resume then extends the chain.
+    restart : bool
+        Overwrite an existing backend with a fresh run instead of resuming it.
     pool : object with a ``map`` method, optional
         Any map-style pool (e.g. ``multiprocessing.pool.ThreadPool``: numpy releases the
         GIL in the large array operations of the likelihood).
     check_every : int
-        Steps between convergence checks.
+        Steps between convergence checks (>= 1).
     n_tau, tau_rtol : float
         Converged when the chain after burn-in is longer than n_tau * max(tau) and tau
-        changed by < tau_rtol since the previous check. The burn-in is the first third of
-        the chain, and tau is estimated on the rest: walkers that wander into a distant,
-        low-probability region early (the r1 -> r2 corner of the density model) otherwise
-        inflate tau long after they have left it.
+        changed by < tau_rtol since the previous check (see `_autocorr_at` for the burn-in).
 
     Returns
     -------
     dict
         ``sampler``, ``tau`` (per parameter, after burn-in), ``burn_in`` (steps),
-        ``converged``, ``n_steps``, ``acceptance`` (mean acceptance fraction).
+        ``converged``, ``n_steps``, ``acceptance`` (mean acceptance fraction, counted from
+        the chain), ``resumed``.
+        A backend that already holds a finished run is returned post-processed exactly
+        like the run that made it.
     """
     import emcee
 
+    n_steps_max = check_integer("n_steps_max", n_steps_max, low=1)
+    check_every = check_integer("check_every", check_every, low=1)
+    n_tau = check_real("n_tau", n_tau, low=0, low_open=True)
+    tau_rtol = check_real("tau_rtol", tau_rtol, low=0, low_open=True)
+    seed = check_integer("seed", seed, low=0)
     p0 = np.asarray(p0, float)
+    if p0.ndim != 2:
+        raise ValueError(f"p0 must have shape (n_walkers, ndim), got {p0.shape}")
     n_walkers, ndim = p0.shape
-    backend = None
-    start = p0
-    if backend_path is not None:
-        backend = emcee.backends.HDFBackend(str(backend_path))
-        resumable = Path(backend_path).exists() and backend.initialized and backend.iteration > 0
-        if resumable and backend.shape == (n_walkers, ndim):
-            start = None  # continue from the last stored position
-        else:
-            backend.reset(n_walkers, ndim)
+    # the stopping rule is part of the run: a resume replays its checks with these settings
+    fingerprint = _fingerprint(p0 if fingerprint is None else fingerprint, _moves_spec(moves), int(seed),
+                               int(check_every), float(n_tau), float(tau_rtol))
+    backend, resumed = (None, False) if backend_path is None else \
+        _open_backend(backend_path, n_walkers, ndim, fingerprint, restart)
+    if not resumed:
+        if not np.all(np.isfinite(p0)):
+            raise ValueError("p0 holds NaN or inf")
+        lp0 = np.array([log_prob(p) for p in p0])
+        bad = np.flatnonzero(~np.isfinite(lp0))
+        if bad.size:
+            raise ValueError(f"{bad.size} of {n_walkers} initial walkers have ln posterior = {lp0[bad[0]]} "
+                             f"(outside the prior?), e.g. walker {bad[0]} at {p0[bad[0]].tolist()}")
     sampler = emcee.EnsembleSampler(n_walkers, ndim, log_prob, pool=pool, backend=backend, moves=moves)
-    old_tau = np.inf
-    converged = False
-    tau = np.full(ndim, np.nan)
-    burn_in = 0
-    while sampler.iteration < n_steps_max:
-        n = min(check_every, n_steps_max - sampler.iteration)
-        sampler.run_mcmc(start, n, progress=progress)
-        start = None
-        burn_in = sampler.iteration // 3
-        tau = sampler.get_autocorr_time(discard=burn_in, tol=0)
-        if np.all(np.isfinite(tau)) and sampler.iteration - burn_in > n_tau * np.max(tau) and \
-                np.all(np.abs(old_tau - tau) / tau < tau_rtol):
-            converged = True
+    if not resumed:
+        sampler.random_state = np.random.RandomState(int(seed)).get_state()
+    if sampler.iteration > n_steps_max:
+        raise ValueError(f"emcee backend {backend_path} already holds {sampler.iteration} steps, more than "
+                         f"n_steps_max = {n_steps_max}; raise n_steps_max or pass restart=True")
+    checks = _check_points(int(n_steps_max), int(check_every))
+    old_tau, tau, burn_in, converged = np.inf, np.full(ndim, np.nan), 0, False
+    if resumed:  # replay the checks the interrupted run made, from its stored chain
+        chain = backend.get_chain()
+        for point in [c for c in checks if c <= sampler.iteration]:
+            burn_in, tau = _autocorr_at(chain, point)
+            converged = _converged(tau, old_tau, point - burn_in, n_tau, tau_rtol)
+            if converged:
+                break
+            old_tau = tau
+    start = p0 if not resumed else None
+    for point in [c for c in checks if c > sampler.iteration]:
+        if converged:
             break
+        sampler.run_mcmc(start, point - sampler.iteration, progress=progress)
+        start = None
+        burn_in, tau = _autocorr_at(sampler.get_chain(), point)
+        converged = _converged(tau, old_tau, point - burn_in, n_tau, tau_rtol)
         old_tau = tau
     return {"sampler": sampler, "tau": tau, "burn_in": int(burn_in), "converged": converged,
-            "n_steps": int(sampler.iteration), "acceptance": float(np.mean(sampler.acceptance_fraction))}
+            "n_steps": int(sampler.iteration), "acceptance": _acceptance(sampler.get_chain(), p0),
+            "resumed": resumed}
 
 
 def chain_summary(samples, names, percentiles=(2.5, 16, 50, 84, 97.5)):

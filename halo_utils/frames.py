@@ -21,6 +21,9 @@ import astropy.units as u
 from astropy.coordinates.builtin_frames.galactocentric import get_matrix_vectors
 from astropy.table import Table
 
+from .catalog import validate_catalog
+from .validation import check_array, check_generator, check_integer
+
 __all__ = [
     "GALCEN_FRAME",
     "SOLAR_FRAMES",
@@ -94,7 +97,11 @@ def solar_frame(spec=None) -> coord.Galactocentric:
     for key, unit in SOLAR_FRAME_KEYS.items():
         if key not in spec:
             continue
-        value = u.Quantity(spec[key], unit)
+        try:
+            value = u.Quantity(spec[key], unit)
+        except (TypeError, ValueError) as exc:  # a str, or a quantity in another unit
+            raise ValueError(f"solar frame {key!r} must be a number in {unit} (or a quantity convertible "
+                             f"to it), got {spec[key]!r}") from exc
         if not np.all(np.isfinite(value.value)):
             raise ValueError(f"solar frame {key!r} must be finite, got {spec[key]!r}")
         if key == "galcen_distance" and value.value <= 0:
@@ -155,9 +162,9 @@ def icrs_to_galactocentric(ra, dec, distance, pmra, pmdec, rv, frame=None):
     Parameters
     ----------
     ra, dec : array_like
-        ICRS coordinates, deg.
+        ICRS coordinates, deg (finite; ``|dec| <= 90``).
     distance : array_like
-        Heliocentric distance, kpc.
+        Heliocentric distance, kpc (finite, >= 0).
     pmra, pmdec : array_like
         Proper motions, mas/yr (``pmra`` includes cos dec).
     rv : array_like
@@ -165,18 +172,50 @@ def icrs_to_galactocentric(ra, dec, distance, pmra, pmdec, rv, frame=None):
     frame : optional
         The solar frame (any `solar_frame` spec; default `GALCEN_FRAME`).
 
+    All six arrays broadcast together (e.g. scalar zero proper motions).
+
     Returns
     -------
     pos, vel : ndarray, shape (3, ...)
         Galactocentric position (kpc) and velocity (km/s) in that frame.
+
+    Raises
+    ------
+    ValueError
+        NaN or inf, ``|dec| > 90``, a negative distance or shapes that do not broadcast
+        (the message names the argument).
     """
+    arrays = {"ra": check_array("ra", ra, unit="deg"), "dec": check_array("dec", dec, low=-90, high=90, unit="deg"),
+              "distance": check_array("distance", distance, low=0, unit="kpc"),
+              "pmra": check_array("pmra", pmra, unit="mas/yr"), "pmdec": check_array("pmdec", pmdec, unit="mas/yr"),
+              "rv": check_array("rv", rv, unit="km/s")}
+    try:
+        arrays = dict(zip(arrays, np.broadcast_arrays(*arrays.values())))
+    except ValueError:
+        shapes = ", ".join(f"{k} {v.shape}" for k, v in arrays.items())
+        raise ValueError(f"ra, dec, distance, pmra, pmdec and rv must broadcast together, got {shapes}") from None
+    return _icrs_to_galactocentric(*arrays.values(), frame)
+
+
+def _icrs_to_galactocentric(ra, dec, distance, pmra, pmdec, rv, frame=None):
+    """`icrs_to_galactocentric` without the checks (arrays of one shape), for the Monte Carlo."""
     rot, x_sun, v_sun = frame_vectors(frame)
-    n, e_ra, e_dec = _icrs_basis(np.asarray(ra, float), np.asarray(dec, float))
-    distance = np.asarray(distance, float)
+    n, e_ra, e_dec = _icrs_basis(ra, dec)
     x_icrs = distance * n
     v_icrs = rv * n + K_KMS * distance * (pmra * e_ra + pmdec * e_dec)
     pos = np.einsum("ij,j...->i...", rot, x_icrs) + x_sun.reshape((3,) + (1,) * distance.ndim)
     vel = np.einsum("ij,j...->i...", rot, v_icrs) + v_sun.reshape((3,) + (1,) * distance.ndim)
+    return pos, vel
+
+
+def check_phase_space(pos, vel):
+    """``pos`` and ``vel`` as finite float arrays of one shape (3, ...)."""
+    pos = check_array("pos", pos, unit="kpc")
+    vel = check_array("vel", vel, unit="km/s")
+    if pos.ndim == 0 or pos.shape[0] != 3:
+        raise ValueError(f"pos must have shape (3, ...) (x, y, z in kpc), got shape {pos.shape}")
+    if vel.shape != pos.shape:
+        raise ValueError(f"vel must have the shape of pos {pos.shape} (vx, vy, vz in km/s), got {vel.shape}")
     return pos, vel
 
 
@@ -186,7 +225,8 @@ def galactocentric_to_icrs(pos, vel, frame=None):
     Parameters
     ----------
     pos, vel : array_like, shape (3, ...)
-        Galactocentric position (kpc) and velocity (km/s) in ``frame``.
+        Galactocentric position (kpc) and velocity (km/s) in ``frame``, finite, of one
+        shape; no position may coincide with the Sun's.
     frame : optional
         The solar frame (any `solar_frame` spec; default `GALCEN_FRAME`).
 
@@ -196,12 +236,16 @@ def galactocentric_to_icrs(pos, vel, frame=None):
         ``ra``, ``dec`` (deg, ra in [0, 360)), ``distance`` (kpc), ``pmra``, ``pmdec``
         (mas/yr, pmra includes cos dec) and ``rv`` (km/s).
     """
+    pos, vel = check_phase_space(pos, vel)
     rot, x_sun, v_sun = frame_vectors(frame)
-    pos, vel = np.asarray(pos, float), np.asarray(vel, float)
     shape = (3,) + (1,) * (pos.ndim - 1)
     x_icrs = np.einsum("ji,j...->i...", rot, pos - x_sun.reshape(shape))
     v_icrs = np.einsum("ji,j...->i...", rot, vel - v_sun.reshape(shape))
     distance = np.sqrt(np.sum(x_icrs**2, axis=0))
+    n_sun = int(np.count_nonzero(distance == 0))
+    if n_sun:
+        raise ValueError(f"pos: {n_sun} position{'s coincide' if n_sun > 1 else ' coincides'} with the Sun's, "
+                         "where the heliocentric direction is undefined")
     ra = np.rad2deg(np.arctan2(x_icrs[1], x_icrs[0])) % 360.0
     dec = np.rad2deg(np.arcsin(np.clip(x_icrs[2] / distance, -1, 1)))
     n, e_ra, e_dec = _icrs_basis(ra, dec)
@@ -221,7 +265,8 @@ def spherical_components(pos, vel):
     Parameters
     ----------
     pos, vel : array_like, shape (3, ...)
-        Position (kpc) and velocity (km/s).
+        Position (kpc) and velocity (km/s), finite, of one shape; no position on the z
+        axis (R = 0), where the spherical basis is undefined.
 
     Returns
     -------
@@ -230,6 +275,13 @@ def spherical_components(pos, vel):
         rad), ``V_r``, ``V_theta``, ``V_phi`` (km/s) and ``L_x``, ``L_y``, ``L_z``
         (L = x cross v, kpc km/s).
     """
+    pos, vel = check_phase_space(pos, vel)
+    _check_off_axis(np.hypot(pos[0], pos[1]))
+    return _spherical_components(pos, vel)
+
+
+def _spherical_components(pos, vel):
+    """`spherical_components` without the checks, for the Monte Carlo draws."""
     x, y, z = pos
     vx, vy, vz = vel
     R = np.hypot(x, y)
@@ -253,10 +305,29 @@ def spherical_components(pos, vel):
     }
 
 
+def _check_off_axis(R):
+    n_axis = int(np.count_nonzero(R == 0))
+    if n_axis:
+        raise ValueError(f"pos: {n_axis} position{'s lie' if n_axis > 1 else ' lies'} on the z axis (R = 0), "
+                         "where the spherical basis is undefined")
+
+
 def spherical_to_cartesian_velocity(pos, v_r, v_theta, v_phi):
-    """Cartesian velocity (3, ...) from spherical components at Galactocentric ``pos``."""
+    """Cartesian velocity (3, ...) from spherical components (km/s) at Galactocentric ``pos``
+    (kpc, shape (3, ...), off the z axis); the components broadcast with ``pos[0]``."""
+    pos = check_array("pos", pos, unit="kpc")
+    if pos.ndim == 0 or pos.shape[0] != 3:
+        raise ValueError(f"pos must have shape (3, ...) (x, y, z in kpc), got shape {pos.shape}")
+    v_r, v_theta, v_phi = (check_array(k, v, unit="km/s") for k, v in
+                           (("v_r", v_r), ("v_theta", v_theta), ("v_phi", v_phi)))
+    try:
+        np.broadcast_shapes(pos.shape[1:], v_r.shape, v_theta.shape, v_phi.shape)
+    except ValueError:
+        raise ValueError(f"v_r {v_r.shape}, v_theta {v_theta.shape} and v_phi {v_phi.shape} must broadcast "
+                         f"with the positions {pos.shape[1:]}") from None
     x, y, z = pos
     R = np.hypot(x, y)
+    _check_off_axis(R)
     r = np.hypot(R, z)
     cth, sth, cph, sph = z / r, R / r, x / R, y / R
     return np.stack([v_r * sth * cph + v_theta * cth * cph - v_phi * sph,
@@ -265,19 +336,26 @@ def spherical_to_cartesian_velocity(pos, v_r, v_theta, v_phi):
 
 
 def wrap_longitude(angle_deg):
-    """Angle in degrees wrapped to [-180, 180) (l = 0 at the centre of an all-sky plot)."""
-    return (np.asarray(angle_deg, float) + 180.0) % 360.0 - 180.0
+    """Angle in degrees (finite) wrapped to [-180, 180) (l = 0 at the centre of an all-sky plot)."""
+    return (check_array("angle_deg", angle_deg, unit="deg") + 180.0) % 360.0 - 180.0
 
 
 def galactic_lb(ra, dec):
-    """Galactic longitude and latitude (deg, l in [0, 360)) of ICRS positions (deg)."""
-    gal = coord.SkyCoord(ra=np.asarray(ra) * u.deg, dec=np.asarray(dec) * u.deg).galactic
+    """Galactic longitude and latitude (deg, l in [0, 360)) of ICRS positions (deg; finite,
+    ``|dec| <= 90``, of one shape)."""
+    ra, dec = check_array("ra", ra, unit="deg"), check_array("dec", dec, low=-90, high=90, unit="deg")
+    if ra.shape != dec.shape:
+        raise ValueError(f"ra and dec must have one shape, got {ra.shape} and {dec.shape}")
+    gal = coord.SkyCoord(ra=ra * u.deg, dec=dec * u.deg).galactic
     return gal.l.to_value(u.deg), gal.b.to_value(u.deg)
 
 
 #: Quantities returned by `galactocentric`, each with a Monte Carlo ``<name>_err``.
 GALCEN_COLUMNS = ("x", "y", "z", "r", "R", "vx", "vy", "vz", "V_r", "V_theta", "V_phi",
                   "L_x", "L_y", "L_z")
+#: The catalogue columns `galactocentric` reads.
+_OBSERVABLES = ("RA", "DEC", "dist_adpt", "dist_adpt_err", "Vrad", "Vrad_err", "GAIAEDR3_PMRA",
+                "GAIAEDR3_PMDEC", "GAIAEDR3_PMRA_ERROR", "GAIAEDR3_PMDEC_ERROR", "GAIAEDR3_PMRA_PMDEC_CORR")
 
 
 def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 2000, frame=None) -> Table:
@@ -292,13 +370,15 @@ def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 20
     Parameters
     ----------
     table : `~astropy.table.Table`
-        Catalogue in the SPEC section 2 schema.
+        Catalogue with (at least) ``star_id`` and the observables and errors of the SPEC
+        section 2 schema; it is checked with `~halo_utils.catalog.validate_catalog` (so
+        columns with units are converted to the schema units).
     n_mc : int
-        Monte Carlo draws per star (SPEC asks for >= 200). ``0`` skips the errors.
+        Monte Carlo draws per star (>= 0; SPEC asks for >= 200). ``0`` skips the errors.
     rng : `numpy.random.Generator`
         Source of the Monte Carlo draws (required when ``n_mc > 0``).
     chunk_size : int
-        Stars per vectorised block (bounds memory at ``chunk_size * n_mc`` doubles).
+        Stars per vectorised block (>= 1; bounds memory at ``chunk_size * n_mc`` doubles).
     frame : optional
         The solar frame (any `solar_frame` spec; default `GALCEN_FRAME`).
 
@@ -307,16 +387,21 @@ def galactocentric(table: Table, n_mc: int = 200, rng=None, chunk_size: int = 20
     `~astropy.table.Table`
         ``star_id`` and `GALCEN_COLUMNS` (kpc, km/s, kpc km/s), plus ``<name>_err``
         columns when ``n_mc > 0``.
+
+    Raises
+    ------
+    CatalogError
+        A missing column or bad values (see `~halo_utils.catalog.validate_catalog`).
+    TypeError, ValueError
+        A bad ``n_mc``, ``rng`` or ``chunk_size`` (the message names it).
     """
-    if n_mc < 0:
-        raise ValueError(f"n_mc must be >= 0, got {n_mc}")
-    if n_mc > 0 and not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator when n_mc > 0")
-    cols = {k: np.asarray(table[k], float) for k in (
-        "RA", "DEC", "dist_adpt", "dist_adpt_err", "Vrad", "Vrad_err", "GAIAEDR3_PMRA",
-        "GAIAEDR3_PMDEC", "GAIAEDR3_PMRA_ERROR", "GAIAEDR3_PMDEC_ERROR",
-        "GAIAEDR3_PMRA_PMDEC_CORR")}
-    pos, vel = icrs_to_galactocentric(
+    n_mc = check_integer("n_mc", n_mc, low=0)
+    if n_mc > 0:
+        check_generator("rng", rng, why="needed when n_mc > 0")
+    chunk_size = check_integer("chunk_size", chunk_size, low=1)
+    table = validate_catalog(table, required=("star_id",) + _OBSERVABLES)
+    cols = {k: np.asarray(table[k], float) for k in _OBSERVABLES}
+    pos, vel = _icrs_to_galactocentric(
         cols["RA"], cols["DEC"], cols["dist_adpt"], cols["GAIAEDR3_PMRA"],
         cols["GAIAEDR3_PMDEC"], cols["Vrad"], frame)
     point = _named(pos, vel)
@@ -350,9 +435,9 @@ def _mc_draws(cols, n_mc, rng, frame=None):
         rho * z1 + np.sqrt(1.0 - rho**2) * z2)
     ra = np.broadcast_to(cols["RA"][:, None], shape)
     dec = np.broadcast_to(cols["DEC"][:, None], shape)
-    return _named(*icrs_to_galactocentric(ra, dec, dist, pmra, pmdec, rv, frame))
+    return _named(*_icrs_to_galactocentric(ra, dec, dist, pmra, pmdec, rv, frame))
 
 
 def _named(pos, vel):
     return {"x": pos[0], "y": pos[1], "z": pos[2], "vx": vel[0], "vy": vel[1], "vz": vel[2],
-            **spherical_components(pos, vel)}
+            **_spherical_components(pos, vel)}

@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .validation import check_array, check_bool, check_generator, check_integer, check_real
+
 __all__ = [
     "grid_centres",
     "grid_membership",
@@ -53,38 +55,51 @@ _PCTS = {"p2_5": 2.5, "p16": 16.0, "median": 50.0, "p84": 84.0, "p97_5": 97.5}
 
 # ------------------------------------------------------------------ validation
 
-def _as_1d(name, values, n=None):
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+#: Most cells of one map and most (star, candidate cell) pairs of a grid: beyond these a
+#: mistyped step or radius would fill the memory instead of making a map.
+_MAX_CELLS = 10_000_000
+_MAX_PAIRS = 200_000_000
+
+
+def _as_1d(name, values, n=None, **limits):
+    arr = check_array(name, values, ndim=1, **limits)
     if n is not None and arr.size != n:
         raise ValueError(f"{name} has {arr.size} values, expected {n} (one per star)")
-    n_bad = int(np.sum(~np.isfinite(arr)))
-    if n_bad:
-        raise ValueError(f"{name}: {n_bad} value{'s are' if n_bad > 1 else ' is'} NaN or inf")
     return arr
 
 
-def _check_common(v, v_err, n_mc, drop_frac, min_stars, rng):
+def _check_common(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve):
+    """The settings shared by every map; returns them checked (n_mc, drop_frac, min_stars)."""
     if v.size == 0:
         raise ValueError("empty sample: no stars to map")
     if np.any(v_err < 0):
         raise ValueError(f"v_err: {int(np.sum(v_err < 0))} values are negative")
-    if not 0.0 <= drop_frac < 1.0:
-        raise ValueError(f"drop_frac must be in [0, 1), got {drop_frac}")
-    if min_stars < 2:
-        raise ValueError(f"min_stars must be >= 2 (a dispersion needs two stars), got {min_stars}")
-    if n_mc < 0:
-        raise ValueError(f"n_mc must be >= 0, got {n_mc}")
-    if n_mc > 0 and not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator when n_mc > 0")
+    drop_frac = check_real("drop_frac", drop_frac, low=0.0, high=1.0, high_open=True)
+    min_stars = check_integer("min_stars", min_stars, low=2, why="a dispersion needs two stars")
+    n_mc = check_integer("n_mc", n_mc, low=0)
+    if n_mc > 0:
+        check_generator("rng", rng, why="needed when n_mc > 0")
+    check_bool("deconvolve", deconvolve)
+    return n_mc, drop_frac, min_stars
 
 
 # ------------------------------------------------------------------- the core
 
 def membership_from_labels(labels, n_cells):
-    """Sparse (n_cells x n_stars) membership from one cell label per star (-1: none)."""
+    """Sparse (n_cells x n_stars) membership from one cell label per star.
+
+    ``labels`` is a 1-d integer array with values in [-1, n_cells) (-1: the star is in no
+    cell); ``n_cells`` >= 1.
+    """
+    n_cells = check_integer("n_cells", n_cells, low=1, high=_MAX_CELLS)
     labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be a 1-d array of integer cell labels, got dtype {labels.dtype} "
+                        f"and shape {labels.shape}")
+    n_bad = int(np.count_nonzero((labels < -1) | (labels >= n_cells)))
+    if n_bad:
+        raise ValueError(f"labels: {n_bad} value{'s lie' if n_bad > 1 else ' lies'} outside [-1, {n_cells}), "
+                         f"expected a cell index or -1 (no cell)")
     stars = np.flatnonzero(labels >= 0)
     return sp.csr_matrix((np.ones(stars.size), (labels[stars], stars)), shape=(n_cells, labels.size))
 
@@ -150,8 +165,13 @@ def keep_mask(n_stars, n_real, drop_frac, rng):
     """float32 (n_stars, n_real) mask: each column drops exactly round(drop_frac * n_stars) stars.
 
     The dropped stars of each realisation are a uniform random subset (the smallest of
-    uniform keys), independent between realisations.
+    uniform keys), independent between realisations. ``n_stars``, ``n_real`` >= 0,
+    ``drop_frac`` in [0, 1), ``rng`` a `numpy.random.Generator`.
     """
+    n_stars = check_integer("n_stars", n_stars, low=0)
+    n_real = check_integer("n_real", n_real, low=0)
+    drop_frac = check_real("drop_frac", drop_frac, low=0.0, high=1.0, high_open=True)
+    check_generator("rng", rng)
     keep = np.ones((n_stars, n_real), np.float32)
     n_drop = int(round(drop_frac * n_stars))
     if n_drop:
@@ -184,10 +204,11 @@ def binned_dispersion(member, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.
     member : scipy.sparse matrix, shape (n_cells, n_stars)
         1 where a star belongs to a cell (a star may belong to several cells).
     v, v_err : array_like, shape (n_stars,) or (3, n_stars)
-        Velocities and 1-sigma errors, km/s; with ``beta=True`` the rows are
-        (V_r, V_theta, V_phi).
+        Velocities and 1-sigma errors (>= 0), km/s, finite; with ``beta=True`` the rows
+        are (V_r, V_theta, V_phi).
     min_stars, n_mc, drop_frac, rng
-        See the module docstring.
+        See the module docstring: ``min_stars`` >= 2, ``n_mc`` >= 0 (0: no Monte Carlo,
+        the bands are NaN and ``rng`` may be None), ``drop_frac`` in [0, 1).
     beta : bool
         Return the anisotropy instead of the dispersion.
     deconvolve : bool
@@ -201,10 +222,18 @@ def binned_dispersion(member, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.
         ``p97_5`` (NaN where ``count < min_stars``), and for ``beta=True`` also
         ``sigma_r``, ``sigma_theta``, ``sigma_phi`` point values.
     """
-    v2 = np.atleast_2d(np.asarray(v, float))
-    e2 = np.atleast_2d(np.asarray(v_err, float))
-    if beta and v2.shape[0] != 3:
+    if not sp.issparse(member):
+        raise TypeError(f"member must be a scipy.sparse matrix (cells x stars), got {type(member).__name__}")
+    v2 = np.atleast_2d(check_array("v", v, unit="km/s"))
+    e2 = np.atleast_2d(check_array("v_err", v_err, unit="km/s"))
+    if v2.ndim != 2 or e2.shape != v2.shape:
+        raise ValueError(f"v and v_err must have one shape, (n_stars,) or (3, n_stars), got {np.shape(v)} "
+                         f"and {np.shape(v_err)}")
+    if v2.shape[1] != member.shape[1]:
+        raise ValueError(f"v has {v2.shape[1]} stars, but member has {member.shape[1]} star columns")
+    if check_bool("beta", beta) and v2.shape[0] != 3:
         raise ValueError("beta=True needs three velocity components (V_r, V_theta, V_phi)")
+    n_mc, drop_frac, min_stars = _check_common(v2, e2, n_mc, drop_frac, min_stars, rng, deconvolve)
     count = np.asarray(member.sum(axis=1)).ravel().astype(np.int64)
     masked = count < min_stars
     point = _point_sigma(member, v2, e2 if deconvolve else None)
@@ -232,22 +261,62 @@ def _beta(sig):
 # -------------------------------------------------------------------- grids
 
 def grid_centres(extent=(-30.0, 30.0), step=1.0):
-    """Grid-point coordinates from extent[0] to extent[1] inclusive, kpc."""
-    lo, hi = extent
+    """Grid-point coordinates from extent[0] to extent[1] inclusive, kpc.
+
+    ``extent`` is two finite numbers, first < last; ``step`` > 0 and at most their
+    difference, so that the grid has at least two points.
+    """
+    try:
+        lo, hi = extent
+    except (TypeError, ValueError):
+        raise ValueError(f"extent must be two numbers (first, last grid coordinate in kpc), got {extent!r}") from None
+    lo = check_real("extent[0]", lo, unit="kpc")
+    hi = check_real("extent[1]", hi, low=lo, low_open=True, unit="kpc", why="after extent[0]")
+    step = check_real("step", step, low=0, low_open=True, unit="kpc")
     n = int(np.floor((hi - lo) / step + 1e-9)) + 1
+    if n < 2:
+        raise ValueError(f"step = {step:g} kpc is larger than the extent {hi - lo:g} kpc: the grid would have a "
+                         "single point per axis; expected step <= extent[1] - extent[0]")
+    if n * n > _MAX_CELLS:
+        raise ValueError(f"extent {extent} with step {step:g} kpc gives {n} x {n} grid points, expected at most "
+                         f"{_MAX_CELLS} in all; increase step")
     return lo + step * np.arange(n)
+
+
+def _check_centres(name, centres):
+    centres = check_array(name, centres, ndim=1, min_size=2, unit="kpc")
+    steps = np.diff(centres)
+    if steps[0] <= 0 or not np.allclose(steps, steps[0], rtol=1e-6, atol=0.0):
+        raise ValueError(f"{name} must be uniformly spaced and increasing (e.g. from grid_centres)")
+    return centres, steps[0]
 
 
 def grid_membership(u, w, centres_u, centres_w, radius):
     """Sparse (n_w * n_u, n_stars) matrix: star within ``radius`` of grid point (i_w, i_u).
 
-    Cells are numbered row-major, ``cell = i_w * n_u + i_u``. Uniform grids only: each
-    star is tested against the (2k+1)^2 grid points around its nearest one,
-    k = ceil(radius / step), all in array operations.
+    Cells are numbered row-major, ``cell = i_w * n_u + i_u``. Uniform grids only (at
+    least two points per axis): each star is tested against the (2k+1)^2 grid points
+    around its nearest one, k = ceil(radius / step), all in array operations.
+
+    Parameters
+    ----------
+    u, w : array_like
+        Projected positions of the stars, kpc (1-d, finite, one length).
+    centres_u, centres_w : array_like
+        Uniformly spaced increasing grid coordinates, kpc (`grid_centres`).
+    radius : float
+        Membership radius, kpc (> 0).
     """
-    step_u, step_w = centres_u[1] - centres_u[0], centres_w[1] - centres_w[0]
+    u = _as_1d("u", u)
+    w = _as_1d("w", w, u.size)
+    centres_u, step_u = _check_centres("centres_u", centres_u)
+    centres_w, step_w = _check_centres("centres_w", centres_w)
+    radius = check_real("radius", radius, low=0, low_open=True, unit="kpc")
     n_u, n_w = centres_u.size, centres_w.size
     ku, kw = int(np.ceil(radius / step_u)), int(np.ceil(radius / step_w))
+    if n_u * n_w > _MAX_CELLS or u.size * (2 * ku + 1) * (2 * kw + 1) > _MAX_PAIRS:
+        raise ValueError(f"radius {radius:g} kpc on a grid of step {step_u:g} x {step_w:g} kpc and "
+                         f"{n_u} x {n_w} points is too large to map {u.size} stars; reduce radius / step")
     du, dw = np.meshgrid(np.arange(-ku, ku + 1), np.arange(-kw, kw + 1))
     iu = np.rint((u - centres_u[0]) / step_u).astype(np.int64)[:, None] + du.ravel()[None, :]
     iw = np.rint((w - centres_w[0]) / step_w).astype(np.int64)[:, None] + dw.ravel()[None, :]
@@ -269,17 +338,18 @@ def grid_dispersion(u, w, v, v_err, *, extent=(-30.0, 30.0), step=1.0, radius=2.
     u, w : array_like
         Projected positions of the stars, kpc (e.g. Galactocentric X and Y).
     v, v_err : array_like
-        Velocity and 1-sigma error of each star, km/s (e.g. V_r).
+        Velocity and 1-sigma error (>= 0) of each star, km/s (e.g. V_r).
     extent : (float, float)
-        First and last grid coordinate, kpc, in both u and w.
+        First and last grid coordinate, kpc, in both u and w (first < last).
     step : float
-        Grid spacing, kpc.
+        Grid spacing, kpc (> 0, at most the extent: two grid points per axis at least).
     radius : float
-        Stars within this distance (kpc, in the projection) of a grid point count for it.
+        Stars within this distance (kpc, in the projection) of a grid point count for it (> 0).
     min_stars : int
-        Grid points with fewer stars are masked (NaN).
+        Grid points with fewer stars are masked (NaN); >= 2.
     n_mc, drop_frac, rng
-        Monte Carlo realisations, fraction dropped per realisation, numpy Generator.
+        Monte Carlo realisations (>= 0; 0: none, NaN bands), fraction dropped per
+        realisation (in [0, 1)), numpy Generator (needed when n_mc > 0).
     deconvolve : bool
         Subtract the measurement-error variance (module docstring).
 
@@ -293,9 +363,7 @@ def grid_dispersion(u, w, v, v_err, *, extent=(-30.0, 30.0), step=1.0, radius=2.
     u = _as_1d("u", u)
     n = u.size
     w, v, v_err = _as_1d("w", w, n), _as_1d("v", v, n), _as_1d("v_err", v_err, n)
-    _check_common(v, v_err, n_mc, drop_frac, min_stars, rng)
-    if step <= 0 or radius <= 0:
-        raise ValueError(f"step and radius must be positive, got step={step}, radius={radius}")
+    _check_common(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve)
     cu = grid_centres(extent, step)
     cw = grid_centres(extent, step)
     member = grid_membership(u, w, cu, cw, radius)
@@ -308,11 +376,28 @@ def grid_dispersion(u, w, v, v_err, *, extent=(-30.0, 30.0), step=1.0, radius=2.
 
 # ------------------------------------------------------------------ HEALPix
 
+def check_nside(nside, max_cells=None) -> int:
+    """``nside`` as an int: a power of 2 (HEALPix), with at most ``max_cells`` pixels."""
+    nside = check_integer("nside", nside, low=1, high=2**29)
+    if nside & (nside - 1):
+        raise ValueError(f"nside must be a power of 2 (HEALPix), got {nside}")
+    if max_cells is not None and 12 * nside**2 > max_cells:
+        raise ValueError(f"nside = {nside} gives {12 * nside**2} pixels, expected at most {max_cells}")
+    return nside
+
+
 def healpix_pixels(l, b, nside=4):
-    """HEALPix pixel (RING order) of Galactic (l, b) in deg, via healpy."""
+    """HEALPix pixel (RING order) of Galactic (l, b) in deg, via healpy.
+
+    ``l``, ``b`` finite, of one shape, ``|b| <= 90``; ``nside`` a power of 2.
+    """
     import healpy as hp
 
-    return hp.ang2pix(nside, np.asarray(l, float), np.asarray(b, float), lonlat=True)
+    nside = check_nside(nside)
+    l, b = check_array("l", l, unit="deg"), check_array("b", b, low=-90, high=90, unit="deg")
+    if l.shape != b.shape:
+        raise ValueError(f"l and b must have one shape, got {l.shape} and {b.shape}")
+    return hp.ang2pix(nside, l, b, lonlat=True)
 
 
 def healpix_dispersion(l, b, v, v_err, *, nside=4, min_stars=10, n_mc=1000, drop_frac=0.1, rng=None,
@@ -321,14 +406,14 @@ def healpix_dispersion(l, b, v, v_err, *, nside=4, min_stars=10, n_mc=1000, drop
 
     With ``v_theta``, ``v_phi`` (and their errors) given, ``v`` is V_r and the result is
     the anisotropy beta per pixel instead (same Monte Carlo). Returns the dict of
-    `binned_dispersion` with arrays of length 12 nside^2, plus ``nside``.
+    `binned_dispersion` with arrays of length 12 nside^2, plus ``nside``. ``nside`` is a
+    power of 2 (at most 512); the other settings as in `grid_dispersion`.
     """
     l = _as_1d("l", l)
     n = l.size
-    b, v, v_err = _as_1d("b", b, n), _as_1d("v", v, n), _as_1d("v_err", v_err, n)
-    _check_common(v, v_err, n_mc, drop_frac, min_stars, rng)
-    if np.any(np.abs(b) > 90):
-        raise ValueError(f"b: {int(np.sum(np.abs(b) > 90))} values have |b| > 90 deg")
+    b, v, v_err = _as_1d("b", b, n, low=-90, high=90), _as_1d("v", v, n), _as_1d("v_err", v_err, n)
+    _check_common(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve)
+    nside = check_nside(nside, _MAX_CELLS)
     pix = healpix_pixels(l, b, nside)
     member = membership_from_labels(pix, 12 * nside**2)
     if v_theta is None:
@@ -345,9 +430,11 @@ def healpix_dispersion(l, b, v, v_err, *, nside=4, min_stars=10, n_mc=1000, drop
 # ------------------------------------------------------------------ radial
 
 def _radial_labels(r, edges):
-    edges = np.asarray(edges, float)
+    edges = check_array("edges", edges, unit="kpc")
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError("edges must be a strictly increasing 1-d array of at least two values")
+    if edges.size > _MAX_CELLS:
+        raise ValueError(f"edges has {edges.size} values, expected at most {_MAX_CELLS}")
     idx = np.searchsorted(edges, r, side="right") - 1
     idx[(r < edges[0]) | (r >= edges[-1])] = -1
     return idx, edges
@@ -357,12 +444,14 @@ def radial_profile(r, v, v_err, *, edges, min_stars=10, n_mc=1000, drop_frac=0.1
                    deconvolve=False):
     """Dispersion of ``v`` in shells of Galactocentric radius ``r`` (kpc), bins [e_i, e_i+1).
 
-    Returns the dict of `binned_dispersion` plus ``r_mid`` (bin centres) and ``edges``.
+    ``edges`` is a finite, strictly increasing 1-d array (kpc, at least two values); the
+    other settings as in `grid_dispersion`. Returns the dict of `binned_dispersion` plus
+    ``r_mid`` (bin centres) and ``edges``.
     """
     r = _as_1d("r", r)
     n = r.size
     v, v_err = _as_1d("v", v, n), _as_1d("v_err", v_err, n)
-    _check_common(v, v_err, n_mc, drop_frac, min_stars, rng)
+    _check_common(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve)
     idx, edges = _radial_labels(r, edges)
     member = membership_from_labels(idx, edges.size - 1)
     out = binned_dispersion(member, v, v_err, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac, rng=rng,
@@ -372,12 +461,12 @@ def radial_profile(r, v, v_err, *, edges, min_stars=10, n_mc=1000, drop_frac=0.1
 
 
 def _three_components(n, v_r, err_r, v_theta, v_phi, err_theta, err_phi):
-    if any(x is None for x in (v_theta, v_phi, err_theta, err_phi)):
-        raise ValueError("anisotropy needs v_theta, v_phi, err_theta and err_phi")
+    given = {"v_theta": v_theta, "v_phi": v_phi, "err_theta": err_theta, "err_phi": err_phi}
+    missing = [k for k, x in given.items() if x is None]
+    if missing:
+        raise ValueError(f"anisotropy needs v_theta, v_phi, err_theta and err_phi; missing {missing}")
     vv = np.stack([v_r, _as_1d("v_theta", v_theta, n), _as_1d("v_phi", v_phi, n)])
-    ee = np.stack([err_r, _as_1d("err_theta", err_theta, n), _as_1d("err_phi", err_phi, n)])
-    if np.any(ee < 0):
-        raise ValueError("velocity errors must be non-negative")
+    ee = np.stack([err_r, _as_1d("err_theta", err_theta, n, low=0), _as_1d("err_phi", err_phi, n, low=0)])
     return vv, ee
 
 
@@ -390,12 +479,12 @@ def anisotropy(r, v_r, v_theta, v_phi, err_r, err_theta, err_phi, *, edges, min_
     of the stars (e.g. `quadrant_masks`) for a profile per sky quadrant.
 
     Returns the dict of `binned_dispersion` (``sigma`` holds the point beta) plus
-    ``r_mid`` and ``edges``.
+    ``r_mid`` and ``edges``. Settings as in `radial_profile`; the errors must be >= 0.
     """
     r = _as_1d("r", r)
     n = r.size
-    v_r, err_r = _as_1d("v_r", v_r, n), _as_1d("err_r", err_r, n)
-    _check_common(v_r, err_r, n_mc, drop_frac, min_stars, rng)
+    v_r, err_r = _as_1d("v_r", v_r, n), _as_1d("err_r", err_r, n, low=0)
+    _check_common(v_r, err_r, n_mc, drop_frac, min_stars, rng, deconvolve)
     vv, ee = _three_components(n, v_r, err_r, v_theta, v_phi, err_theta, err_phi)
     idx, edges = _radial_labels(r, edges)
     member = membership_from_labels(idx, edges.size - 1)
@@ -410,9 +499,14 @@ QUADRANTS = ("l<180, b>0", "l>=180, b>0", "l<180, b<0", "l>=180, b<0")
 
 
 def quadrant_masks(l, b):
-    """Boolean masks of the four (l, b) quadrants (l < 180 / l >= 180 times b > 0 / b < 0)."""
-    l = np.asarray(l, float) % 360.0
-    b = np.asarray(b, float)
+    """Boolean masks of the four (l, b) quadrants (l < 180 / l >= 180 times b > 0 / b < 0).
+
+    ``l``, ``b`` in deg: finite, of one shape, ``|b| <= 90``.
+    """
+    l = check_array("l", l, unit="deg") % 360.0
+    b = check_array("b", b, low=-90, high=90, unit="deg")
+    if l.shape != b.shape:
+        raise ValueError(f"l and b must have one shape, got {l.shape} and {b.shape}")
     return {QUADRANTS[0]: (l < 180) & (b > 0), QUADRANTS[1]: (l >= 180) & (b > 0),
             QUADRANTS[2]: (l < 180) & (b < 0), QUADRANTS[3]: (l >= 180) & (b < 0)}
 
@@ -421,9 +515,18 @@ def band_coverage(truth, result):
     """Fraction of unmasked cells whose ``truth`` lies inside the 68 % and 95 % bands.
 
     ``truth`` is an array shaped like the result's bands (e.g. the dispersion of the true
-    velocities of the same stars). Returns ``{"n_cells", "in_68", "in_95"}``.
+    velocities of the same stars; NaN where unknown). ``result`` is a map's dict with
+    ``median``, ``p16``, ``p84``, ``p2_5`` and ``p97_5``. Returns ``{"n_cells", "in_68",
+    "in_95"}``.
     """
-    truth = np.asarray(truth, float)
+    if not isinstance(result, dict):
+        raise TypeError(f"result must be the dict of a map, got {type(result).__name__}")
+    missing = [k for k in _PCTS if k not in result]
+    if missing:
+        raise ValueError(f"result lacks the band(s) {missing}; expected the dict of a map with n_mc > 0")
+    truth = check_array("truth", truth, finite=False)
+    if truth.shape != np.shape(result["median"]):
+        raise ValueError(f"truth has shape {truth.shape}, expected the shape of the map {np.shape(result['median'])}")
     good = np.isfinite(result["median"]) & np.isfinite(truth)
     n = int(good.sum())
     if n == 0:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import astropy.units as u
@@ -36,8 +37,11 @@ import astropy.coordinates as coord
 from astropy.table import Table
 
 from . import density as dens
+from .catalog import validate_catalog
+from .fingerprint import file_sha256
 from .frames import (frame_vectors, galactic_lb, galactocentric_to_icrs, icrs_to_galactocentric,
                      spherical_to_cartesian_velocity)
+from .outputs import atomic_path, write_text_atomic
 from .reference import MAGELLANIC_CLOUDS_LB, SATELLITES, sgr_latitude
 from .reflex import ReflexModel, galactic_to_ms
 from .reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
@@ -62,6 +66,8 @@ __all__ = [
     "OuterHaloConfig",
     "generate_outer_halo",
     "ensure_outer_halo",
+    "ensure_default_data",
+    "DEFAULT_DATA_DIR",
     "reflex_truth_vector",
 ]
 
@@ -614,28 +620,77 @@ def config_from_dict(values: dict) -> MockConfig:
     return MockConfig(**values)
 
 
+#: Default data directory of the embedded mocks, relative to the working directory (the
+#: chapters run from the repository root).
+DEFAULT_DATA_DIR = Path("data")
+
+
+def _refuse_existing(outdir: Path, names, overwrite: bool) -> None:
+    existing = [str(outdir / n) for n in names if (outdir / n).exists()]
+    if existing and not overwrite:
+        raise FileExistsError(f"refusing to overwrite existing file(s) {existing}; pass overwrite=True "
+                              "or choose another directory")
+
+
+def _write_mock_files(outdir: Path, tables: dict, manifest_name: str, manifest: dict, overwrite: bool) -> dict:
+    """Write ``{file name: table}`` atomically into ``outdir``, then the manifest, last.
+
+    The manifest records the SHA-256 of every file, so a file changed or truncated after
+    the manifest was written is detected (`_mock_files_current`). Existing files are
+    refused unless ``overwrite``.
+    """
+    _refuse_existing(outdir, (*tables, manifest_name), overwrite)
+    outdir.mkdir(parents=True, exist_ok=True)
+    hashes = {}
+    for name, table in tables.items():
+        with atomic_path(outdir / name) as tmp:
+            if name == DEFAULT_FILES["catalog"] or name == OUTER_FILES["catalog"]:
+                validate_catalog(table)
+            table.write(tmp, overwrite=True)
+        hashes[name] = file_sha256(outdir / name)
+    write_text_atomic(outdir / manifest_name, json.dumps({**manifest, "sha256": hashes}, indent=1) + "\n")
+    return {name: outdir / name for name in tables}
+
+
+def _mock_files_current(outdir: Path, names, manifest_name: str, manifest: dict) -> bool:
+    """True when the manifest matches ``manifest`` and every file its recorded hash.
+
+    Raises FileExistsError when mock-named files exist without a manifest: they were not
+    written by this module, and regenerating would overwrite someone's files.
+    """
+    mpath = outdir / manifest_name
+    if not mpath.exists():
+        present = [str(outdir / n) for n in names if (outdir / n).exists()]
+        if present:
+            raise FileExistsError(f"{present} exist without {mpath}: not written by halo_utils.mock; "
+                                  "refusing to overwrite them (move them away or choose another directory)")
+        return False
+    try:
+        recorded = json.loads(mpath.read_text())
+    except ValueError:
+        return False
+    hashes = recorded.pop("sha256", {})
+    if recorded != manifest or set(hashes) != set(names):
+        return False
+    return all((outdir / n).is_file() and file_sha256(outdir / n) == h for n, h in hashes.items())
+
+
 def write_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockConfig(),
-                 overwrite: bool = True) -> dict:
+                 overwrite: bool = False) -> dict:
     """Generate the survey and write tiles, catalogue and truth as FITS into ``outdir``.
 
-    A ``h3_mock_manifest.json`` beside them records the seed and the full config, so
-    `ensure_survey` can tell whether the files on disk are the ones asked for.
-    Returns the dict of written paths (keys ``tiles``, ``catalog``, ``truth``).
+    Each file is written atomically; ``h3_mock_manifest.json``, written last, records the
+    seed, the full config and the SHA-256 of each file, so `ensure_survey` can tell
+    whether the files on disk are the ones asked for and complete. Existing files are
+    refused (FileExistsError) unless ``overwrite``. Returns the dict of written paths
+    (keys ``tiles``, ``catalog``, ``truth``).
     """
-    import json
-    from pathlib import Path
-
-    from .catalog import write_catalog
-
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    _refuse_existing(outdir, (*DEFAULT_FILES.values(), MANIFEST), overwrite)  # before minutes of work
     tiles, catalog, truth = generate_survey(seed, config)
-    paths = {key: outdir / name for key, name in DEFAULT_FILES.items()}
-    tiles.write(paths["tiles"], overwrite=overwrite)
-    write_catalog(catalog, paths["catalog"], overwrite=overwrite)
-    truth.write(paths["truth"], overwrite=overwrite)
-    (outdir / MANIFEST).write_text(json.dumps(_manifest(seed, config), indent=1) + "\n")
-    return paths
+    tables = {DEFAULT_FILES["tiles"]: tiles, DEFAULT_FILES["catalog"]: catalog, DEFAULT_FILES["truth"]: truth}
+    _write_mock_files(outdir, tables, MANIFEST, _manifest(seed, config), overwrite)
+    return {key: outdir / name for key, name in DEFAULT_FILES.items()}
 
 
 MANIFEST = "h3_mock_manifest.json"
@@ -646,17 +701,54 @@ def _manifest(seed, config):
 
 
 def ensure_survey(outdir, seed: int = DEFAULT_SEED, config: MockConfig = MockConfig()) -> dict:
-    """Paths of the survey files in ``outdir``, (re)generating them unless they exist and
-    their manifest matches ``seed`` and ``config``."""
-    import json
-    from pathlib import Path
+    """Paths of the survey files in ``outdir``, (re)generating them unless they exist, are
+    complete and their manifest matches ``seed`` and ``config``.
 
+    Only files this module wrote (with a manifest) are ever replaced; mock-named files
+    without a manifest raise FileExistsError.
+    """
     outdir = Path(outdir)
     paths = {key: outdir / name for key, name in DEFAULT_FILES.items()}
-    manifest = outdir / MANIFEST
-    current = (all(p.exists() for p in paths.values()) and manifest.exists()
-               and json.loads(manifest.read_text()) == _manifest(seed, config))
-    return paths if current else write_survey(outdir, seed, config)
+    if _mock_files_current(outdir, DEFAULT_FILES.values(), MANIFEST, _manifest(seed, config)):
+        return paths
+    return write_survey(outdir, seed, config, overwrite=True)
+
+
+def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED,
+                        data_dir: str | Path = DEFAULT_DATA_DIR, outer_halo: bool = False) -> None:
+    """Make the embedded default mock for a chapter, or check a user's files exist.
+
+    Parameters
+    ----------
+    paths : dict
+        ``{parameter name: path}`` of the chapter's input files (empty strings skipped).
+    generate : bool
+        The chapter's ``generate_if_missing``. The mock is (re)generated only when it is
+        true **and** every given path is the default file in ``data_dir``: a mistyped or
+        user-given path is never filled with mock files.
+    seed : int
+        Seed of the default mock.
+    outer_halo : bool
+        The outer-halo mock of chapter 5 instead of the survey of chapter 1.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the parameter and the path of the first missing file.
+    """
+    data_dir = Path(data_dir)
+    files = OUTER_FILES if outer_halo else DEFAULT_FILES
+    given = {k: Path(v) for k, v in paths.items() if v not in ("", None)}
+    defaults = {(data_dir / name).resolve() for name in files.values()}
+    if generate and given and all(p.resolve() in defaults for p in given.values()):
+        if outer_halo:
+            ensure_outer_halo(data_dir, seed)
+        else:
+            ensure_survey(data_dir, seed)
+    for name, p in given.items():
+        if not p.is_file():
+            hint = "" if p.resolve() in defaults else " (only the default files in data/ are generated)"
+            raise FileNotFoundError(f"{name} = {str(p)!r}: no such file{hint}")
 
 
 # ------------------------------------------------------------ outer-halo mock (SPEC 8)
@@ -961,23 +1053,16 @@ OUTER_MANIFEST = "outer_halo_manifest.json"
 
 
 def ensure_outer_halo(outdir, seed: int = DEFAULT_SEED, config: OuterHaloConfig = OuterHaloConfig()) -> dict:
-    """Paths of the outer-halo mock files in ``outdir``, (re)written unless their manifest
-    matches ``seed`` and ``config``."""
-    from pathlib import Path
-
-    from .catalog import write_catalog
-
+    """Paths of the outer-halo mock files in ``outdir``, (re)written unless they are complete
+    and their manifest matches ``seed`` and ``config`` (files are written atomically, the
+    manifest with their SHA-256 last; mock-named files without a manifest are refused)."""
     outdir = Path(outdir)
     paths = {key: outdir / name for key, name in OUTER_FILES.items()}
     manifest = json.loads(json.dumps({"seed": seed, "config": dataclasses.asdict(config)}))
-    mpath = outdir / OUTER_MANIFEST
-    if all(p.exists() for p in paths.values()) and mpath.exists() and json.loads(mpath.read_text()) == manifest:
-        return paths
-    outdir.mkdir(parents=True, exist_ok=True)
-    cat, truth = generate_outer_halo(seed, config)
-    write_catalog(cat, paths["catalog"])
-    truth.write(paths["truth"], overwrite=True)
-    mpath.write_text(json.dumps(manifest, indent=1) + "\n")
+    if not _mock_files_current(outdir, OUTER_FILES.values(), OUTER_MANIFEST, manifest):
+        cat, truth = generate_outer_halo(seed, config)
+        _write_mock_files(outdir, {OUTER_FILES["catalog"]: cat, OUTER_FILES["truth"]: truth}, OUTER_MANIFEST,
+                          manifest, overwrite=True)
     return paths
 
 
@@ -990,6 +1075,7 @@ def _main(argv=None):
     parser.add_argument("--outdir", default="data", help="output directory (default: data)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
     parser.add_argument("--config", help="JSON file with MockConfig overrides")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing mock files in --outdir")
     args = parser.parse_args(argv)
     config = MockConfig()
     if args.config:
@@ -1000,7 +1086,7 @@ def _main(argv=None):
             base[key] = {**base[key], **value} if isinstance(base.get(key), dict) else value
         config = config_from_dict(base)
     start = time.perf_counter()
-    paths = write_survey(args.outdir, args.seed, config)
+    paths = write_survey(args.outdir, args.seed, config, overwrite=args.overwrite)
     paths.update({f"outer_halo_{k}": v for k, v in ensure_outer_halo(args.outdir, args.seed).items()})
     print(f"mock survey (seed {args.seed}) written in {time.perf_counter() - start:.1f} s:")
     for key, path in paths.items():

@@ -13,10 +13,14 @@ parameters not named there keep the notebook's defaults (the publication values)
 from __future__ import annotations
 
 import argparse
+import ast
 import time
 from pathlib import Path
 
-__all__ = ["CHAPTERS", "REPO_ROOT", "load_profiles", "run_chapter", "run_all"]
+import papermill as pm
+
+__all__ = ["CHAPTERS", "REPO_ROOT", "load_profiles", "chapter_parameters", "check_parameters", "run_chapter",
+           "run_all"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Chapters in reading order (file stems in notebooks/).
@@ -36,11 +40,49 @@ def load_profiles(path: str | Path = REPO_ROOT / "notebooks" / "profiles.yml") -
     return profiles
 
 
+def chapter_parameters(chapter: str) -> dict:
+    """``{name: default value}`` of a chapter's parameters cell (values parsed as Python literals)."""
+    found = pm.inspect_notebook(str(REPO_ROOT / "notebooks" / f"{chapter}.ipynb"))
+    return {name: ast.literal_eval(info["default"]) for name, info in found.items()}
+
+
+def _type_ok(value, default) -> bool:
+    if default is None:
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type(default))
+
+
+def check_parameters(chapter: str, parameters: dict) -> None:
+    """Refuse parameters a chapter does not have, or of another type than its default.
+
+    papermill itself only warns about an unknown name and injects it anyway, so a
+    misspelt ``n_mcc = 50`` would silently run the chapter with its default ``n_mc``.
+    """
+    defaults = chapter_parameters(chapter)
+    unknown = sorted(set(parameters) - set(defaults))
+    if unknown:
+        raise ValueError(f"{chapter} has no parameter(s) {unknown}; its parameters are {sorted(defaults)}")
+    for name, value in parameters.items():
+        if not _type_ok(value, defaults[name]):
+            raise TypeError(f"{chapter} parameter {name!r} = {value!r} is a {type(value).__name__}; "
+                            f"expected {type(defaults[name]).__name__} (the default is {defaults[name]!r})")
+
+
 def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path = REPO_ROOT / "book" / "executed",
                 overrides: dict | None = None, cwd: str | Path = REPO_ROOT) -> Path:
-    """Execute one chapter with papermill; returns the executed notebook's path."""
-    import papermill as pm
+    """Execute one chapter with papermill; returns the executed notebook's path.
 
+    Parameters not in the chapter's parameters cell, or of another type than their
+    default, raise before anything runs (`check_parameters`).
+    """
     if chapter not in CHAPTERS:
         raise ValueError(f"unknown chapter {chapter!r}; expected one of {CHAPTERS}")
     profiles = load_profiles()
@@ -48,6 +90,7 @@ def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path =
         raise ValueError(f"unknown profile {profile!r}; expected one of {sorted(profiles)}")
     parameters = dict((profiles[profile] or {}).get(chapter) or {})
     parameters.update(overrides or {})
+    check_parameters(chapter, parameters)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     out = output_dir / f"{chapter}.ipynb"

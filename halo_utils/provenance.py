@@ -1,16 +1,31 @@
-"""Run metadata and machine-readable summaries (SPEC section 9)."""
+"""Run metadata of a chapter's summary: parameters, package versions, git revision.
+
+The summary itself is written by `halo_utils.outputs.OutputDirectory.finish`, last, as the
+run's completion marker."""
 
 from __future__ import annotations
 
-import json
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 
-__all__ = ["package_versions", "git_revision", "run_metadata", "write_summary"]
+__all__ = ["RUNTIME_FIELDS", "package_versions", "git_revision", "run_metadata", "without_runtime"]
+
+#: Summary keys (at any depth) that describe the machine and the moment, not the result:
+#: wall-clock times, package versions, the git revision. Two runs of a chapter with the
+#: same parameters agree on everything else, byte for byte.
+RUNTIME_FIELDS = ("runtime_s", "versions", "git_revision")
+
+
+def without_runtime(summary):
+    """``summary`` with every `RUNTIME_FIELDS` key removed, at any depth (for comparisons)."""
+    if isinstance(summary, dict):
+        return {k: without_runtime(v) for k, v in summary.items() if k not in RUNTIME_FIELDS}
+    if isinstance(summary, list):
+        return [without_runtime(v) for v in summary]
+    return summary
 
 _PACKAGES = ("halo_utils", "numpy", "scipy", "astropy", "gala", "emcee", "dynesty", "healpy",
              "matplotlib", "corner")
@@ -42,27 +57,3 @@ def git_revision(path: str | Path = ".") -> str:
 def run_metadata(parameters: dict) -> dict:
     """Parameters, package versions and git revision of a chapter run."""
     return {"parameters": parameters, "versions": package_versions(), "git_revision": git_revision()}
-
-
-def _to_builtin(obj):
-    if isinstance(obj, dict):
-        return {str(k): _to_builtin(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_to_builtin(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _to_builtin(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None  # JSON has no NaN/inf
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
-
-
-def write_summary(path: str | Path, summary: dict) -> Path:
-    """Write ``summary`` as indented JSON (numpy types converted, NaN -> null)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_to_builtin(summary), indent=2, sort_keys=False) + "\n")
-    return path

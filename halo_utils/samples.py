@@ -13,7 +13,9 @@ import numpy as np
 from astropy.table import Table, hstack
 
 from . import cuts
-from .dynamics import energy, orbit_extent
+from .catalog import CatalogError, validate_catalog
+from .validation import check_choice, check_generator, check_integer, check_interval, check_real, check_table
+from .dynamics import INTEGRATORS, energy, orbit_extent
 from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
 
 __all__ = ["SampleResult", "build_samples", "selectable_component_mask", "true_component_positions"]
@@ -61,20 +63,41 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     Parameters
     ----------
     catalog : Table
-        Catalogue in the SPEC section 2 schema (validate it with `read_catalog`).
+        Catalogue in the SPEC section 2 schema (checked with
+        `~halo_utils.catalog.validate_catalog`, which converts columns with units to the
+        schema units).
     n_mc : int
-        Monte Carlo draws per star for the velocity errors of the final samples.
+        Monte Carlo draws per star for the velocity errors of the final samples (>= 0;
+        0: no errors).
     rng : numpy.random.Generator
         Source of the Monte Carlo draws.
     orbit_dt_myr, orbit_duration_myr : float
-        Output step and length of the orbit integrations (Myr).
+        Output step (> 0) and length (>= 3000) of the orbit integrations (Myr).
     orbit_integrator : {"dopri853", "leapfrog"}
         Integrator of `halo_utils.dynamics.orbit_extent`.
     config : CutConfig
         Cut thresholds.
+
+    Raises
+    ------
+    CatalogError
+        The catalogue breaks the schema, or has no stars.
+    ValueError
+        The halo or the GSE sample is empty: the message names the cut that removed the
+        last stars and lists the cut flow. Also for a bad setting (named).
+    TypeError
+        A setting of the wrong type (named).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
+    check_generator("rng", rng)
+    n_mc = check_integer("n_mc", n_mc, low=0)
+    check_real("orbit_dt_myr", orbit_dt_myr, low=0, low_open=True, unit="Myr")
+    check_real("orbit_duration_myr", orbit_duration_myr, low=3000.0, unit="Myr", why="SPEC: at least 3 Gyr")
+    check_choice("orbit_integrator", orbit_integrator, INTEGRATORS)
+    if not isinstance(config, cuts.CutConfig):
+        raise TypeError(f"config must be a halo_utils.cuts.CutConfig, got {type(config).__name__}")
+    catalog = validate_catalog(catalog)
+    if len(catalog) == 0:
+        raise CatalogError("catalog has no stars")
     gc = galactocentric(catalog, n_mc=0)
     pos = np.stack([gc["x"], gc["y"], gc["z"]])
     vel = np.stack([gc["vx"], gc["vy"], gc["vz"]])
@@ -115,6 +138,8 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     gse_mask = gse_flow.keep(
         f"e > {config.gse_ecc_min:g} and {config.gse_r_range[0]:g} < r < {config.gse_r_range[1]:g} kpc",
         stars["is_gse"])
+    halo_flow.require_stars("the halo sample")
+    gse_flow.require_stars("the GSE sample")
     stars["in_halo_sample"], stars["in_gse_sample"] = halo_mask, gse_mask
     r_lo, r_hi = config.gse_r_range
     parent = (_common_flow(stars, config).mask & ~stars["is_unbound"] & (stars["chem_class"] == "accreted")
@@ -137,7 +162,7 @@ def _common_flow(stars, config):
 
 def _with_errors(sample, catalog_rows, n_mc, rng):
     """Attach Monte Carlo errors of the Galactocentric quantities to a sample."""
-    if n_mc == 0 or len(sample) == 0:
+    if n_mc == 0:
         return sample
     gc = galactocentric(catalog_rows, n_mc=n_mc, rng=rng)
     for name in GALCEN_COLUMNS:
@@ -151,12 +176,15 @@ def selectable_component_mask(catalog: Table, truth: Table, component: str = "gs
 
     True for stars of ``component`` (truth column ``component``, matched by ``star_id``)
     that pass the catalogue-level selection of `halo_utils.survey` (``FLAG == 0``,
-    ``SNR > 3``) and lie outside the satellite fields (radius as in `Survey.from_tiles`).
+    ``SNR > 3``) and lie outside the satellite fields (radius as in `Survey.from_tiles`,
+    deg, in [0, 180]). ``component`` must be one of the truth table's components.
     """
-    for col in ("star_id", "FLAG", "SNR", "RA", "DEC"):
-        if col not in catalog.colnames:
-            raise ValueError(f"catalog lacks column {col!r}")
+    check_table("catalog", catalog, ("star_id", "FLAG", "SNR", "RA", "DEC"))
+    satellite_radius_deg = check_real("satellite_radius_deg", satellite_radius_deg, low=0, high=180, unit="deg")
     comp = np.char.strip(np.asarray(_truth_rows(catalog, truth)["component"]).astype(str))
+    known = np.unique(np.char.strip(np.asarray(truth["component"]).astype(str)))
+    if not isinstance(component, str) or component not in known:
+        raise ValueError(f"component must be one of the truth components {list(known)}, got {component!r}")
     return ((comp == component) & (np.asarray(catalog["FLAG"]) == 0) & (np.asarray(catalog["SNR"]) > 3.0)
             & ~cuts.satellite_mask(catalog["RA"], catalog["DEC"], satellite_radius_deg))
 
@@ -178,22 +206,21 @@ def true_component_positions(catalog: Table, truth: Table, component: str = "gse
     component : str
         Truth component name, e.g. ``"gse"``.
     r_range : (float, float)
-        Galactocentric radius range (kpc).
+        Galactocentric radius range (kpc; two increasing radii >= 0).
     satellite_radius_deg : float
         Radius of the excluded satellite fields (deg).
     """
+    r_lo, r_hi = check_interval("r_range", r_range, low=0, unit="kpc")
     keep = selectable_component_mask(catalog, truth, component, satellite_radius_deg=satellite_radius_deg)
     rows = _truth_rows(catalog, truth)
     pos = np.stack([np.asarray(rows[c], float) for c in "xyz"])
     r = np.linalg.norm(pos, axis=0)
-    return pos[:, keep & (r > r_range[0]) & (r < r_range[1])]
+    return pos[:, keep & (r > r_lo) & (r < r_hi)]
 
 
 def _truth_rows(catalog: Table, truth: Table) -> Table:
     """The truth rows of the catalogue's stars, in catalogue order."""
-    for col in ("star_id", "component", "x", "y", "z"):
-        if col not in truth.colnames:
-            raise ValueError(f"truth table lacks column {col!r}")
+    check_table("truth table", truth, ("star_id", "component", "x", "y", "z"), min_rows=1)
     ids = np.asarray(truth["star_id"])
     order = np.argsort(ids)
     idx = order[np.searchsorted(ids[order], np.asarray(catalog["star_id"])).clip(0, len(truth) - 1)]

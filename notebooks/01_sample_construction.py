@@ -32,7 +32,7 @@
 catalog_path = "data/h3_mock_catalog.fits"  # survey catalogue (SPEC section 2 schema)
 tiles_path = "data/h3_mock_tiles.fits"  # tile table of the survey
 truth_path = "data/h3_mock_truth.fits"  # mock truth keyed by star_id; "" for real data
-generate_if_missing = True  # regenerate the default mock if the files above are absent
+generate_if_missing = True  # generate the default mock in data/ if absent (never for other paths)
 mock_seed = 20240521  # seed of the default mock (used only when generating)
 output_dir = "_build/outputs/01_sample_construction"
 seed = 1  # seed of this chapter's Monte Carlo draws
@@ -44,31 +44,30 @@ orbit_duration_myr = 3000.0  # orbit integration length in Myr, at least 3000
 # %%
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import matplotlib.pyplot as plt
-from astropy.table import Table
 
 from halo_utils import cuts, mock, plotting
-from halo_utils.catalog import read_catalog
+from halo_utils.catalog import read_catalog, read_table
 from halo_utils.dynamics import POTENTIAL_NAME
 from halo_utils.frames import GALCEN_FRAME
-from halo_utils.provenance import run_metadata, write_summary
+from halo_utils.outputs import OutputDirectory
+from halo_utils.provenance import run_metadata
 from halo_utils.samples import build_samples
+from halo_utils.survey import read_tiles
 
 parameters = dict(catalog_path=catalog_path, tiles_path=tiles_path, truth_path=truth_path,
-                  mock_seed=mock_seed, output_dir=output_dir, seed=seed, n_mc=n_mc,
-                  orbit_dt_myr=orbit_dt_myr, orbit_duration_myr=orbit_duration_myr,
+                  generate_if_missing=generate_if_missing, mock_seed=mock_seed, output_dir=output_dir,
+                  seed=seed, n_mc=n_mc, orbit_dt_myr=orbit_dt_myr, orbit_duration_myr=orbit_duration_myr,
                   orbit_integrator=orbit_integrator)
-out = Path(output_dir)
-out.mkdir(parents=True, exist_ok=True)
+inputs = {"catalog_path": catalog_path, "tiles_path": tiles_path, "truth_path": truth_path}
+# the default mock is generated only for the default paths in data/: a mistyped path is an error
+mock.ensure_default_data(inputs, generate=generate_if_missing, seed=mock_seed)
+# every file of this run goes to output_dir, atomically; summary.json, written last, marks it complete
+out = OutputDirectory(output_dir, chapter="01_sample_construction", inputs=inputs)
 rng = np.random.default_rng(seed)
 t_start = time.perf_counter()
-
-if generate_if_missing and not Path(catalog_path).exists():
-    paths = mock.write_survey(Path(catalog_path).parent, seed=mock_seed)
-    print("generated the default mock survey:", *paths.values())
 
 # %% [markdown]
 # ## The survey
@@ -81,15 +80,15 @@ if generate_if_missing and not Path(catalog_path).exists():
 
 # %%
 catalog = read_catalog(catalog_path)
-tiles = Table.read(tiles_path)
-truth = Table.read(truth_path) if truth_path else None
+tiles = read_tiles(tiles_path)
+truth = read_table(truth_path, what="truth_path") if truth_path else None
 if truth is not None and not np.array_equal(truth["star_id"], catalog["star_id"]):
     raise ValueError("truth table rows must match the catalogue's star_id order")
 print(f"{len(catalog):,} stars in {len(tiles):,} tiles")
 print(f"median rank-2 sampling fraction: {np.median(tiles['f_rank2']):.2f}")
 plotting.plot_footprint(tiles, colour_by="f_rank2")
 plt.title("survey tiles (colour: rank-2 fibre sampling fraction)")
-plt.savefig(out / "footprint.png", dpi=120, bbox_inches="tight")
+out.savefig("footprint.png", dpi=120, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -128,7 +127,7 @@ result.gse_cut_flow.pprint(max_width=120)
 parent = stars["is_good"] & stars["is_giant"] & ~stars["is_sgr"] & ~stars["is_satellite"]
 plotting.plot_chemistry_plane(stars["FeH"][parent], stars["aFe"][parent], halo["FeH"], halo["aFe"],
                               halo["chem_class"])
-plt.savefig(out / "chemistry_plane.png", dpi=120, bbox_inches="tight")
+out.savefig("chemistry_plane.png", dpi=120, bbox_inches="tight")
 plt.show()
 class_counts = {c: int(np.sum(halo["chem_class"] == c)) for c in cuts.CHEMISTRY_CLASSES}
 accreted_fraction = class_counts["accreted"] / len(halo)
@@ -178,7 +177,7 @@ if truth is not None:
 
 # %%
 plotting.plot_eccentricity_feh(stars["FeH"][parent], stars["ecc"][parent], stars["in_gse_sample"][parent])
-plt.savefig(out / "eccentricity_feh.png", dpi=120, bbox_inches="tight")
+out.savefig("eccentricity_feh.png", dpi=120, bbox_inches="tight")
 plt.show()
 print(f"GSE sample: {len(gse):,} stars, median r = {np.median(gse['r']):.1f} kpc")
 
@@ -194,7 +193,7 @@ print(f"GSE sample: {len(gse):,} stars, median r = {np.median(gse['r']):.1f} kpc
 # %%
 plotting.plot_velocity_errors(halo["r"], {k: halo[f"{k}_err"] for k in ("V_r", "V_theta", "V_phi")})
 plt.title("halo sample")
-plt.savefig(out / "velocity_errors.png", dpi=120, bbox_inches="tight")
+out.savefig("velocity_errors.png", dpi=120, bbox_inches="tight")
 plt.show()
 err_percentiles = {k: np.percentile(halo[f"{k}_err"], [16, 50, 84]).round(2).tolist()
                    for k in ("V_r", "V_theta", "V_phi")}
@@ -209,11 +208,11 @@ print("16/50/84 % velocity errors (km/s):", err_percentiles)
 # parameters, package versions and git revision to `summary.json`.
 
 # %%
-halo.write(out / "halo_sample.fits", overwrite=True)
-gse.write(out / "gse_sample.fits", overwrite=True)
-result.gse_parent.write(out / "gse_parent_sample.fits", overwrite=True)
-result.halo_cut_flow.write(out / "halo_cut_flow.ecsv", overwrite=True)
-result.gse_cut_flow.write(out / "gse_cut_flow.ecsv", overwrite=True)
+out.write_table(halo, "halo_sample.fits")
+out.write_table(gse, "gse_sample.fits")
+out.write_table(result.gse_parent, "gse_parent_sample.fits")
+out.write_table(result.halo_cut_flow, "halo_cut_flow.ecsv")
+out.write_table(result.gse_cut_flow, "gse_cut_flow.ecsv")
 summary = {
     "chapter": "01_sample_construction",
     "n_catalogue": len(catalog),
@@ -230,5 +229,5 @@ summary = {
     "runtime_s": time.perf_counter() - t_start,
     **run_metadata(parameters),
 }
-write_summary(out / "summary.json", summary)
+out.finish(summary)
 print(json.dumps({k: summary[k] for k in ("n_catalogue", "n_halo", "n_gse", "halo_accreted_fraction")}, indent=1))

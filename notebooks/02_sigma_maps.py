@@ -62,7 +62,6 @@ deconvolve_errors = True  # subtract the measurement-error variance from every d
 # %%
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import matplotlib.pyplot as plt
@@ -70,16 +69,20 @@ from astropy.table import Table
 from scipy import stats
 
 from halo_utils import maps, plotting
+from halo_utils.catalog import read_table
 from halo_utils.frames import spherical_components
 from halo_utils.mock import GSE_TRUTH
-from halo_utils.provenance import run_metadata, write_summary
+from halo_utils.outputs import OutputDirectory, read_upstream
+from halo_utils.provenance import run_metadata
 
 parameters = {k: v for k, v in dict(globals()).items() if k in (
     "halo_sample_path", "truth_path", "output_dir", "seed", "n_mc", "drop_frac", "grid_extent",
     "grid_step", "radius", "min_stars", "nside", "r_min", "r_max", "n_radial_bins", "gse_contour_rq",
     "insitu_classes", "deconvolve_errors")}
-out = Path(output_dir)
-out.mkdir(parents=True, exist_ok=True)
+# the halo sample must come from a finished chapter-1 run on the same truth table
+read_upstream(halo_sample_path, chapter="01_sample_construction", same_inputs={"truth_path": truth_path})
+out = OutputDirectory(output_dir, chapter="02_sigma_maps",
+                      inputs={"halo_sample_path": halo_sample_path, "truth_path": truth_path})
 rng = np.random.default_rng(seed)
 t_start = time.perf_counter()
 
@@ -91,7 +94,7 @@ print({k: int(m.sum()) for k, m in samples.items()})
 
 truth_vel = None
 if truth_path:
-    truth = Table.read(truth_path)
+    truth = read_table(truth_path, what="truth_path")
     rows = np.searchsorted(truth["star_id"], halo["star_id"])
     if not np.array_equal(truth["star_id"][rows], halo["star_id"]):
         raise ValueError("every halo star must have a row in the truth table")
@@ -133,7 +136,7 @@ def save_grid(res, name):
     cu, cw = np.meshgrid(res["centers_u"], res["centers_w"])
     tab = Table({"u": cu.ravel(), "w": cw.ravel(),
                  **{k: res[k].ravel() for k in ("count", "sigma", "median", "p16", "p84", "p2_5", "p97_5")}})
-    tab.write(out / f"{name}.ecsv", overwrite=True)
+    out.write_table(tab, f"{name}.ecsv")
 
 
 grid_results, coverage, extremes = {}, {}, {}
@@ -146,7 +149,7 @@ for plane in ("xy", "xz"):
         extremes[f"{plane}_{name}"] = [float(np.nanmin(r["median"])), float(np.nanmax(r["median"]))]
     fig, _ = plotting.plot_dispersion_maps(res, pts, plane, vmin=50, vmax=200,
                                            gse_params=GSE_TRUTH, levels_rq=gse_contour_rq)
-    fig.savefig(out / f"sigma_r_{plane}.png", dpi=110, bbox_inches="tight")
+    out.savefig(f"sigma_r_{plane}.png", fig, dpi=110, bbox_inches="tight")
     plt.show()
 
 # %% [markdown]
@@ -188,14 +191,14 @@ hp_kw = dict(nside=nside, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac, r
 sky = {k: maps.healpix_dispersion(*lb[k], np.asarray(halo["V_r"][m]), np.asarray(halo["V_r_err"][m]), **hp_kw)
        for k, m in samples.items()}
 plotting.plot_healpix_maps({k: v["median"] for k, v in sky.items()}, vmin=50, vmax=200)
-plt.savefig(out / "sigma_r_healpix.png", dpi=110, bbox_inches="tight")
+out.savefig("sigma_r_healpix.png", dpi=110, bbox_inches="tight")
 plt.show()
 import healpy as hp  # noqa: E402  (writing maps only)
 
 for k, v in sky.items():
-    hp.write_map(str(out / f"sigma_r_healpix_{k.replace('-', '')}.fits"),
-                 [np.where(np.isfinite(v[key]), v[key], hp.UNSEEN) for key in ("median", "p16", "p84")],
-                 column_names=["MEDIAN", "P16", "P84"], overwrite=True, dtype=np.float64)
+    with out.atomic(f"sigma_r_healpix_{k.replace('-', '')}.fits") as tmp:
+        hp.write_map(str(tmp), [np.where(np.isfinite(v[key]), v[key], hp.UNSEEN) for key in ("median", "p16", "p84")],
+                     column_names=["MEDIAN", "P16", "P84"], overwrite=True, dtype=np.float64)
 summary["healpix_sigma_r_min_max"] = {k: [float(np.nanmin(v["median"])), float(np.nanmax(v["median"]))]
                                       for k, v in sky.items()}
 print("sigma_r range over unmasked pixels:", summary["healpix_sigma_r_min_max"])
@@ -224,7 +227,7 @@ plotting.plot_vs_accreted_fraction(frac_acc[good], all_pix["median"][good], all_
                                    rho=rho_sigma.statistic)
 plotting.plot_vs_accreted_fraction(frac_acc[good], beta_pix["median"][good], all_pix["count"][good], ax=axes[1],
                                    ylabel="$\\beta$", rho=rho_beta.statistic)
-fig.savefig(out / "sigma_beta_vs_accreted_fraction.png", dpi=110, bbox_inches="tight")
+out.savefig("sigma_beta_vs_accreted_fraction.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 summary["spearman_sigma_r_vs_accreted_fraction"] = {"rho": rho_sigma.statistic, "p": rho_sigma.pvalue,
                                                     "n_pixels": int(good.sum())}
@@ -288,15 +291,15 @@ axes[1].set_xlabel("$r_{\\rm Gal}$ [kpc]")
 axes[1].set_ylabel("$\\beta$")
 axes[1].set_ylim(-0.5, 1.05)
 axes[1].legend(fontsize=8, loc="lower right")
-fig.savefig(out / "radial_profiles.png", dpi=110, bbox_inches="tight")
+out.savefig("radial_profiles.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 
 for name, prof in {**{f"sigma_r_{k}": v for k, v in profiles.items()},
                    **{f"beta_{k}": v for k, v in beta_profiles.items()}}.items():
-    Table({"r_mid": prof["r_mid"], "count": prof["count"],
-           **{k: prof[k] for k in ("sigma", "median", "p16", "p84", "p2_5", "p97_5")}}).write(
-        out / f"profile_{name.replace(' ', '_').replace(',', '').replace('<', 'lt').replace('>=', 'ge').replace('>', 'gt')}.ecsv",
-        overwrite=True)
+    stem = name.replace(' ', '_').replace(',', '').replace('<', 'lt').replace('>=', 'ge').replace('>', 'gt')
+    out.write_table(Table({"r_mid": prof["r_mid"], "count": prof["count"],
+                           **{k: prof[k] for k in ("sigma", "median", "p16", "p84", "p2_5", "p97_5")}}),
+                    f"profile_{stem}.ecsv")
 print("truth coverage of the profiles:", json.dumps(profile_cover, indent=1))
 
 # %% [markdown]
@@ -346,5 +349,5 @@ summary["profiles"] = {
 summary["profile_truth_coverage"] = profile_cover
 summary["runtime_s"] = time.perf_counter() - t_start
 summary.update(run_metadata(parameters))
-write_summary(out / "summary.json", summary)
-print(f"written {out / 'summary.json'} ({summary['runtime_s']:.1f} s)")
+out.finish(summary)
+print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.1f} s)")

@@ -69,29 +69,37 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import json  # noqa: E402
 import time
 from multiprocessing.pool import ThreadPool
-from pathlib import Path
 
 import numpy as np
 import matplotlib.pyplot as plt
 from astropy.table import Table
 
 from halo_utils import density as dens, plotting
+from halo_utils.catalog import read_table
 from halo_utils.cuts import satellite_mask
 from halo_utils.mock import MockConfig
-from halo_utils.provenance import run_metadata, write_summary
+from halo_utils.outputs import OutputDirectory, read_upstream
+from halo_utils.provenance import run_metadata
+from halo_utils.survey import read_tiles
 
 parameters = {k: globals()[k] for k in (
     "gse_sample_path", "gse_parent_path", "tiles_path", "catalog_path", "truth_path", "output_dir", "seed", "models",
     "n_starts", "n_walkers", "n_steps_max", "n_tau", "n_threads", "n_mocks", "kinematic_completeness",
     "sky_nside")}
-out = Path(output_dir)
-out.mkdir(parents=True, exist_ok=True)
+# the GSE samples must come from a finished chapter-1 run on this survey's tiles and catalogue
+upstream_inputs = {"tiles_path": tiles_path, "catalog_path": catalog_path, "truth_path": truth_path}
+read_upstream(gse_sample_path, chapter="01_sample_construction", same_inputs=upstream_inputs)
+if kinematic_completeness:
+    read_upstream(gse_parent_path, chapter="01_sample_construction", same_inputs=upstream_inputs)
+out = OutputDirectory(output_dir, chapter="03_density_model", inputs={
+    "gse_sample_path": gse_sample_path, "gse_parent_path": gse_parent_path if kinematic_completeness else "",
+    **upstream_inputs})
 rng = np.random.default_rng(seed)
 t_start = time.perf_counter()
 FIDUCIAL = "triaxial_double_break"
 
 gse = Table.read(gse_sample_path)
-tiles = Table.read(tiles_path)
+tiles = read_tiles(tiles_path)
 stars = dens.Stars.from_table(gse)
 truth = None
 if truth_path:
@@ -146,7 +154,7 @@ aic_table = Table({"model": list(aics), "k": [fits[k]["n_params"] for k in aics]
                    "delta_AIC": [v - min(aics.values()) for v in aics.values()],
                    "relative_likelihood": [rel[k] for k in aics]})
 aic_table.sort("AIC")
-aic_table.write(out / "aic_table.ecsv", overwrite=True)
+out.write_table(aic_table, "aic_table.ecsv")
 aic_table["ln_L_max"].format = aic_table["AIC"].format = aic_table["delta_AIC"].format = ".1f"
 aic_table["relative_likelihood"].format = ".2e"
 aic_table.pprint(max_width=120)
@@ -161,13 +169,10 @@ aic_table.pprint(max_width=120)
 
 # %%
 t0 = time.perf_counter()
-backend = out / "emcee_fiducial.h5"
-if backend.exists():
-    backend.unlink()  # a fresh run for the book; keep the file to resume by hand
-with ThreadPool(n_threads) as pool:
+with ThreadPool(n_threads) as pool:  # restart: a fresh chain for the book (fit_emcee can resume one)
     chain = dens.fit_emcee(stars, survey, FIDUCIAL, start=fits[FIDUCIAL]["params"], rng=rng,
                            n_walkers=n_walkers, n_steps_max=n_steps_max, pool=pool,
-                           backend_path=backend, n_tau=n_tau)
+                           backend_path=out.file("emcee_fiducial.h5"), restart=True, n_tau=n_tau)
 emcee_time = time.perf_counter() - t0
 tau = chain["tau"]
 print(f"{chain['n_steps']} steps x {chain['n_walkers']} walkers in {emcee_time:.0f} s; "
@@ -175,7 +180,7 @@ print(f"{chain['n_steps']} steps x {chain['n_walkers']} walkers in {emcee_time:.
       f"after a burn-in of {chain['burn_in']}; "
       f"acceptance {chain['acceptance']:.2f}; converged: {chain['converged']}")
 plotting.plot_corner(chain["samples"], chain["names"], truths=truth)
-plt.savefig(out / "corner_fiducial.png", dpi=90, bbox_inches="tight")
+out.savefig("corner_fiducial.png", dpi=90, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -197,7 +202,7 @@ for name in chain["names"]:
         row["truth_in_95"] = bool(s["p2.5"] <= truth[name] <= s["p97.5"])
     summary_rows.append(row)
 param_table = Table(rows=summary_rows)
-param_table.write(out / "parameters_fiducial.ecsv", overwrite=True)
+out.write_table(param_table, "parameters_fiducial.ecsv")
 for col in ("median", "minus", "plus", "p2.5", "p97.5"):
     param_table[col].format = ".3f"
 param_table.pprint(max_width=140)
@@ -227,7 +232,7 @@ draw_check = None
 if truth_path and catalog_path:
     from halo_utils.samples import true_component_positions
 
-    true_pos = true_component_positions(Table.read(catalog_path), Table.read(truth_path), "gse")
+    true_pos = true_component_positions(read_table(catalog_path, what="catalog_path"), read_table(truth_path, what="truth_path"), "gse")
     draw_check = dens.truth_consistency(dens.Stars(true_pos), bare_survey, truth, FIDUCIAL,
                                        rng=np.random.default_rng(seed))
     rows = [{"parameter": k, **v, "chain_median": chain["summary"][k]["p50"]} for k, v in draw_check["params"].items()]
@@ -254,7 +259,7 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
 truth_model = None if truth is None else ({**truth, "log10_mass": best["log10_mass"]}, FIDUCIAL)
 for ax, plane in zip(axes, ("xy", "xz")):
     plotting.plot_isodensity(ax, best, FIDUCIAL, plane, stars=stars.pos, truth=truth_model)
-fig.savefig(out / "isodensity.png", dpi=110, bbox_inches="tight")
+out.savefig("isodensity.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -273,7 +278,7 @@ untilted = {**best, "pitch": 0.0, "yaw": 0.0}
 sky_models = {"fitted": dens.sky_counts(survey, best, FIDUCIAL, sky_nside),
               "pitch = yaw = 0": dens.sky_counts(survey, untilted, FIDUCIAL, sky_nside)}
 plotting.plot_sky_residuals(data_sky, sky_models)
-plt.savefig(out / "sky_residuals.png", dpi=90, bbox_inches="tight")
+out.savefig("sky_residuals.png", dpi=90, bbox_inches="tight")
 plt.show()
 covered = sky_models["fitted"] > 0
 chi2_sky = {k: float(np.sum((data_sky[covered] - m[covered]) ** 2 / m[covered])) for k, m in sky_models.items()}
@@ -303,7 +308,7 @@ for _ in range(n_mocks):
     mock_density.append(np.histogram(rm, edges)[0] / veff)
 band = np.percentile(mock_density, [16, 84], axis=0) if n_mocks else None
 plotting.plot_radial_density(r_mid, data_density, curves, band)
-plt.savefig(out / "radial_density.png", dpi=110, bbox_inches="tight")
+out.savefig("radial_density.png", dpi=110, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -333,7 +338,7 @@ if truth_path and catalog_path:
 
     from halo_utils.samples import selectable_component_mask
 
-    cat, tt = Table.read(catalog_path), Table.read(truth_path)
+    cat, tt = read_table(catalog_path, what="catalog_path"), read_table(truth_path, what="truth_path")
     good = selectable_component_mask(cat, tt, "gse")
     r_obs = np.asarray(galactocentric(cat[good], n_mc=0)["r"])
     n_selected = int(np.sum((r_obs > 6) & (r_obs < 60)))
@@ -376,5 +381,5 @@ summary = {
     "runtime_s": time.perf_counter() - t_start,
     **run_metadata(parameters),
 }
-write_summary(out / "summary.json", summary)
+out.finish(summary)
 print(json.dumps({k: summary[k] for k in ("aic", "truth_in_95")}, indent=1, default=str))

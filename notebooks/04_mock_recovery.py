@@ -49,7 +49,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import time  # noqa: E402
 from multiprocessing.pool import ThreadPool
-from pathlib import Path
 
 import numpy as np
 import matplotlib.pyplot as plt
@@ -58,18 +57,19 @@ from astropy.table import Table
 from halo_utils import density as dens, plotting
 from halo_utils.cuts import satellite_mask
 from halo_utils.mock import GSE_TRUTH
-from halo_utils.provenance import run_metadata, write_summary
+from halo_utils.outputs import OutputDirectory
+from halo_utils.provenance import run_metadata
+from halo_utils.survey import read_tiles
 
 parameters = {k: globals()[k] for k in (
     "tiles_path", "output_dir", "seed", "truth_log10_mass", "n_walkers", "n_steps_max", "n_tau",
     "n_threads", "n_starts", "n_coverage_mocks", "restricted_model")}
-out = Path(output_dir)
-out.mkdir(parents=True, exist_ok=True)
+out = OutputDirectory(output_dir, chapter="04_mock_recovery", inputs={"tiles_path": tiles_path})
 rng = np.random.default_rng(seed)
 t_start = time.perf_counter()
 FIDUCIAL = "triaxial_double_break"
 truth = {**GSE_TRUTH, "log10_mass": truth_log10_mass}
-tiles = Table.read(tiles_path)
+tiles = read_tiles(tiles_path)
 survey = dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
 print(f"truth: {truth}")
 print(f"expected stars: {survey.expected_number(truth):.0f}")
@@ -82,20 +82,18 @@ print(f"expected stars: {survey.expected_number(truth):.0f}")
 
 # %%
 mock = dens.sample_mock(truth, survey, rng)
-mock.write(out / "mock_a.fits", overwrite=True)
+out.write_table(mock, "mock_a.fits")
 stars = dens.Stars.from_table(mock)
 print(f"mock (a): {len(stars):,} stars")
 
 
 def fit_and_sample(model, label):
     fit = dens.fit_mle(stars, survey, model, n_starts=n_starts, rng=rng)
-    backend = out / f"emcee_{label}.h5"
-    if backend.exists():
-        backend.unlink()
     t0 = time.perf_counter()
-    with ThreadPool(n_threads) as pool:
+    with ThreadPool(n_threads) as pool:  # restart: a fresh chain for the book (fit_emcee can resume one)
         chain = dens.fit_emcee(stars, survey, model, start=fit["params"], rng=rng, n_walkers=n_walkers,
-                               n_steps_max=n_steps_max, pool=pool, backend_path=backend, n_tau=n_tau)
+                               n_steps_max=n_steps_max, pool=pool, backend_path=out.file(f"emcee_{label}.h5"),
+                               restart=True, n_tau=n_tau)
     n_used = chain["n_steps"] - chain["burn_in"]
     print(f"{model}: {chain['n_steps']} steps, max tau {np.max(chain['tau']):.0f}, "
           f"N/tau = {n_used / np.max(chain['tau']):.0f} after burn-in, acceptance {chain['acceptance']:.2f}, "
@@ -110,7 +108,7 @@ def inside(chain, values, lo="p2.5", hi="p97.5"):
 
 fit_a, chain_a = fit_and_sample(FIDUCIAL, "a_fiducial")
 plotting.plot_corner(chain_a["samples"], chain_a["names"], truths=truth)
-plt.savefig(out / "corner_a_fiducial.png", dpi=90, bbox_inches="tight")
+out.savefig("corner_a_fiducial.png", dpi=90, bbox_inches="tight")
 plt.show()
 in95_a = inside(chain_a, truth)
 print("truth inside the 95 % interval:", in95_a)
@@ -137,7 +135,7 @@ print({k: f"pull {v['pull']:+.2f}, profile LR {v['profile_lr']:.2f}" for k, v in
 # %%
 fit_b, chain_b = fit_and_sample(restricted_model, "b_restricted")
 plotting.plot_corner(chain_b["samples"], chain_b["names"])
-plt.savefig(out / "corner_b_restricted.png", dpi=90, bbox_inches="tight")
+out.savefig("corner_b_restricted.png", dpi=90, bbox_inches="tight")
 plt.show()
 sb = chain_b["summary"]
 q_excludes = not (sb["q"]["p2.5"] <= truth["q"] <= sb["q"]["p97.5"])
@@ -197,7 +195,7 @@ seeds = np.random.SeedSequence(seed).spawn(n_coverage_mocks)
 with ThreadPool(n_threads) as pool:
     rows = pool.map(coverage_fit, list(enumerate(seeds)))
 coverage_fits = Table(rows=rows)
-coverage_fits.write(out / "coverage_fits.ecsv", overwrite=True)
+out.write_table(coverage_fits, "coverage_fits.ecsv")
 print(f"{n_coverage_mocks} mock fits in {time.perf_counter() - t0:.0f} s")
 
 n_ok = np.isfinite(np.stack([coverage_fits[f"{k}_sigma"] for k in model.free])).all(axis=0)
@@ -220,7 +218,7 @@ for k in model.free:
                      "profile_coverage_68": plr68, "profile_coverage_95": float(np.mean(plr <= 3.84)),
                      "profile_within_3sigma": abs(plr68 - 0.683) <= 3 * np.sqrt(0.683 * 0.317 / n_plr)})
 coverage = Table(rows=cov_rows)
-coverage.write(out / "coverage.ecsv", overwrite=True)
+out.write_table(coverage, "coverage.ecsv")
 for col in ("coverage_68", "binomial_sigma_68", "coverage_95", "mean_pull", "std_pull", "profile_coverage_68",
             "profile_coverage_95"):
     coverage[col].format = ".3f"
@@ -245,7 +243,7 @@ ax.set_xticklabels([plotting.PARAM_LABELS[k] for k in coverage["parameter"]])
 ax.set_ylabel("fraction of mocks with truth inside")
 ax.set_ylim(0, 1.05)
 ax.legend(loc="lower right", fontsize=8)
-fig.savefig(out / "coverage.png", dpi=110, bbox_inches="tight")
+out.savefig("coverage.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -275,5 +273,5 @@ summary = {
     "runtime_s": time.perf_counter() - t_start,
     **run_metadata(parameters),
 }
-write_summary(out / "summary.json", summary)
-print(f"written {out / 'summary.json'} ({summary['runtime_s']:.0f} s)")
+out.finish(summary)
+print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.0f} s)")

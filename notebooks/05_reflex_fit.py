@@ -105,7 +105,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import time  # noqa: E402
-from pathlib import Path
 
 import numpy as np
 import matplotlib.pyplot as plt
@@ -113,10 +112,12 @@ import healpy as hp
 from astropy.table import Table
 
 from halo_utils import reflex as rf, plotting
-from halo_utils.catalog import read_catalog
+from halo_utils.catalog import read_catalog, read_table
 from halo_utils.frames import solar_frame as make_solar_frame
-from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_outer_halo, generate_outer_halo, reflex_truth_vector
-from halo_utils.provenance import run_metadata, write_summary
+from halo_utils.fitting import MIN_STARS_PER_PARAMETER
+from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_default_data, reflex_truth_vector
+from halo_utils.outputs import OutputDirectory
+from halo_utils.provenance import run_metadata
 from halo_utils.reference import LMC_LB
 from halo_utils.reflex.compare import compare_outlier_treatments, summary_row
 from halo_utils.reflex_coverage import coverage_mocks, coverage_summary
@@ -127,14 +128,15 @@ parameters = {k: globals()[k] for k in (
     "distance_term", "n_distance_nodes", "distance_prior_slope", "distance_prior_volume", "distances_mean_unbiased",
     "solar_frame", "compare_frame", "clip_n_sigma", "n_prior_mocks", "n_coverage_mocks", "coverage_sgr_cut", "nlive", "nlive_constant", "dlogz", "bound",
     "sample", "maxiter", "n_procs", "resume", "n_boot", "map_nside", "map_kernel_deg", "report_radii")}
-out = Path(output_dir)
-out.mkdir(parents=True, exist_ok=True)
 t_start = time.perf_counter()
 make_solar_frame(solar_frame), make_solar_frame(compare_frame)  # a bad frame fails here, before any work
-if generate_if_missing and not Path(catalog_path).exists():
-    ensure_outer_halo(Path(catalog_path).parent, mock_seed)
+inputs = {"catalog_path": catalog_path, "truth_path": truth_path}
+# the default mock is generated only for the default paths in data/: a mistyped path is an error
+ensure_default_data(inputs, generate=generate_if_missing, seed=mock_seed, outer_halo=True)
+# every file of this run goes to output_dir, atomically; summary.json, written last, marks it complete
+out = OutputDirectory(output_dir, chapter="05_reflex_fit", inputs=inputs)
 catalog = read_catalog(catalog_path, required=rf.REFLEX_COLUMNS)
-truth = Table.read(truth_path) if truth_path else None
+truth = read_table(truth_path, what="truth_path") if truth_path else None
 has_truth = truth is not None
 has_survey = "survey" in catalog.colnames
 if has_truth:
@@ -172,12 +174,14 @@ in_fit, flow_fit = rf.select_outer_halo(catalog, cuts_fit, frame=solar_frame)
 # the S004 recipe (binned pre-fit clipping) for the comparison of section 10
 in_fit_preclip, _ = rf.select_outer_halo(catalog, rf.OuterHaloCuts(r_range=(r_min, r_max), sgr_cut=sgr_cut,
                                                                    clip=True), frame=solar_frame)
-flow_fit.write(out / "cut_flow_fit.ecsv", overwrite=True)
-flow_maps.write(out / "cut_flow_maps.ecsv", overwrite=True)
+out.write_table(flow_fit, "cut_flow_fit.ecsv")
+out.write_table(flow_maps, "cut_flow_maps.ecsv")
 print(f"fit sample ({r_min:g}-{r_max:g} kpc):")
 flow_fit.pprint()
 gv = rf.galactic_velocities(catalog, frame=solar_frame)
 fit_sample = catalog[in_fit]
+main_model = rf.ReflexModel(model, rf.R_NODES, outliers)
+rf.check_sample_size(len(fit_sample), main_model)  # refuse a too-small sample now, not after an hour
 composition = {}
 if has_truth:
     for name in np.unique(truth["component"]):
@@ -207,7 +211,7 @@ ax.set_yscale("log")
 ax.set_xlabel("$r_{\\rm gal}$ [kpc]")
 ax.set_ylabel("N(> $r_{\\rm gal}$)")
 ax.legend()
-fig.savefig(out / "sample.png", dpi=110, bbox_inches="tight")
+out.savefig("sample.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
 # ## 2. What the data show before any model (S004 figs 3-5)
@@ -233,8 +237,9 @@ for i, (name, m) in enumerate(panels.items()):
     hp.mollview(m, fig=fig.number, sub=(1, len(panels), i + 1), cmap="RdBu_r", min=-lim, max=lim,
                 title=f"mean $v_{{GSR}}$ - sky mean, {name} ({sky.sum()} stars)", unit="km/s")
     hp.projscatter(gv["l"][sky], gv["b"][sky], lonlat=True, s=2, c="k")
-fig.savefig(out / "vgsr_sky.png", dpi=110, bbox_inches="tight")
-hp.write_map(out / "vgsr_sky.fits", vmap, overwrite=True, dtype=np.float64)
+out.savefig("vgsr_sky.png", fig, dpi=110, bbox_inches="tight")
+with out.atomic("vgsr_sky.fits") as tmp:
+    hp.write_map(str(tmp), vmap, overwrite=True, dtype=np.float64)
 print(f"smoothed v_GSR map: min {vmap.min():.1f}, max {vmap.max():.1f} km/s")
 
 # %% [markdown]
@@ -274,9 +279,9 @@ axes[1].axhline(0, color="grey", lw=0.5)
 axes[1].set_xlabel("$r_{\\rm gal}$ [kpc]")
 axes[1].set_ylabel("mean $v_{t,b}^*$ [km/s]")
 axes[1].legend()
-fig.savefig(out / "quadrants_and_vb.png", dpi=110, bbox_inches="tight")
+out.savefig("quadrants_and_vb.png", fig, dpi=110, bbox_inches="tight")
 for name, p in profiles.items():
-    p.write(out / f"profile_{name}.ecsv", overwrite=True)
+    out.write_table(p, f"profile_{name}.ecsv")
 
 # %% [markdown]
 # ## 3. The continuity model (S004 section 4, tables 1-2)
@@ -292,17 +297,19 @@ for name, p in profiles.items():
 # change. The run checkpoints to `output_dir`; an interrupted run resumes from there.
 
 # %%
-checkpoint = out / f"dynesty_{model}.save"
-if not resume:
-    checkpoint.unlink(missing_ok=True)  # a fresh run unless asked to resume an interrupted one
-main_model = rf.ReflexModel(model, rf.R_NODES, outliers)
+checkpoint = out.file(f"dynesty_{model}.save")
 t0 = time.perf_counter()
 stars_fit = rf.ReflexStars.from_table(fit_sample, **star_kwargs)
+# restart unless asked to resume: a checkpoint of other data or settings is refused, never reused
 fit_main = rf.fit_reflex(stars_fit, main_model, "dynesty", rng=np.random.default_rng(seed), nlive=nlive,
-                         checkpoint_file=checkpoint, **dynesty_kwargs)
+                         checkpoint_file=checkpoint, restart=not resume, **dynesty_kwargs)
 runtime_main = time.perf_counter() - t0
 print(f"{model} model, {fit_main.n_stars} stars: {runtime_main:.0f} s, {fit_main.info}")
-np.save(out / f"posterior_{model}.npy", fit_main.samples)
+with out.atomic(f"posterior_{model}.npy") as tmp:
+    np.save(tmp, fit_main.samples)
+# the checkpoint only guards against an interruption: the finished posterior is saved above
+for leftover in (checkpoint, checkpoint.with_name(checkpoint.name + ".fingerprint")):
+    leftover.unlink(missing_ok=True)
 
 # %%
 names = fit_main.model.names
@@ -312,7 +319,7 @@ truth_vec = None
 if has_truth and model == "linear":
     truth_vec = dict(zip(names, fit_main.model.with_f_out(reflex_truth_vector(), injected_f_out)))
 fig = plotting.plot_corner(fit_main.samples, names, truths=truth_vec)
-fig.savefig(out / f"corner_{model}.png", dpi=80, bbox_inches="tight")
+out.savefig(f"corner_{model}.png", fig, dpi=80, bbox_inches="tight")
 
 # %% [markdown]
 # The parameter tables: medians and 16/84 percentiles at 40 and 120 kpc (S004 table 1) and at
@@ -322,7 +329,7 @@ fig.savefig(out / f"corner_{model}.png", dpi=80, bbox_inches="tight")
 
 # %%
 table_main = fit_main.table(report_radii, truth=TRUTH_FIT if has_truth else None)
-table_main.write(out / f"table_{model}.ecsv", overwrite=True)
+out.write_table(table_main, f"table_{model}.ecsv")
 for col in ("p50", "p16", "p84") + (("truth",) if has_truth else ()):
     table_main[col].format = ".3g"
 table_main.pprint(max_lines=-1, max_width=120)
@@ -370,8 +377,8 @@ ax.set_yscale("log")
 ax.set_xlabel("outlier probability")
 ax.set_ylabel("stars")
 ax.legend(fontsize=8)
-fig.savefig(out / "outlier_probabilities.png", dpi=110, bbox_inches="tight")
-Table({"star_id": fit_main.star_id, "p_outlier": p_out}).write(out / "outlier_probabilities.ecsv", overwrite=True)
+out.savefig("outlier_probabilities.png", fig, dpi=110, bbox_inches="tight")
+out.write_table(Table({"star_id": fit_main.star_id, "p_outlier": p_out}), "outlier_probabilities.ecsv")
 
 # %% [markdown]
 # ## 5. Is the catalogue messier than the model allows?
@@ -403,7 +410,7 @@ for ax, col, label in zip(axes, ("z_vlos", "z_mu_l", "z_mu_b"), ("$v_{\\rm los}$
     ax.set_xlabel(f"standardised residual, {label}")
 axes[0].set_ylabel("stars")
 axes[0].legend(fontsize=7)
-fig.savefig(out / "residuals.png", dpi=110, bbox_inches="tight")
+out.savefig("residuals.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
 # ## 6. Amplitude and apex against distance (S004 figs 6-7)
@@ -417,7 +424,7 @@ for ax, q, label in zip(axes, ("v_travel", "l_apex", "b_apex"),
     plotting.plot_reflex_band(ax, fit_main, q, r_plot, truth=truth_or_none, label="continuity fit (16-84 %)")
     ax.set_ylabel(label)
 axes[0].legend()
-fig.savefig(out / "travel_vs_r.png", dpi=110, bbox_inches="tight")
+out.savefig("travel_vs_r.png", fig, dpi=110, bbox_inches="tight")
 
 # %%
 draws100 = fit_main.draws_at(100.0)
@@ -433,7 +440,7 @@ if has_truth:
 ax.set_xticklabels([f"{t}" for t in (150, 120, 90, 60, 30, 0, -30, -60, -90, -120, -150)])
 ax.grid(alpha=0.3)
 ax.legend(loc="lower right", fontsize=8)
-fig.savefig(out / "apex_sky_100kpc.png", dpi=110, bbox_inches="tight")
+out.savefig("apex_sky_100kpc.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
 # ## 7. The travel velocity in Galactocentric Cartesian components (S004 fig 9)
@@ -443,7 +450,7 @@ comp = np.column_stack([draws100["v_travel_x"], draws100["v_travel_y"], draws100
 xyz_names = [f"v_travel_{a}" for a in "xyz"]
 truth_xyz = {n: TRUTH_FIT.at(100.0)[n][0] for n in xyz_names} if has_truth else None
 fig = plotting.plot_corner(comp, xyz_names, truths=truth_xyz)
-fig.savefig(out / "travel_xyz_100kpc.png", dpi=100, bbox_inches="tight")
+out.savefig("travel_xyz_100kpc.png", fig, dpi=100, bbox_inches="tight")
 
 # %% [markdown]
 # ## 8. The bulk motion, dispersions and anisotropy of the outer halo (S004 figs 11-12)
@@ -465,7 +472,7 @@ plotting.plot_reflex_band(axes[2], fit_main, "beta", r_plot, colour="k", truth=t
 axes[2].set_ylabel("$\\beta$")
 for ax in axes:
     ax.legend(fontsize=8)
-fig.savefig(out / "means_dispersions_beta.png", dpi=110, bbox_inches="tight")
+out.savefig("means_dispersions_beta.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
 # ## 9. The distance-independent model (S004 appendix E)
@@ -482,7 +489,7 @@ fit_const = rf.fit_reflex(stars_fit, rf.ReflexModel("constant", rf.R_NODES, outl
 runtime_const = time.perf_counter() - t0
 table_const = fit_const.table([100.0])
 table_const.remove_column("r_kpc")
-table_const.write(out / "table_constant.ecsv", overwrite=True)
+out.write_table(table_const, "table_constant.ecsv")
 for col in ("p50", "p16", "p84"):
     table_const[col].format = ".3g"
 table_const.pprint(max_lines=-1)
@@ -510,7 +517,7 @@ treatments, treatment_fits = compare_outlier_treatments(
     catalog[in_fit], in_fit_preclip[in_fit], "linear", np.random.default_rng(seed + 4), r_kpc=100.0,
     truth=TRUTH_FIT if has_truth else None, n_sigma=clip_n_sigma, outliers=outliers or rf.OutlierMixture(),
     start=start_halo, n_starts=0 if start_halo is not None else 2, **star_kwargs)
-treatments.write(out / "outlier_treatments.ecsv", overwrite=True)
+out.write_table(treatments, "outlier_treatments.ecsv")
 show = ["fit", "n_stars"] + [c for c in treatments.colnames if c.endswith("_pull")] if has_truth else treatments.colnames
 for c in treatments.colnames[2:]:
     treatments[c].format = ".2f"
@@ -567,7 +574,7 @@ ax.axvline(0, color="grey", lw=0.5)
 ax.set_xlabel("$v_{\\rm travel,x}$ [km/s]")
 ax.set_ylabel("$v_{\\rm travel,y}$ or $v_{\\rm travel,z}$ [km/s]")
 ax.legend(fontsize=7)
-fig.savefig(out / "sgr_contamination.png", dpi=110, bbox_inches="tight")
+out.savefig("sgr_contamination.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
 # ## 12. The importance of all-sky coverage (S004 appendix B)
@@ -582,7 +589,7 @@ subsamples = rf.sky_subsamples(fit_sample)
 mle_all = treatment_fits["outlier mixture"]  # the whole sample, fitted in section 10
 sky_rows, sky_fits = [], {}
 for label, mask in subsamples.items():
-    if mask.sum() <= main_model.ndim * 5:
+    if mask.sum() < main_model.ndim * MIN_STARS_PER_PARAMETER:
         print(f"{label}: {mask.sum()} stars, too few for the {main_model.ndim}-parameter model; skipped")
         continue
     f = mle_all if mask.all() and outliers is not None else rf.fit_reflex(
@@ -591,7 +598,7 @@ for label, mask in subsamples.items():
     sky_fits[label] = f
     sky_rows.append(summary_row(f, label, 100.0, TRUTH_FIT if has_truth else None))
 sky_table = Table(rows=sky_rows)
-sky_table.write(out / "sky_subsamples.ecsv", overwrite=True)
+out.write_table(sky_table, "sky_subsamples.ecsv")
 for c in sky_table.colnames[2:]:
     sky_table[c].format = ".1f"
 sky_table[["fit", "n_stars", "v_travel", "v_travel_err", "v_travel_x", "v_travel_y", "v_travel_z", "l_apex",
@@ -608,7 +615,7 @@ if has_truth:
 ax.set_xlabel("$v_{\\rm travel,y}$ at 100 kpc [km/s]")
 ax.set_ylabel("$v_{\\rm travel,z}$ at 100 kpc [km/s]")
 ax.legend(fontsize=8)
-fig.savefig(out / "sky_subsamples.png", dpi=110, bbox_inches="tight")
+out.savefig("sky_subsamples.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
 # ## 13. The solar frame
@@ -628,7 +635,7 @@ for label, frame in (("solar_frame", solar_frame), ("compare_frame", compare_fra
         n_starts=0 if start_halo is not None else 2, **{**star_kwargs, "frame": frame})
     frame_rows.append({"frame": str(frame), **summary_row(f, label, 100.0)})
 frames_table = Table(rows=frame_rows)
-frames_table.write(out / "solar_frames.ecsv", overwrite=True)
+out.write_table(frames_table, "solar_frames.ecsv")
 for c in frames_table.colnames[3:]:
     frames_table[c].format = ".1f"
 frames_table[["frame", "v_travel", "v_travel_err", "l_apex", "b_apex", "v_travel_x", "v_travel_y",
@@ -693,7 +700,7 @@ distance_priors = Table({"quantity": prior_tables["flat"]["quantity"]})
 for label, t in prior_tables.items():
     distance_priors[f"coverage ({label})"] = t["coverage"]
     distance_priors[f"mean pull ({label})"] = t["mean_pull"]
-distance_priors.write(out / "distance_prior_steep_mocks.ecsv", overwrite=True)
+out.write_table(distance_priors, "distance_prior_steep_mocks.ecsv")
 for c in distance_priors.colnames[1:]:
     distance_priors[c].format = ".2f"
 distance_priors.pprint(max_width=200)
@@ -723,9 +730,9 @@ coverage = coverage_mocks(n_coverage_mocks, seed=seed, n_procs=n_procs, cuts=cov
                           fit_kwargs={"distance_prior": distance_prior, "frame": solar_frame,
                                       "distance_term": distance_term, "n_distance_nodes": n_distance_nodes})
 runtime_coverage = time.perf_counter() - t0
-coverage.write(out / "coverage_mocks.ecsv", overwrite=True)
+out.write_table(coverage, "coverage_mocks.ecsv")
 coverage_table = coverage_summary(coverage)
-coverage_table.write(out / "coverage_summary.ecsv", overwrite=True)
+out.write_table(coverage_table, "coverage_summary.ecsv")
 for c in ("coverage", "binomial_sigma", "p_value", "mean_pull", "std_pull"):
     coverage_table[c].format = ".3f"
 coverage_table.pprint(max_width=200)
@@ -774,5 +781,5 @@ if has_truth:
     summary["truth"] = REFLEX_TRUTH
     summary["truths_in_95_at_100"] = truths_in_95_at_100
     summary["constant_v_travel_between_truth_40_120"] = bool(between)
-write_summary(out / "summary.json", summary)
-print(f"written {out / 'summary.json'} ({summary['runtime_s']:.0f} s)")
+out.finish(summary)
+print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.0f} s)")

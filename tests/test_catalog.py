@@ -95,6 +95,10 @@ def test_rcat_with_extra_columns_reads_unchanged(good, tmp_path):
 def test_roundtrip_and_missing_file(good, tmp_path):
     path = tmp_path / "cat.fits"
     write_catalog(good, path)
+    with pytest.raises(FileExistsError, match="refusing to overwrite .*cat.fits"):
+        write_catalog(good, path)  # an existing file is never replaced by default
+    write_catalog(good, path, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.fits"]  # no temporary left behind
     back = read_catalog(path)
     assert set(REQUIRED_COLUMNS) <= set(back.colnames)
     with pytest.raises(FileNotFoundError, match="catalogue file not found"):

@@ -211,23 +211,42 @@ def test_likelihood_maximised_at_truth_on_large_mock(survey_small, rng):
 
 
 def test_emcee_resumes_from_backend(tmp_path, rng):
+    """A backend extended to a longer run equals the longer run made in one go, sample for
+    sample; the same seed gives the same chain; a different seed or data is refused."""
+    from halo_utils.fingerprint import FingerprintMismatch
+
     pos, w = _full_sky_nodes(6.0, 60.0, n_r=60, nside=4)
     survey = dens.Survey.from_nodes(pos, w)
     params = {"alpha1": 3.0, "log10_mass": 7.0}
     stars = dens.Stars(rng.normal(0, 15, (3, 300)) + np.array([[20.0], [0], [0]]))
     path = tmp_path / "chain.h5"
-    first = dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=8,
-                           n_steps_max=100, backend_path=path, check_every=50)
-    assert first["n_steps"] == 100
-    again = dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=8,
-                           n_steps_max=250, backend_path=path, check_every=50)
-    assert again["n_steps"] == 250  # continued, not restarted
+
+    def fit(n_steps_max, backend, seed=5, data=stars, **kw):
+        return dens.fit_emcee(data, survey, "spherical_no_break", start=params, rng=np.random.default_rng(seed),
+                              n_walkers=8, n_steps_max=n_steps_max, backend_path=backend, check_every=50, **kw)
+
+    first = fit(100, path)
+    assert first["n_steps"] == 100 and not first["resumed"]
+    again = fit(250, path)
+    assert again["n_steps"] == 250 and again["resumed"]  # continued, not restarted
+    straight = fit(250, tmp_path / "straight.h5")
+    np.testing.assert_array_equal(again["samples"], straight["samples"])
+    # a finished backend comes back post-processed like the run that made it
+    done = fit(250, path)
+    np.testing.assert_array_equal(done["samples"], straight["samples"])
+    assert done["tau"] == pytest.approx(straight["tau"]) and done["burn_in"] == straight["burn_in"]
+    with pytest.raises(FingerprintMismatch, match="chain.h5"):
+        fit(300, path, seed=6)
+    other = dens.Stars(stars.pos[:, :200])
+    with pytest.raises(FingerprintMismatch, match="other data or settings"):
+        fit(300, path, data=other)
+    assert fit(60, path, data=other, restart=True)["n_steps"] == 60
     from multiprocessing.pool import ThreadPool
-    with ThreadPool(2) as pool:  # any map-style pool
-        pooled = dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=8,
-                                n_steps_max=60, pool=pool, check_every=30)
-    assert pooled["samples"].shape[1] == 2
-    with pytest.raises(ValueError, match="n_walkers must be >= 3 x ndim"):
+    with ThreadPool(2) as pool:  # any map-style pool, and the same chain as without one
+        pooled = dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=np.random.default_rng(5),
+                                n_walkers=8, n_steps_max=100, pool=pool, check_every=50)
+    np.testing.assert_array_equal(pooled["samples"], first["samples"])
+    with pytest.raises(ValueError, match=r"n_walkers must be >= 6 \(3 x the number of parameters\), got 4"):
         dens.fit_emcee(stars, survey, "spherical_no_break", start=params, rng=rng, n_walkers=4)
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import jupytext
 import pytest
 
+from halo_utils.outputs import MARKER
 from halo_utils.pipeline import CHAPTERS, load_profiles, run_chapter
+from halo_utils.provenance import without_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -51,23 +53,68 @@ def test_toc_lists_every_chapter():
         assert f"book/executed/{chapter}" in toc
 
 
-@pytest.mark.slow
-def test_chapters_run_at_ci_profile(tmp_path):
-    """Every chapter executes at the ci profile, each reading its predecessor's outputs."""
-    ch1, ch2 = tmp_path / "ch1", tmp_path / "ch2"
-    nb = run_chapter("01_sample_construction", "ci", output_dir=tmp_path,
-                     overrides={"output_dir": str(ch1)})
-    assert nb.exists()
-    summary = json.loads((ch1 / "summary.json").read_text())
-    assert summary["n_halo"] > 0 and summary["n_gse"] > 0
-    assert summary["parameters"]["n_mc"] == load_profiles()["ci"]["01_sample_construction"]["n_mc"]
-    for fig in ("footprint.png", "chemistry_plane.png", "velocity_errors.png", "eccentricity_feh.png"):
-        assert (ch1 / fig).stat().st_size > 10_000
+# ---------------------------------------------------------------- reruns at the ci profile
+#
+# Each chapter runs twice, in two working directories, from the same absolute inputs into
+# the relative output_dir "out" (so even the recorded parameters agree); every output file
+# must agree byte for byte, summary.json apart from its runtime fields. The first run's
+# summary is then checked for the chapter's results.
 
-    run_chapter("02_sigma_maps", "ci", output_dir=tmp_path, overrides={
-        "halo_sample_path": str(ch1 / "halo_sample.fits"), "output_dir": str(ch2)})
-    summary = json.loads((ch2 / "summary.json").read_text())
-    assert summary["n_stars"]["all"] == json.loads((ch1 / "summary.json").read_text())["n_halo"]
+DATA = ROOT / "data"
+MOCK_INPUTS = {"catalog_path": str(DATA / "h3_mock_catalog.fits"), "tiles_path": str(DATA / "h3_mock_tiles.fits"),
+               "truth_path": str(DATA / "h3_mock_truth.fits")}
+
+
+def _run_in(chapter, workdir, overrides):
+    """Run ``chapter`` at the ci profile with ``workdir`` as working directory; returns workdir/out."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    run_chapter(chapter, "ci", output_dir=workdir / "executed", cwd=workdir,
+                overrides={**overrides, "output_dir": "out"})
+    return workdir / "out"
+
+
+def _assert_same_outputs(a, b):
+    files = sorted(str(p.relative_to(a)) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(b)) for p in b.rglob("*") if p.is_file())
+    assert MARKER in files
+    for name in files:
+        if name == MARKER:
+            assert without_runtime(json.loads((a / name).read_text())) == \
+                without_runtime(json.loads((b / name).read_text()))
+        else:
+            assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between two runs"
+
+
+def _run_twice(chapter, tmp_path, overrides):
+    first = _run_in(chapter, tmp_path / "a", overrides)
+    _assert_same_outputs(first, _run_in(chapter, tmp_path / "b", overrides))
+    return first, json.loads((first / MARKER).read_text())
+
+
+@pytest.fixture(scope="module")
+def chapter1_outputs(tmp_path_factory):
+    """One finished chapter-1 run on the default mock: the input of chapters 2 and 3."""
+    return _run_in("01_sample_construction", tmp_path_factory.mktemp("ch1"),
+                   {**MOCK_INPUTS, "generate_if_missing": False})
+
+
+@pytest.mark.slow
+def test_chapter1_reruns_byte_for_byte(tmp_path):
+    out, summary = _run_twice("01_sample_construction", tmp_path, {**MOCK_INPUTS, "generate_if_missing": False})
+    assert summary["n_halo"] > 0 and summary["n_gse"] > 0 and summary["complete"]
+    assert summary["parameters"]["n_mc"] == load_profiles()["ci"]["01_sample_construction"]["n_mc"]
+    assert set(summary["inputs"]) == set(MOCK_INPUTS)
+    assert {"halo_sample.fits", "gse_sample.fits", "gse_parent_sample.fits"} <= set(summary["outputs"])
+    for fig in ("footprint.png", "chemistry_plane.png", "velocity_errors.png", "eccentricity_feh.png"):
+        assert (out / fig).stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_chapter2_reruns_byte_for_byte(tmp_path, chapter1_outputs):
+    ch1 = json.loads((chapter1_outputs / MARKER).read_text())
+    out, summary = _run_twice("02_sigma_maps", tmp_path, {
+        "halo_sample_path": str(chapter1_outputs / "halo_sample.fits"), "truth_path": MOCK_INPUTS["truth_path"]})
+    assert summary["n_stars"]["all"] == ch1["n_halo"]
     for plane in ("xy", "xz"):
         assert summary["grid_truth_coverage"][plane]["accreted"]["n_cells"] > 100
         for cover in summary["grid_truth_coverage"][plane].values():  # issue 3 targets
@@ -77,31 +124,35 @@ def test_chapters_run_at_ci_profile(tmp_path):
     assert summary["spearman_sigma_r_vs_accreted_fraction"]["rho"] > 0
     for fig in ("sigma_r_xy.png", "sigma_r_xz.png", "sigma_r_healpix.png", "radial_profiles.png",
                 "sigma_beta_vs_accreted_fraction.png"):
-        assert (ch2 / fig).stat().st_size > 10_000
+        assert (out / fig).stat().st_size > 10_000
 
-    ch3, ch4 = tmp_path / "ch3", tmp_path / "ch4"
-    run_chapter("03_density_model", "ci", output_dir=tmp_path, overrides={
-        "gse_sample_path": str(ch1 / "gse_sample.fits"), "gse_parent_path": str(ch1 / "gse_parent_sample.fits"),
-        "output_dir": str(ch3)})
-    summary = json.loads((ch3 / "summary.json").read_text())
+
+@pytest.mark.slow
+def test_chapter3_reruns_byte_for_byte(tmp_path, chapter1_outputs):
+    out, summary = _run_twice("03_density_model", tmp_path, {
+        **MOCK_INPUTS, "gse_sample_path": str(chapter1_outputs / "gse_sample.fits"),
+        "gse_parent_path": str(chapter1_outputs / "gse_parent_sample.fits")})
     assert set(summary["aic"]) == set(load_profiles()["ci"]["03_density_model"]["models"])
     assert summary["emcee"]["n_steps"] == load_profiles()["ci"]["03_density_model"]["n_steps_max"]
     # 9 free shape parameters; ~10,000 selectable GSE giants in the default mock (9,981)
     assert summary["draw_check"]["dof"] == 9 and summary["draw_check"]["n_stars"] > 9000
     assert set(summary["draw_check"]["params"]) == set(summary["truth_in_95"])
     for fig in ("corner_fiducial.png", "isodensity.png", "sky_residuals.png", "radial_density.png"):
-        assert (ch3 / fig).stat().st_size > 10_000
-    run_chapter("04_mock_recovery", "ci", output_dir=tmp_path, overrides={"output_dir": str(ch4)})
-    summary = json.loads((ch4 / "summary.json").read_text())
-    assert len(summary["c_coverage"]) == 10
-    for fig in ("corner_a_fiducial.png", "corner_b_restricted.png", "coverage.png"):
-        assert (ch4 / fig).stat().st_size > 10_000
+        assert (out / fig).stat().st_size > 10_000
 
 
 @pytest.mark.slow
-def test_chapter5_runs_at_ci_profile_on_a_twelve_column_csv(tmp_path):
-    """Chapter 5 reruns on a catalogue given by path (another mock seed) holding only the twelve
-    columns the reflex fit needs, as CSV, and writes its tables."""
+def test_chapter4_reruns_byte_for_byte(tmp_path):
+    out, summary = _run_twice("04_mock_recovery", tmp_path, {"tiles_path": MOCK_INPUTS["tiles_path"]})
+    assert len(summary["c_coverage"]) == 10
+    for fig in ("corner_a_fiducial.png", "corner_b_restricted.png", "coverage.png"):
+        assert (out / fig).stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_chapter5_reruns_byte_for_byte_on_a_twelve_column_csv(tmp_path):
+    """Chapter 5 on a catalogue given by path (another mock seed) holding only the twelve
+    columns the reflex fit needs, as CSV: twice, byte for byte, and its results."""
     from halo_utils.mock import generate_outer_halo
     from halo_utils.reflex import REFLEX_COLUMNS
 
@@ -111,11 +162,9 @@ def test_chapter5_runs_at_ci_profile_on_a_twelve_column_csv(tmp_path):
         slim[name].unit = None
     slim.write(tmp_path / "outer.csv")
     truth.write(tmp_path / "truth.fits")
-    out = tmp_path / "ch5"
-    run_chapter("05_reflex_fit", "ci", output_dir=tmp_path, overrides={
+    out, summary = _run_twice("05_reflex_fit", tmp_path, {
         "catalog_path": str(tmp_path / "outer.csv"), "truth_path": str(tmp_path / "truth.fits"),
-        "generate_if_missing": False, "output_dir": str(out)})
-    summary = json.loads((out / "summary.json").read_text())
+        "generate_if_missing": False})
     assert summary["n_catalogue"] == len(cat) and summary["fit_sample_by_survey"] == {}
     assert summary["n_fit"] == list(summary["cut_flow_fit"].values())[-1] > 500
     assert summary["main_fit"]["info"]["nlive"] == load_profiles()["ci"]["05_reflex_fit"]["nlive"]
@@ -126,6 +175,7 @@ def test_chapter5_runs_at_ci_profile_on_a_twelve_column_csv(tmp_path):
     assert len(summary["outlier_treatments"]) == 4 and len(summary["solar_frames"]["rows"]) == 2
     assert summary["coverage"]["n_mocks"] == load_profiles()["ci"]["05_reflex_fit"]["n_coverage_mocks"]
     assert set(summary["residual_fractions"]) == {"z_vlos", "z_mu_l", "z_mu_b", "gaussian"}
+    assert not any(name.endswith((".save", ".fingerprint")) for name in summary["outputs"])  # no stale checkpoint
     for fig in ("sample.png", "vgsr_sky.png", "quadrants_and_vb.png", "corner_linear.png", "travel_vs_r.png",
                 "apex_sky_100kpc.png", "travel_xyz_100kpc.png", "means_dispersions_beta.png",
                 "sgr_contamination.png", "outlier_probabilities.png", "residuals.png", "sky_subsamples.png"):

@@ -23,7 +23,7 @@ from .likelihood import (LogLikelihood, halo_log_likelihoods, log_likelihood, mo
                          outlier_probabilities, predict_observables, residual_fractions, standardized_residuals)
 from .selection import OuterHaloCuts, galactic_velocities, select_outer_halo, sky_subsamples
 from .maps import binned_mean, quadrant_masks, smoothed_sky_mean
-from .fit import AT_NAMES, ReflexFit, fit_reflex, fit_reflex_clipped
+from .fit import AT_NAMES, ReflexFit, check_sample_size, fit_reflex, fit_reflex_clipped
 
 __all__ = [
     "BASE_NAMES", "PRIOR_BOUNDS", "R_NODES", "OutlierMixture", "ReflexModel",
@@ -33,5 +33,5 @@ __all__ = [
     "outlier_probabilities", "predict_observables", "residual_fractions", "standardized_residuals",
     "OuterHaloCuts", "galactic_velocities", "select_outer_halo", "sky_subsamples",
     "binned_mean", "quadrant_masks", "smoothed_sky_mean",
-    "AT_NAMES", "ReflexFit", "fit_reflex", "fit_reflex_clipped",
+    "AT_NAMES", "ReflexFit", "check_sample_size", "fit_reflex", "fit_reflex_clipped",
 ]

@@ -3,25 +3,40 @@ of the sky is fitted, which solar frame is assumed."""
 
 from __future__ import annotations
 
-import numpy as np
 from astropy.table import Table
 
+from ..validation import check_flags, check_real, make_generator
 from ..frames import wrap_longitude
-from .fit import ReflexFit, fit_reflex, fit_reflex_clipped
-from .model import OutlierMixture
+from .fit import AT_NAMES, ReflexFit, fit_reflex, fit_reflex_clipped
+from .model import OutlierMixture, ReflexModel
 
-__all__ = ["SUMMARY_QUANTITIES", "summary_row", "compare_outlier_treatments"]
+__all__ = ["SUMMARY_QUANTITIES", "FIT_SETTINGS", "summary_row", "compare_outlier_treatments"]
 
 #: Quantities of the comparison tables (at one radius).
 SUMMARY_QUANTITIES = ("v_travel", "l_apex", "b_apex", "v_travel_x", "v_travel_y", "v_travel_z", "sigma_los",
                       "sigma_l", "sigma_b")
+#: Settings `compare_outlier_treatments` passes on to every fit.
+FIT_SETTINGS = ("start", "n_starts", "n_draws", "r_nodes", "distance_term", "n_distance_nodes", "distance_prior",
+                "frame")
 
 
 def summary_row(fit: ReflexFit, label: str, r_kpc: float = 100.0, truth: ReflexFit | None = None,
                 quantities=SUMMARY_QUANTITIES) -> dict:
     """One table row: ``label``, star count, median and half 16-84 width of each quantity at
     ``r_kpc``, f_out for a mixture, and with ``truth`` each quantity's pull
-    ((median - truth) / half width, longitudes on the short arc)."""
+    ((median - truth) / half width, longitudes on the short arc). ``quantities`` are names
+    from `~halo_utils.reflex.AT_NAMES`; ``r_kpc`` > 0."""
+    for name, value in (("fit", fit), ("truth", truth)):
+        if not isinstance(value, ReflexFit) and not (name == "truth" and value is None):
+            raise TypeError(f"{name} must be a ReflexFit{' or None' if name == 'truth' else ''}, "
+                            f"got {type(value).__name__}")
+    r_kpc = check_real("r_kpc", r_kpc, low=0, low_open=True, unit="kpc")
+    if isinstance(quantities, str) or not all(isinstance(q, str) for q in quantities):
+        raise TypeError(f"quantities must be a collection of names from {AT_NAMES}, got {quantities!r}")
+    unknown = [q for q in quantities if q not in AT_NAMES]
+    if unknown:
+        raise ValueError(f"unknown quantities {unknown}; expected names from {AT_NAMES}")
+    quantities = tuple(quantities)
     at = fit.at(r_kpc)
     ref = truth.at(r_kpc) if truth is not None else None
     row = {"fit": label, "n_stars": fit.n_stars}
@@ -47,11 +62,27 @@ def compare_outlier_treatments(table: Table, prefit_clipped, model="linear", rng
     * ``"outlier mixture"``: every star, `OutlierMixture`.
 
     Returns ``(table_of_rows, fits)`` with `summary_row` rows and the fits by label (the
-    clipped fit's kept-star mask is in ``fits[...].info["kept"]``). ``fit_kwargs`` (e.g.
-    ``start``, ``n_starts``, ``distance_prior``, ``frame``) go to every fit.
+    clipped fit's kept-star mask is in ``fits[...].info["kept"]``). ``fit_kwargs`` (names
+    from `FIT_SETTINGS`, e.g. ``start``, ``n_starts``, ``distance_prior``, ``frame``) go to
+    every fit. ``prefit_clipped`` holds one boolean per row of ``table``; ``n_sigma`` > 0;
+    ``outliers`` is the `OutlierMixture` of the mixture fit.
     """
-    rng = np.random.default_rng(rng)
-    prefit_clipped = np.asarray(prefit_clipped, bool)
+    unknown = sorted(set(fit_kwargs) - set(FIT_SETTINGS))
+    if unknown:
+        raise TypeError(f"unknown fit setting(s) {unknown}; expected names from {FIT_SETTINGS}")
+    if not isinstance(table, Table):
+        raise TypeError(f"table must be an astropy Table, got {type(table).__name__}")
+    if not (isinstance(model, ReflexModel) or model in ("constant", "linear")):
+        raise ValueError(f"model must be 'constant', 'linear' or a ReflexModel, got {model!r}")
+    if not isinstance(outliers, OutlierMixture):
+        raise TypeError(f"outliers must be an OutlierMixture (the mixture fit's), got {type(outliers).__name__}")
+    check_real("n_sigma", n_sigma, low=0, low_open=True)
+    check_real("r_kpc", r_kpc, low=0, low_open=True, unit="kpc")
+    prefit_clipped = check_flags("prefit_clipped", prefit_clipped)
+    if prefit_clipped.shape != (len(table),):
+        raise ValueError(f"prefit_clipped must hold one boolean per row of table ({len(table)}), "
+                         f"got shape {prefit_clipped.shape}")
+    rng = make_generator("rng", rng)
     fits = {
         "Gaussian, no cleaning": fit_reflex(table, model, "mle", rng, outliers=None, **fit_kwargs),
         "Gaussian, binned 3.5-sigma pre-clip (S004 2.3)": fit_reflex(table[prefit_clipped], model, "mle", rng,

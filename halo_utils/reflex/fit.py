@@ -3,6 +3,8 @@ with resumable checkpoints, iterative model-based sigma clipping, and the result
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,14 +14,18 @@ import numpy as np
 from astropy.table import Table
 from scipy.special import expit, logit
 
+from ..fingerprint import check_fingerprint, fingerprint
 from ..fitting import hessian, maximize
+from ..fitting import check_sample_size as _check_sample_size
 from ..frames import wrap_longitude
+from ..outputs import write_text_atomic
+from ..validation import check_choice, check_integer, check_real, make_generator
 from .likelihood import LogLikelihood, outlier_probabilities, standardized_residuals
 from .model import R_NODES, OutlierMixture, ReflexModel
 from .sky import angles, apex_vector, ms_to_galactic, unit_vector
 from .stars import ReflexStars
 
-__all__ = ["AT_NAMES", "ReflexFit", "fit_reflex", "fit_reflex_clipped"]
+__all__ = ["AT_NAMES", "SAMPLER_SETTINGS", "ReflexFit", "check_sample_size", "fit_reflex", "fit_reflex_clipped"]
 
 #: Quantities reported by `ReflexFit.at` (plus ``f_out`` for a mixture model).
 AT_NAMES = ("v_travel", "l_apex", "b_apex", "L_MS", "B_MS", "vr_mean", "vphi_mean", "vtheta_mean",
@@ -165,6 +171,9 @@ def _cartesian_from_natural(theta, model):
 
 
 def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None):
+    n_starts = check_integer("n_starts", n_starts, low=0 if start is not None else 1,
+                             why="random starts, besides `start` if given")
+    n_draws = check_integer("n_draws", n_draws, low=2)
     loglike = LogLikelihood(stars, model)
 
     def objective(x):
@@ -216,31 +225,65 @@ def _laplace_covariance(objective, x, steps):
 
 # ------------------------------------------------------------------ nested sampling
 
+def _stars_fingerprint(stars: ReflexStars, model: ReflexModel) -> str:
+    """Fingerprint of the star arrays the likelihood reads and of the model."""
+    arrays = [getattr(stars, f.name) for f in dataclasses.fields(stars)
+              if isinstance(getattr(stars, f.name), np.ndarray)]
+    outliers = None if model.outliers is None else dataclasses.asdict(model.outliers)
+    return fingerprint(arrays, stars.settings, model.kind, [float(r) for r in model.r_nodes], outliers)
+
+
 def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk", dlogz=0.5,
-                 checkpoint_file=None, checkpoint_every=60.0, n_procs=1, maxiter=None):
+                 checkpoint_file=None, checkpoint_every=60.0, restart=False, n_procs=1, maxiter=None):
+    bound = check_choice("bound", bound, ("none", "single", "multi", "balls", "cubes"))
+    sample = check_choice("sample", sample, ("auto", "unif", "rwalk", "slice", "rslice"))
+    nlive = check_integer("nlive", nlive, low=model.ndim + 1, why="more live points than parameters")
+    n_procs = check_integer("n_procs", n_procs, low=1)
+    dlogz = check_real("dlogz", dlogz, low=0, low_open=True)
+    if maxiter is not None:
+        maxiter = check_integer("maxiter", maxiter, low=1)
+    checkpoint_every = check_real("checkpoint_every", checkpoint_every, low=0, unit="s")
+    # dynesty draws from its own generator, seeded from ``rng``: the caller's generator
+    # advances by the same single draw whether the run starts afresh or resumes
+    seed = int(rng.integers(2**63))
+    # dlogz and maxiter too: a finished run resumed with another stopping rule would come
+    # back unchanged but labelled with the new one (and dynesty counts maxiter per call)
+    key = fingerprint(_stars_fingerprint(stars, model), nlive, bound, sample, seed, float(dlogz),
+                      -1 if maxiter is None else int(maxiter))
     loglike = LogLikelihood(stars, model)
     run_kwargs = {"dlogz": dlogz, "print_progress": False, "maxiter": maxiter}
+    resume = False
     if checkpoint_file is not None:
+        checkpoint_file = Path(checkpoint_file)
+        sidecar = checkpoint_file.with_name(checkpoint_file.name + ".fingerprint")
         run_kwargs.update(checkpoint_file=str(checkpoint_file), checkpoint_every=checkpoint_every)
-    resume = checkpoint_file is not None and Path(checkpoint_file).exists()
+        resume = checkpoint_file.exists() and not restart
+        if resume:
+            stored = sidecar.read_text().strip() if sidecar.exists() else None
+            check_fingerprint(checkpoint_file, stored, key, what="dynesty checkpoint")
+        else:
+            checkpoint_file.unlink(missing_ok=True)
+            write_text_atomic(sidecar, key + "\n")
 
     def run(pool, lnl, ptform):
         if resume:
             sampler = dynesty.NestedSampler.restore(str(checkpoint_file), pool=pool)
-            sampler.run_nested(resume=True, **run_kwargs)
+            with warnings.catch_warnings():  # a finished run resumes to itself, as documented
+                warnings.filterwarnings("ignore", message="You are resuming a finished static run")
+                sampler.run_nested(resume=True, **run_kwargs)
         else:
             sampler = dynesty.NestedSampler(lnl, ptform, model.ndim, nlive=nlive, bound=bound,
-                                            sample=sample, rstate=rng, pool=pool,
+                                            sample=sample, rstate=np.random.default_rng(seed), pool=pool,
                                             queue_size=n_procs if pool is not None else None)
             sampler.run_nested(**run_kwargs)
-        return sampler.results
+        return sampler.results, sampler.rstate
 
     if n_procs > 1:
         with dynesty.pool.Pool(n_procs, loglike, model.prior_transform) as pool:
-            res = run(pool, pool.loglike, pool.prior_transform)
+            res, rstate = run(pool, pool.loglike, pool.prior_transform)
     else:
-        res = run(None, loglike, model.prior_transform)
-    samples = res.samples_equal(rstate=rng)
+        res, rstate = run(None, loglike, model.prior_transform)
+    samples = res.samples_equal(rstate=rstate)
     i_best = int(np.argmax(res.logl))
     info = {"nlive": nlive, "bound": bound, "sample": sample, "dlogz": dlogz, "niter": int(res.niter),
             "ncall": int(np.sum(res.ncall)), "logz": float(res.logz[-1]), "logzerr": float(res.logzerr[-1]),
@@ -249,6 +292,21 @@ def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk",
 
 
 # ------------------------------------------------------------------ the public fit
+
+#: Keyword settings of each sampler of `fit_reflex`.
+SAMPLER_SETTINGS = {
+    "mle": frozenset({"n_starts", "n_draws", "start"}),
+    "dynesty": frozenset({"nlive", "bound", "sample", "dlogz", "checkpoint_file", "checkpoint_every", "restart",
+                          "n_procs", "maxiter"}),
+}
+
+
+def check_sample_size(n_stars: int, model: ReflexModel) -> None:
+    """Refuse fewer than `~halo_utils.fitting.MIN_STARS_PER_PARAMETER` stars per free
+    parameter of ``model`` (ValueError with the count and the minimum), before any work."""
+    mixture = " with the outlier mixture" if model.outliers is not None else ""
+    _check_sample_size(n_stars, model.ndim, f"the {model.kind} reflex model{mixture}")
+
 
 def _model_from(model, r_nodes, outliers):
     if isinstance(model, ReflexModel):
@@ -275,33 +333,39 @@ def fit_reflex(table, model="linear", sampler="mle", rng=None, *, r_nodes=R_NODE
         mixture, a vector of the halo parameters alone starts f_out at 1 %).
         ``"dynesty"``: static nested sampling (kwargs ``nlive`` (500), ``bound``
         ("multi"), ``sample`` ("rwalk"), ``dlogz`` (0.5), ``checkpoint_file`` (an
-        interrupted run resumes from it), ``n_procs``, ``maxiter``).
+        interrupted run resumes from it when called with the same stars, model, settings
+        and seed; its fingerprint sits beside it in ``<file>.fingerprint``, and any other
+        call is refused with `~halo_utils.fingerprint.FingerprintMismatch`),
+        ``restart`` (overwrite an existing checkpoint), ``n_procs``, ``maxiter``).
     rng : int or `numpy.random.Generator`
+        Seed or generator of every random draw (required: the same seed gives the same fit).
     outliers : `OutlierMixture` or None
         The outlier mixture (on by default); ``None`` fits the plain Gaussian likelihood.
     distance_term, n_distance_nodes, distance_prior, frame
         How distance errors enter, and the solar frame: see `ReflexStars.from_table`.
     """
-    rng = np.random.default_rng(rng)
+    if sampler not in SAMPLER_SETTINGS:
+        raise ValueError(f"sampler must be 'mle' or 'dynesty', got {sampler!r}")
+    unknown = sorted(set(sampler_kwargs) - SAMPLER_SETTINGS[sampler])
+    if unknown:
+        raise TypeError(f"fit_reflex(sampler={sampler!r}) got unknown setting(s) {unknown}; "
+                        f"expected some of {sorted(SAMPLER_SETTINGS[sampler])}")
     model = _model_from(model, r_nodes, outliers)
     stars = table if isinstance(table, ReflexStars) else ReflexStars.from_table(
         table, distance_term=distance_term, n_distance_nodes=n_distance_nodes, distance_prior=distance_prior,
         frame=frame)
-    if len(stars) <= model.ndim:
-        raise ValueError(f"{len(stars)} stars cannot constrain the {model.ndim} parameters of the "
-                         f"{model.kind} model; select more stars or fit the constant model")
+    start = sampler_kwargs.pop("start", None) if sampler == "mle" else None
+    if start is not None:
+        start = np.asarray(start, float)
+        if model.outliers is not None and start.shape[-1] == model.n_base:
+            start = model.with_f_out(start, _F_OUT_START)
+        start = model.validate(start, "start")
+    check_sample_size(len(stars), model)
+    rng = make_generator("rng", rng)
     if sampler == "mle":
-        start = sampler_kwargs.pop("start", None)
-        if start is not None:
-            start = np.asarray(start, float)
-            if model.outliers is not None and start.shape[-1] == model.n_base:
-                start = model.with_f_out(start, _F_OUT_START)
-            start = model.validate(start, "start")
         samples, best, lnl, info = _fit_mle(stars, model, rng, start=start, **sampler_kwargs)
-    elif sampler == "dynesty":
-        samples, best, lnl, info = _run_dynesty(stars, model, rng, **sampler_kwargs)
     else:
-        raise ValueError(f"sampler must be 'mle' or 'dynesty', got {sampler!r}")
+        samples, best, lnl, info = _run_dynesty(stars, model, rng, **sampler_kwargs)
     samples, best = np.asarray(samples), np.asarray(best)
     p_out = None
     if model.outliers is not None:
@@ -322,9 +386,9 @@ def fit_reflex_clipped(table: Table, model="linear", rng=None, *, n_sigma: float
     ``max_iter`` fits). Returns ``(fit, keep, n_iterations)``; ``keep`` is a boolean mask
     over the rows of ``table``. Other kwargs go to `fit_reflex`.
     """
-    if n_sigma <= 0:
-        raise ValueError(f"n_sigma must be > 0, got {n_sigma!r}")
-    rng = np.random.default_rng(rng)
+    n_sigma = check_real("n_sigma", n_sigma, low=0, low_open=True)
+    max_iter = check_integer("max_iter", max_iter, low=1)
+    rng = make_generator("rng", rng)
     model = _model_from(model, r_nodes, None).without_outliers()
     keep = np.ones(len(table), bool)
     start = kwargs.pop("start", None)

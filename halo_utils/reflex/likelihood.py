@@ -18,6 +18,7 @@ import numpy as np
 from astropy.table import Table
 from scipy.stats import norm
 
+from ..validation import check_array, check_table
 from .model import ReflexModel
 from .stars import ReflexStars
 
@@ -49,13 +50,32 @@ def _mean_projected(values, stars):
 
 def _star_values(theta, stars, model):
     """Base parameters (9,) for the constant model (one apex for all stars), else (9, K N)."""
+    return model.nodes(theta)[0] if model.kind == "constant" else model._values_at(theta, stars.r, False)
+
+
+def _checked(theta, stars, model, table=False):
+    """``theta`` as one parameter vector inside the prior of ``model`` (ValueError naming every
+    parameter outside it, NaN included), after checking the types of ``stars`` (a Table
+    with ``table=True``) and ``model``."""
+    if not isinstance(model, ReflexModel):
+        raise TypeError(f"model must be a ReflexModel, got {type(model).__name__}")
+    if table and not isinstance(stars, Table):
+        raise TypeError(f"table must be an astropy Table, got {type(stars).__name__}")
+    if not table and not isinstance(stars, ReflexStars):
+        raise TypeError(f"stars must be a ReflexStars (e.g. ReflexStars.from_table(table)), "
+                        f"got {type(stars).__name__}")
     theta = model.check(theta)
-    return model.nodes(theta)[0] if model.kind == "constant" else model.values_at(theta, stars.r, wrap=False)
+    if theta.ndim != 1:
+        raise ValueError(f"theta must be one parameter vector of length {model.ndim}, got shape {theta.shape}")
+    return model.validate(theta, "theta")
 
 
 def predict_observables(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("constant")):
-    """Model mean v_los (km/s) and (mu_l*, mu_b) (mas/yr) of each star (and distance node)."""
-    values = _star_values(theta, stars, model)
+    """Model mean v_los (km/s) and (mu_l*, mu_b) (mas/yr) of each star (and distance node).
+
+    ``theta`` must lie inside the prior of ``model`` (ValueError naming the parameters).
+    """
+    values = _star_values(_checked(theta, stars, model), stars, model)
     uproj = _mean_projected(values, stars)
     return uproj[0], (uproj[1:] / stars.kd).T
 
@@ -64,7 +84,9 @@ def model_galactic_velocities(theta, table: Table, model: ReflexModel = ReflexMo
                               frame=None) -> dict:
     """The model's mean ``v_gsr``, ``v_l``, ``v_b`` (km/s, solar motion removed, as in
     `~halo_utils.reflex.galactic_velocities`) at each star's observed position: what the
-    data maps would show for infinitely many stars at these positions."""
+    data maps would show for infinitely many stars at these positions. ``theta`` must lie
+    inside the prior of ``model``."""
+    theta = _checked(theta, table, model, table=True)
     stars = ReflexStars.from_table(table, distance_term="none", frame=frame)
     u_model = _mean_projected(_star_values(theta, stars, model), stars) + stars.u_sun
     return {"v_gsr": u_model[0], "v_l": u_model[1], "v_b": u_model[2]}
@@ -104,7 +126,14 @@ def _halo_per_node(values, stars, dispersions=True):
 
 
 def halo_log_likelihoods(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("linear")) -> np.ndarray:
-    """Per-star log-likelihood (N,) of the halo component alone (normalised densities)."""
+    """Per-star log-likelihood (N,) of the halo component alone (normalised densities).
+
+    ``theta`` must lie inside the prior of ``model`` (ValueError naming the parameters).
+    """
+    return _halo_log_likelihoods(_checked(theta, stars, model), stars, model)
+
+
+def _halo_log_likelihoods(theta, stars, model):
     per_node = _gaussian_log_density(stars, *_halo_per_node(_star_values(theta, stars, model), stars))
     return _marginalise(per_node, stars) - 1.5 * _LN_2PI
 
@@ -130,23 +159,26 @@ def _outlier_log_likelihoods(stars: ReflexStars, sigma: float) -> np.ndarray:
     return stars._outlier_cache[key]
 
 
-def _check_fraction(f):
-    if not (0.0 <= f <= 1.0):
-        raise ValueError(f"f_out must be a fraction in [0, 1], got {f!r}")
-
-
 def log_likelihood(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("linear")) -> float:
     """Log-likelihood of ``theta`` summed over the stars (vectorised, normalised).
 
     Without a mixture (``model.outliers is None``) it is the Gaussian halo likelihood;
     with one, each star contributes ln[(1 - f_out) L_halo + f_out L_out].
+
+    Raises
+    ------
+    ValueError
+        ``theta`` has the wrong length, or parameters outside the prior of ``model`` or
+        NaN (all of them named, with their prior ranges). Samplers and optimisers that
+        probe outside the prior use `LogLikelihood`, which returns -inf there.
+    TypeError
+        ``stars`` is not a `ReflexStars` or ``model`` not a `ReflexModel`.
     """
-    theta = model.check(theta)
-    lh = halo_log_likelihoods(theta, stars, model)
+    theta = _checked(theta, stars, model)
+    lh = _halo_log_likelihoods(theta, stars, model)
     if model.outliers is None:
         return float(np.sum(lh))
     f = float(theta[model.n_base])
-    _check_fraction(f)
     lo = _outlier_log_likelihoods(stars, model.outliers.sigma)
     with np.errstate(divide="ignore"):
         return float(np.sum(np.logaddexp(np.log1p(-f) + lh, np.log(f) + lo)))
@@ -154,16 +186,23 @@ def log_likelihood(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("
 
 def outlier_probabilities(theta, stars: ReflexStars, model: ReflexModel) -> np.ndarray:
     """Posterior probability (N,) that each star belongs to the outlier component at ``theta``
-    (a vector, or an array of posterior draws (S, ndim), averaged over the draws)."""
+    (a vector, or an array of posterior draws (S, ndim), averaged over the draws; every
+    draw inside the prior of ``model``)."""
+    if not isinstance(model, ReflexModel):
+        raise TypeError(f"model must be a ReflexModel, got {type(model).__name__}")
+    if not isinstance(stars, ReflexStars):
+        raise TypeError(f"stars must be a ReflexStars, got {type(stars).__name__}")
+    draws = model.check(theta)
+    if draws.ndim > 2 or draws.size == 0:
+        raise ValueError(f"theta must be one vector or an array of draws (S, {model.ndim}), got shape {draws.shape}")
+    draws = np.atleast_2d(model.validate(draws, "theta"))
     if model.outliers is None:
         return np.zeros(len(stars))
-    draws = np.atleast_2d(model.check(theta))
     lo = _outlier_log_likelihoods(stars, model.outliers.sigma)
     out = np.zeros(len(stars))
     for t in draws:
         f = float(t[model.n_base])
-        _check_fraction(f)
-        lh = halo_log_likelihoods(t, stars, model)
+        lh = _halo_log_likelihoods(t, stars, model)
         with np.errstate(divide="ignore"):
             a, b = np.log1p(-f) + lh, np.log(f) + lo
         out += np.exp(b - np.logaddexp(a, b))
@@ -175,7 +214,8 @@ def standardized_residuals(theta, table: Table, model: ReflexModel, frame=None) 
     spread, at the catalogue distance with the distance error propagated to first order
     (the model-PM form). Columns ``star_id``, ``z_vlos``, ``z_mu_l``, ``z_mu_b`` (each
     N(0, 1) for stars the model describes) and ``chi2`` (the 3-D Mahalanobis distance,
-    chi^2 with 3 degrees of freedom)."""
+    chi^2 with 3 degrees of freedom). ``theta`` must lie inside the prior of ``model``."""
+    theta = _checked(theta, table, model, table=True)
     stars = ReflexStars.from_table(table, distance_term="model", frame=frame)
     dv, var_v, dx, dy, c11, c12, c22 = _halo_per_node(_star_values(theta, stars, model), stars)
     det = c11 * c22 - c12**2
@@ -186,7 +226,12 @@ def standardized_residuals(theta, table: Table, model: ReflexModel, frame=None) 
 
 def residual_fractions(residuals: Table, thresholds=(3.0, 5.0)) -> dict:
     """Fraction of stars beyond each threshold in |z| per observable, with the Gaussian
-    expectation: ``{"z_vlos": {"3": f, "5": f}, ..., "gaussian": {"3": p, "5": p}}``."""
+    expectation: ``{"z_vlos": {"3": f, "5": f}, ..., "gaussian": {"3": p, "5": p}}``.
+
+    ``residuals`` is a non-empty table of `standardized_residuals`; ``thresholds`` are
+    finite positive numbers."""
+    check_table("residuals", residuals, ("z_vlos", "z_mu_l", "z_mu_b"), min_rows=1)
+    thresholds = check_array("thresholds", thresholds, ndim=1, min_size=1, low=0, low_open=True)
     out = {c: {f"{t:g}": float(np.mean(np.abs(residuals[c]) > t)) for t in thresholds}
            for c in ("z_vlos", "z_mu_l", "z_mu_b")}
     out["gaussian"] = {f"{t:g}": float(2 * norm.sf(t)) for t in thresholds}
@@ -194,10 +239,21 @@ def residual_fractions(residuals: Table, thresholds=(3.0, 5.0)) -> dict:
 
 
 class LogLikelihood:
-    """Picklable log-likelihood bound to its stars and model (for pools)."""
+    """Picklable log-likelihood bound to its stars and model (for pools and samplers).
 
-    def __init__(self, stars, model):
+    Calling it returns `log_likelihood` inside the prior and -inf for a vector outside the
+    prior of ``model`` or with NaN (samplers and optimisers probe there), never NaN; a
+    vector of the wrong length is still a ValueError.
+    """
+
+    def __init__(self, stars: ReflexStars, model: ReflexModel):
+        if not isinstance(stars, ReflexStars):
+            raise TypeError(f"stars must be a ReflexStars, got {type(stars).__name__}")
+        if not isinstance(model, ReflexModel):
+            raise TypeError(f"model must be a ReflexModel, got {type(model).__name__}")
         self.stars, self.model = stars, model
 
     def __call__(self, theta):
+        if not self.model.in_prior(self.model.check(theta)):
+            return -np.inf
         return log_likelihood(theta, self.stars, self.model)

@@ -21,9 +21,11 @@ and Galactic (l, b) axes (S004 section 4 after PP21).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
+from ..validation import check_array, check_bool, check_interval, check_real
 from ..frames import wrap_longitude
 
 __all__ = ["BASE_NAMES", "PRIOR_BOUNDS", "R_NODES", "OutlierMixture", "ReflexModel"]
@@ -70,11 +72,10 @@ class OutlierMixture:
     f_max: float = 0.2
 
     def __post_init__(self):
-        if not (np.isfinite(self.sigma) and self.sigma > 0):
-            raise ValueError(f"OutlierMixture.sigma must be a positive dispersion in km/s, got {self.sigma!r}")
-        if not (0 < self.f_max <= 0.5):
-            raise ValueError(f"OutlierMixture.f_max (upper edge of the f_out prior) must lie in (0, 0.5], "
-                             f"got {self.f_max!r}")
+        check_real("OutlierMixture.sigma", self.sigma, low=0, low_open=True, unit="km/s",
+                   why="the dispersion of the outlier component")
+        check_real("OutlierMixture.f_max", self.f_max, low=0, high=0.5, low_open=True,
+                   why="upper edge of the f_out prior")
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ class ReflexModel:
     def __post_init__(self):
         if self.kind not in ("constant", "linear"):
             raise ValueError(f"model must be 'constant' or 'linear', got {self.kind!r}")
-        r0, r1 = (float(r) for r in self.r_nodes)
-        if not (0 < r0 < r1):
+        r0, _ = check_interval("r_nodes", self.r_nodes, low=0, unit="kpc")
+        if r0 == 0:
             raise ValueError(f"r_nodes must be two increasing positive radii (kpc), got {self.r_nodes}")
         if self.outliers is not None and not isinstance(self.outliers, OutlierMixture):
             raise TypeError(f"outliers must be an OutlierMixture or None, got {type(self.outliers).__name__}")
@@ -124,11 +125,30 @@ class ReflexModel:
         return ReflexModel(self.kind, self.r_nodes, None)
 
     def check(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, float)
-        if theta.shape[-1] != self.ndim:
+        """``theta`` as a float array (..., ndim): ValueError for the wrong length, TypeError
+        for anything that is not numbers (NaN passes; see `validate`)."""
+        theta = check_array("theta", theta, finite=False)
+        if theta.ndim == 0 or theta.shape[-1] != self.ndim:
             raise ValueError(f"{self.kind} model takes {self.ndim} parameters {self.names}, "
-                             f"got a vector of length {theta.shape[-1]}")
+                             f"got {'a scalar' if theta.ndim == 0 else f'a vector of length {theta.shape[-1]}'}")
         return theta
+
+    @cached_property
+    def _bounds(self):
+        """Prior ranges (lo, hi) of every parameter, arrays of length `ndim`."""
+        lo = np.array([PRIOR_BOUNDS[n][0] for n in BASE_NAMES] * self.n_nodes
+                      + ([0.0] if self.outliers is not None else []))
+        hi = np.array([PRIOR_BOUNDS[n][1] for n in BASE_NAMES] * self.n_nodes
+                      + ([self.outliers.f_max] if self.outliers is not None else []))
+        return lo, hi
+
+    def in_prior(self, theta) -> bool:
+        """Whether every parameter of one vector lies inside its prior range (NaN does not).
+
+        The samplers' fast check (a few microseconds); `out_of_prior` names the culprits.
+        """
+        lo, hi = self._bounds
+        return bool(np.all((theta >= lo) & (theta <= hi)))
 
     def nodes(self, theta) -> np.ndarray:
         """Halo parameters as an array (..., n_nodes, 9)."""
@@ -141,11 +161,18 @@ class ReflexModel:
         return theta[..., self.n_base] if self.outliers is not None else np.zeros(theta.shape[:-1])
 
     def values_at(self, theta, r, wrap: bool = True):
-        """The nine base parameters at Galactocentric radius ``r`` (kpc).
+        """The nine base parameters at Galactocentric radius ``r`` (kpc, finite, >= 0).
 
         Returns an array (9, ...) broadcast over ``r`` (and leading axes of ``theta``);
-        L_MS is interpolated along the shorter arc and wrapped to [-180, 180).
+        L_MS is interpolated along the shorter arc and wrapped to [-180, 180) (unless
+        ``wrap=False``).
         """
+        check_array("r", r, low=0, unit="kpc")
+        check_bool("wrap", wrap)
+        return self._values_at(theta, r, wrap)
+
+    def _values_at(self, theta, r, wrap):
+        """`values_at` without the checks of ``r``, for the likelihood."""
         nodes = np.moveaxis(self.nodes(theta), -1, 0)  # (9, ..., n_nodes)
         if self.kind == "constant":
             v = nodes[..., 0]
@@ -163,41 +190,42 @@ class ReflexModel:
         return out
 
     def out_of_prior(self, theta) -> list:
-        """Names of the parameters of ``theta`` outside their prior range (or not finite)."""
+        """Names of the parameters of ``theta`` (one vector, or draws (..., ndim)) outside
+        their prior range or not finite, in `names` order."""
         theta = self.check(theta)
-        bad = []
-        nodes = self.nodes(theta)
-        for k in range(self.n_nodes):
-            for i, name in enumerate(BASE_NAMES):
-                lo, hi = PRIOR_BOUNDS[name]
-                v = nodes[..., k, i]
-                if not np.all(np.isfinite(v)) or np.any(v < lo) or np.any(v > hi):
-                    bad.append(self.names[9 * k + i])
-        if self.outliers is not None:
-            f = self.f_out(theta)
-            if not np.all(np.isfinite(f)) or np.any(f < 0) or np.any(f > self.outliers.f_max):
-                bad.append("f_out")
-        return bad
+        lo, hi = self._bounds
+        inside = (theta >= lo) & (theta <= hi)  # NaN compares False: out
+        bad = ~np.all(inside.reshape(-1, self.ndim), axis=0)
+        return [name for name, b in zip(self.names, bad) if b]
 
     def validate(self, theta, what: str = "parameter vector") -> np.ndarray:
-        """``theta`` as floats; ValueError naming every parameter outside its prior."""
+        """``theta`` as floats; ValueError naming every parameter outside its prior (or NaN),
+        with its value (the number of offending draws for an array of draws)."""
         theta = self.check(theta)
+        lo, hi = self._bounds
+        if np.all((theta >= lo) & (theta <= hi)):  # the common case, in microseconds
+            return theta
         bad = self.out_of_prior(theta)
         if bad:
-            ranges = {n: (PRIOR_BOUNDS.get(_base_name(n)) or (0.0, self.outliers.f_max)) for n in bad}
-            detail = ", ".join(f"{n} = {theta[..., self.names.index(n)]!r} (prior {ranges[n]})" for n in bad)
-            raise ValueError(f"{what} lies outside the prior: {detail}")
+            details = []
+            for n in bad:
+                i = self.names.index(n)
+                v = theta[..., i]
+                value = f"{float(v):g}" if v.ndim == 0 else f"{int(np.sum(~((v >= lo[i]) & (v <= hi[i]))))} draws"
+                details.append(f"{n} = {value} (prior [{lo[i]:g}, {hi[i]:g}])")
+            raise ValueError(f"{what} lies outside the prior: {', '.join(details)}")
         return theta
 
     def log_prior(self, theta) -> float:
-        """Log prior density (up to a constant); -inf outside the prior ranges."""
-        if self.out_of_prior(theta):
+        """Log prior density (up to a constant); -inf outside the prior ranges or for NaN."""
+        theta = self.check(theta)
+        if not self.in_prior(theta):
             return -np.inf
         return float(np.sum(np.log(np.cos(np.deg2rad(self.nodes(theta)[..., 2])) + 1e-300)))
 
     def prior_transform(self, cube) -> np.ndarray:
-        """Unit cube -> parameters under the priors (for dynesty)."""
-        cube = np.asarray(cube, float)
+        """Unit cube (``ndim`` values in [0, 1]) -> parameters under the priors (for dynesty)."""
+        cube = check_array("cube", cube, shape=(self.ndim,), low=0, high=1)
         c = cube[:self.n_base].reshape(self.n_nodes, 9)
         out = np.empty_like(c)
         for i, name in enumerate(BASE_NAMES):
@@ -209,30 +237,31 @@ class ReflexModel:
         return np.append(out.ravel(), self.outliers.f_max * cube[self.n_base])
 
     def from_dict(self, params: dict) -> np.ndarray:
-        """Parameter vector from a dict keyed by `names` (sigmas may be given as ``sigma_*``)."""
-        values = []
-        for name in self.names:
-            if name in params:
-                values.append(params[name])
-            elif name.startswith("ln_sigma") and name[3:] in params:
-                values.append(np.log(params[name[3:]]))
-            else:
-                raise KeyError(f"parameter {name!r} missing (model {self.kind!r} needs {self.names})")
+        """Parameter vector from a dict keyed by `names` (sigmas may be given as ``sigma_*``,
+        km/s > 0). KeyError for a missing or unknown key, TypeError for a value that is not
+        a number, ValueError for a non-positive sigma; the message names the key."""
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict keyed by {self.names}, got {type(params).__name__}")
         unknown = set(params) - set(self.names) - {n[3:] for n in self.names if n.startswith("ln_sigma")}
         if unknown:
             raise KeyError(f"unknown parameter(s) {sorted(unknown)} for model {self.kind!r} ({self.names})")
+        values = []
+        for name in self.names:
+            if name in params:
+                values.append(check_real(name, params[name]))
+            elif name.startswith("ln_sigma") and name[3:] in params:
+                values.append(np.log(check_real(name[3:], params[name[3:]], low=0, low_open=True, unit="km/s")))
+            else:
+                raise KeyError(f"parameter {name!r} missing (model {self.kind!r} needs {self.names})")
         return np.asarray(values, float)
 
     def with_f_out(self, theta_base, f_out: float = 0.0) -> np.ndarray:
-        """A full vector from the halo parameters (``n_base`` values) and an outlier fraction."""
-        theta_base = np.asarray(theta_base, float)
-        if theta_base.shape[-1] != self.n_base:
-            raise ValueError(f"expected {self.n_base} halo parameters, got {theta_base.shape[-1]}")
+        """A full vector from the halo parameters (``n_base`` values) and an outlier fraction
+        (in [0, f_max]; ignored without a mixture)."""
+        theta_base = check_array("theta_base", theta_base, finite=False)
+        if theta_base.shape != (self.n_base,):
+            raise ValueError(f"theta_base must be one vector of the {self.n_base} halo parameters, "
+                             f"got shape {theta_base.shape}")
         if self.outliers is None:
             return theta_base
-        return np.append(theta_base, f_out)
-
-
-def _base_name(name: str) -> str:
-    """``"v_travel_40"`` -> ``"v_travel"``."""
-    return name if name in BASE_NAMES else name.rsplit("_", 1)[0]
+        return np.append(theta_base, check_real("f_out", f_out, low=0, high=self.outliers.f_max))

@@ -10,11 +10,12 @@ from astropy.stats import sigma_clipped_stats
 from astropy.table import Table
 
 from .. import cuts
-from ..catalog import CatalogError
+from ..catalog import CatalogError, validate_catalog
+from ..validation import check_array, check_bool, check_interval, check_real
 from ..frames import icrs_to_galactocentric, spherical_components
 from ..reference import sgr_latitude
 from .sky import galactic_to_galactocentric_axes
-from .stars import observed_galactic
+from .stars import REFLEX_COLUMNS, observed_galactic
 
 __all__ = ["SGR_CUTS", "galactic_velocities", "OuterHaloCuts", "select_outer_halo", "sky_subsamples"]
 
@@ -26,7 +27,8 @@ def galactic_velocities(table: Table, frame=None) -> Table:
     ``v_l``, ``v_b`` (km/s: the Galactocentric velocity projected on the heliocentric
     n, e_l, e_b, i.e. the solar motion removed), ``V_r``, ``V_theta``, ``V_phi``
     (km/s) and ``L_x``, ``L_y``, ``L_z`` (kpc km/s), in the solar ``frame`` (any
-    `~halo_utils.frames.solar_frame` spec; default astropy v4.0).
+    `~halo_utils.frames.solar_frame` spec; default astropy v4.0). ``table`` needs the
+    `~halo_utils.reflex.REFLEX_COLUMNS` (checked, see `~halo_utils.catalog.validate_catalog`).
     """
     col, l, b, _, _, (n_gal, el_gal, eb_gal) = observed_galactic(table)
     d = col["dist_adpt"]
@@ -60,6 +62,12 @@ class OuterHaloCuts:
     * ``"sky"``: every star within ``sgr_sky_half_width`` deg of the Sgr plane, whatever its
       velocity: more stars lost, but no kinematic selection;
     * ``"none"`` (or False).
+
+    Every field is checked on construction: ``r_range`` two increasing radii > 0 kpc,
+    positive thresholds (``vrad_err_max`` km/s, ``frac_dist_err_max``, ``v_max`` km/s,
+    ``clip_sigma``), ``sgr_sky_half_width`` in (0, 90] deg, ``clip_bins`` strictly
+    increasing (>= 2 edges, kpc) and ``clip`` a bool; a misspelt field is refused by the
+    constructor.
     """
 
     r_range: tuple = (40.0, 160.0)
@@ -75,6 +83,17 @@ class OuterHaloCuts:
     def __post_init__(self):
         if self.sgr_mode not in SGR_CUTS:
             raise ValueError(f"OuterHaloCuts.sgr_cut must be one of {SGR_CUTS} (or True/False), got {self.sgr_cut!r}")
+        check_interval("OuterHaloCuts.r_range", self.r_range, low=0, unit="kpc")
+        for name, unit in (("vrad_err_max", "km/s"), ("frac_dist_err_max", None), ("v_max", "km/s"),
+                           ("clip_sigma", None)):
+            check_real(f"OuterHaloCuts.{name}", getattr(self, name), low=0, low_open=True, unit=unit)
+        check_real("OuterHaloCuts.sgr_sky_half_width", self.sgr_sky_half_width, low=0, high=90, low_open=True,
+                   unit="deg")
+        bins = check_array("OuterHaloCuts.clip_bins", self.clip_bins, ndim=1, min_size=2, low=0, unit="kpc")
+        if np.any(np.diff(bins) <= 0):
+            raise ValueError(f"OuterHaloCuts.clip_bins must be strictly increasing distance-bin edges (kpc), "
+                             f"got {self.clip_bins}")
+        check_bool("OuterHaloCuts.clip", self.clip)
 
     @property
     def sgr_mode(self) -> str:
@@ -108,8 +127,21 @@ def select_outer_halo(table: Table, cuts_config: OuterHaloCuts = OuterHaloCuts()
     tangential Galactocentric speed > 1000 km/s out; 3.5 sigma clipping of v_gsr, v_l and
     v_b (solar motion removed) in distance bins. Counts of every step are in the table.
     Needs only the `~halo_utils.reflex.REFLEX_COLUMNS`; ``frame`` is the solar frame.
+
+    Raises
+    ------
+    CatalogError
+        The table breaks the schema (see `~halo_utils.catalog.validate_catalog`).
+    ValueError
+        No star survives: the message names the cut that removed the last stars and lists
+        the cut flow.
+    TypeError
+        ``cuts_config`` is not an `OuterHaloCuts`.
     """
+    if not isinstance(cuts_config, OuterHaloCuts):
+        raise TypeError(f"cuts_config must be an OuterHaloCuts, got {type(cuts_config).__name__}")
     cfg = cuts_config
+    table = validate_catalog(table, required=REFLEX_COLUMNS)
     gv = galactic_velocities(table, frame)
     flow = cuts.CutFlow(len(table))
     r = np.asarray(gv["r"])
@@ -131,17 +163,25 @@ def select_outer_halo(table: Table, cuts_config: OuterHaloCuts = OuterHaloCuts()
         v = [np.asarray(gv[c])[m] for c in ("v_gsr", "v_l", "v_b")]
         bad[m] = _clip_outliers(v, r[m], np.asarray(cfg.clip_bins, float), cfg.clip_sigma)
         flow.remove(f"{cfg.clip_sigma:g} sigma velocity outliers", bad)
+    flow.require_stars("the outer-halo sample")
     return flow.mask, flow.table()
 
 
 def sky_subsamples(table: Table, survey_column: str = "survey") -> dict:
     """The subsamples of S004 appendix B as boolean masks: ``"all"``, ``"north"`` (dec > -20
     deg, what a northern telescope observes) and, when ``table`` has a ``survey`` column,
-    ``"SEGUE"`` (the SEGUE-only sample of PP21)."""
+    ``"SEGUE"`` (the SEGUE-only sample of PP21; ``survey_column`` must then hold strings)."""
+    if not isinstance(table, Table):
+        raise CatalogError(f"expected an astropy Table, got {type(table).__name__}")
+    if not isinstance(survey_column, str):
+        raise TypeError(f"survey_column must be a column name, got {survey_column!r}")
     if "DEC" not in table.colnames:
         raise CatalogError("column 'DEC' is required for the sky subsamples")
-    dec = np.asarray(table["DEC"], float)
+    dec = np.asarray(validate_catalog(table, required=("DEC",))["DEC"], float)
     out = {"all": np.ones(len(table), bool), "north": dec > -20.0}
     if survey_column in table.colnames:
-        out["SEGUE"] = np.asarray(table[survey_column]).astype(str) == "SEGUE"
+        survey = np.asarray(table[survey_column])
+        if survey.dtype.kind not in "US":
+            raise CatalogError(f"column {survey_column!r} has dtype {survey.dtype}, expected survey names (str)")
+        out["SEGUE"] = survey.astype(str) == "SEGUE"
     return out

@@ -18,10 +18,12 @@ from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
 
 from ..catalog import CatalogError, validate_catalog
+from ..validation import check_array, check_bool, check_choice, check_integer, check_interval, check_real
 from ..frames import K_KMS, frame_vectors, galactic_lb, icrs_to_galactocentric
 from .sky import GAL_TO_ICRS, MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes
 
-__all__ = ["REFLEX_COLUMNS", "DISTANCE_TERMS", "DistancePrior", "ReflexStars", "observed_galactic"]
+__all__ = ["REFLEX_COLUMNS", "DISTANCE_TERMS", "MAX_DISTANCE_NODES", "DistancePrior", "ReflexStars",
+           "observed_galactic"]
 
 #: The only catalogue columns the reflex fit reads (catalogue schema names; units deg,
 #: kpc, km/s, mas/yr). Any other column (a ``survey`` name, chemistry, ...) is optional.
@@ -30,6 +32,9 @@ REFLEX_COLUMNS = ("star_id", "RA", "DEC", "dist_adpt", "dist_adpt_err", "Vrad", 
                   "GAIAEDR3_PMRA_PMDEC_CORR")
 #: How distance errors enter the likelihood (see `ReflexStars.from_table`).
 DISTANCE_TERMS = ("marginal", "model", "observed", "none")
+#: Most Gauss-Hermite nodes per star: every node multiplies the memory and the time of each
+#: likelihood call, so a mistyped count would stall a fit instead of failing.
+MAX_DISTANCE_NODES = 50
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,9 @@ class DistancePrior:
     mean_unbiased: bool = True
 
     def __post_init__(self):
-        if not (np.isfinite(self.slope) and self.slope >= 0):
-            raise ValueError(f"DistancePrior.slope (nu ∝ r^-slope) must be a finite number >= 0, got {self.slope!r}")
+        check_real("DistancePrior.slope", self.slope, low=0, why="nu ∝ r^-slope")
+        check_bool("DistancePrior.volume", self.volume)
+        check_bool("DistancePrior.mean_unbiased", self.mean_unbiased)
 
     @classmethod
     def flat(cls) -> "DistancePrior":
@@ -86,10 +92,17 @@ class DistancePrior:
     @classmethod
     def from_radii(cls, r, r_range, **kwargs) -> "DistancePrior":
         """The prior whose slope is the maximum-likelihood power law of dN/dr ∝ r^(2 - slope)
-        fitted to Galactocentric radii ``r`` (kpc) inside ``r_range`` (the effective slope of a
-        sample: tracer density and survey depth together)."""
-        lo, hi = (float(x) for x in r_range)
-        r = np.asarray(r, float)
+        fitted to Galactocentric radii ``r`` (kpc, finite) inside ``r_range`` (two increasing
+        positive radii; the effective slope of a sample: tracer density and survey depth
+        together). ``kwargs`` are the other fields (``volume``, ``mean_unbiased``)."""
+        lo, hi = check_interval("r_range", r_range, low=0, unit="kpc")
+        if lo == 0:
+            raise ValueError(f"r_range must start above 0 kpc (the power law diverges there), got {r_range}")
+        unknown = set(kwargs) - {"volume", "mean_unbiased"}
+        if unknown:
+            raise TypeError(f"DistancePrior.from_radii got unknown setting(s) {sorted(unknown)}; "
+                            "expected volume, mean_unbiased")
+        r = check_array("r", r, ndim=1, unit="kpc")
         r = r[(r > lo) & (r < hi)]
         if r.size < 10:
             raise ValueError(f"DistancePrior.from_radii needs >= 10 radii inside {r_range}, got {r.size}")
@@ -104,11 +117,16 @@ class DistancePrior:
         return cls(slope=max(0.0, 2.0 - a), **kwargs)
 
     def centre_shift(self, frac):
-        """Shift of the quadrature centre in ln d from ln d_obs (f^2/2 when mean-unbiased)."""
+        """Shift of the quadrature centre in ln d from ln d_obs (f^2/2 when mean-unbiased) for
+        fractional distance errors ``frac`` (finite, >= 0)."""
+        frac = check_array("frac", frac, low=0)
         return 0.5 * frac**2 if self.mean_unbiased else np.zeros_like(frac)
 
     def log_weight(self, d, r):
-        """Unnormalised log prior weight per unit ln d at distance d and radius r (kpc)."""
+        """Unnormalised log prior weight per unit ln d at distance d and radius r (kpc, finite,
+        > 0, broadcasting)."""
+        d = check_array("d", d, low=0, low_open=True, unit="kpc")
+        r = check_array("r", r, low=0, low_open=True, unit="kpc")
         out = -self.slope * np.log(r) if self.slope else np.zeros_like(r)
         return out + 3.0 * np.log(d) if self.volume else out
 
@@ -117,10 +135,11 @@ def observed_galactic(table: Table):
     """Validated observables, Galactic (l, b), the (ra, dec) -> (l, b) rotation and bases.
 
     Returns ``(col, l, b, c, s, (n, e_l, e_b))``: ``col`` the `REFLEX_COLUMNS` as float
-    arrays, (c, s) the cosine and sine of the rotation between the (ra, dec) and (l, b)
-    proper-motion bases at each star, and the Galactic basis vectors in Galactic axes.
+    arrays (in the schema units: columns with units are converted), (c, s) the cosine and
+    sine of the rotation between the (ra, dec) and (l, b) proper-motion bases at each
+    star, and the Galactic basis vectors in Galactic axes.
     """
-    validate_catalog(table, required=REFLEX_COLUMNS)
+    table = validate_catalog(table, required=REFLEX_COLUMNS)
     col = {c: np.asarray(table[c], float) for c in REFLEX_COLUMNS[1:]}
     l, b = galactic_lb(col["RA"], col["DEC"])
     n_gal, el_gal, eb_gal = galactic_basis(l, b)
@@ -222,7 +241,7 @@ class ReflexStars:
             model's parameters change; the two shifts are correlated, which neither
             first-order form captures (chapter 5 compares the four).
         n_distance_nodes : int
-            Quadrature nodes per star (``"marginal"`` only; >= 1).
+            Quadrature nodes per star (``"marginal"`` only; 1 to `MAX_DISTANCE_NODES`).
         distance_prior : `DistancePrior`, optional
             Weight of the true distances (``"marginal"`` only; default ``DistancePrior()``).
         frame : optional
@@ -231,16 +250,19 @@ class ReflexStars:
         Raises
         ------
         CatalogError
-            Missing columns, NaN/inf values, non-positive distances or errors, an empty table.
-        ValueError
-            An unknown ``distance_term`` or a bad node count.
+            Not a Table, missing columns, NaN/inf values, non-positive distances or errors,
+            an empty table (see `~halo_utils.catalog.validate_catalog`).
+        ValueError, TypeError
+            An unknown ``distance_term``, a bad node count, a ``distance_prior`` that is not
+            a `DistancePrior`, or a bad ``frame``.
         """
+        if not isinstance(table, Table):
+            raise CatalogError(f"expected an astropy Table, got {type(table).__name__}")
         if len(table) == 0:
             raise CatalogError("the reflex fit needs at least one star, got an empty table")
-        if distance_term not in DISTANCE_TERMS:
-            raise ValueError(f"distance_term must be one of {DISTANCE_TERMS}, got {distance_term!r}")
-        if int(n_distance_nodes) != n_distance_nodes or n_distance_nodes < 1:
-            raise ValueError(f"n_distance_nodes must be a positive integer, got {n_distance_nodes!r}")
+        check_choice("distance_term", distance_term, DISTANCE_TERMS)
+        n_distance_nodes = check_integer("n_distance_nodes", n_distance_nodes, low=1, high=MAX_DISTANCE_NODES,
+                                         why="Gauss-Hermite nodes per star")
         prior = DistancePrior() if distance_prior is None else distance_prior
         if not isinstance(prior, DistancePrior):
             raise TypeError(f"distance_prior must be a DistancePrior, got {type(prior).__name__}")
