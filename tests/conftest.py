@@ -1,6 +1,7 @@
 """Shared fixtures: a small mock survey (a few hundred tiles) generated once per session."""
 
 import os
+from pathlib import Path
 
 # One BLAS thread per test process (set before numpy loads OpenBLAS): the likelihoods work on
 # vectors of ~1e4 elements, where threads only fight the other pytest-xdist worker for the
@@ -10,9 +11,18 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from halo_utils.mock import MockConfig, generate_survey  # noqa: E402
+from halo_utils.mock import MockConfig, ensure_survey, generate_survey  # noqa: E402
 
 SMALL_SEED = 11
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def pytest_configure(config):
+    """Make the default mock in data/ current once, before any test (and any pytest-xdist
+    worker) starts: the chapter tests read it, and generating it from several workers at
+    once would race. A no-op (a hash check) when it is already current."""
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        ensure_survey(DATA)
 
 
 @pytest.fixture(scope="session")

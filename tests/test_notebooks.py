@@ -60,7 +60,7 @@ def test_toc_lists_every_chapter():
 # must agree byte for byte, summary.json apart from its runtime fields. The first run's
 # summary is then checked for the chapter's results.
 
-DATA = ROOT / "data"
+DATA = ROOT / "data"  # the default mock, made current by tests/conftest.py before any test runs
 MOCK_INPUTS = {"catalog_path": str(DATA / "h3_mock_catalog.fits"), "tiles_path": str(DATA / "h3_mock_tiles.fits"),
                "truth_path": str(DATA / "h3_mock_truth.fits")}
 
