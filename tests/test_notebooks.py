@@ -1,6 +1,7 @@
 """Chapters: paired and output-free, parameters documented, and they run at the ci profile."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -85,10 +86,61 @@ def _assert_same_outputs(a, b):
             assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between two runs"
 
 
+# ---------------------------------------------------------------- results pinned to a reference
+#
+# tests/reference/<chapter>.json holds the ci-profile summary of each chapter as these tests
+# ran it before the package was restructured (issue 12). A refactor must leave every number
+# equal to REFERENCE_RTOL; a deliberate change of results regenerates the reference with
+#     UPDATE_REFERENCE=1 make test
+# and says in its commit message which numbers changed and why. The file hashes of inputs and
+# outputs are left out (input paths differ between checkouts; figures are not results), and so
+# are the runtime fields (times, versions, git revision).
+
+REFERENCE = ROOT / "tests" / "reference"
+REFERENCE_RTOL = 1e-12
+_NOT_RESULTS = ("inputs", "outputs")
+
+
+def _results(summary):
+    return {k: v for k, v in without_runtime(summary).items() if k not in _NOT_RESULTS}
+
+
+def _differences(got, want, where="summary"):
+    """Human-readable list of the places where ``got`` and ``want`` differ."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        out = [f"{where}: keys {sorted(set(got) ^ set(want))} only on one side"] if set(got) != set(want) else []
+        for key in sorted(set(got) & set(want)):
+            out += _differences(got[key], want[key], f"{where}[{key!r}]")
+        return out
+    if isinstance(want, list) and isinstance(got, list):
+        if len(got) != len(want):
+            return [f"{where}: length {len(got)} != reference {len(want)}"]
+        return [d for i, (g, w) in enumerate(zip(got, want)) for d in _differences(g, w, f"{where}[{i}]")]
+    numbers = (int, float)
+    if isinstance(want, numbers) and isinstance(got, numbers) and not isinstance(want, bool) \
+            and not isinstance(got, bool):
+        if got == want or (got != got and want != want) or abs(got - want) <= REFERENCE_RTOL * max(abs(got), abs(want)):
+            return []
+        return [f"{where}: {got!r} != reference {want!r}"]
+    return [] if got == want else [f"{where}: {got!r} != reference {want!r}"]
+
+
+def _check_reference(chapter, summary):
+    path = REFERENCE / f"{chapter}.json"
+    if os.environ.get("UPDATE_REFERENCE") == "1":
+        REFERENCE.mkdir(exist_ok=True)
+        path.write_text(json.dumps(_results(summary), indent=1, sort_keys=True) + "\n")
+    assert path.exists(), f"no reference summary {path}; make one with UPDATE_REFERENCE=1"
+    differences = _differences(_results(summary), json.loads(path.read_text()))
+    assert not differences, f"{chapter} results moved from {path.name}:\n" + "\n".join(differences[:40])
+
+
 def _run_twice(chapter, tmp_path, overrides):
     first = _run_in(chapter, tmp_path / "a", overrides)
     _assert_same_outputs(first, _run_in(chapter, tmp_path / "b", overrides))
-    return first, json.loads((first / MARKER).read_text())
+    summary = json.loads((first / MARKER).read_text())
+    _check_reference(chapter, summary)
+    return first, summary
 
 
 @pytest.fixture(scope="module")
