@@ -176,7 +176,7 @@ def selectable_component_mask(catalog: Table, truth: Table, component: str = "gs
 
     True for stars of ``component`` (truth column ``component``, matched by ``star_id``)
     that pass the catalogue-level selection of `halo_utils.survey` (``FLAG == 0``,
-    ``SNR > 3``) and lie outside the satellite fields (radius as in `Survey.from_tiles`,
+    ``SNR > 3``) and lie outside the satellite fields (radius as in `SelectionGrid.from_tiles`,
     deg, in [0, 180]). ``component`` must be one of the truth table's components.
     """
     check_table("catalog", catalog, ("star_id", "FLAG", "SNR", "RA", "DEC"))
