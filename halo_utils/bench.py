@@ -35,6 +35,7 @@ from .mock import DEFAULT_SEED, forward_mock, generate_survey
 from .pipeline import REPO_ROOT, run_chapter
 from .outputs import write_text_atomic
 from .provenance import package_versions
+from .survey import SNR_LIMIT
 
 __all__ = ["time_it", "run_benchmarks"]
 
@@ -75,7 +76,7 @@ def _bench_maps(cat, repeat):
     from .cuts import chemistry_class
     from .maps import grid_dispersion
 
-    good = (cat["logg"] < 3.5) & (cat["FLAG"] == 0) & (cat["SNR"] > 3)
+    good = (cat["logg"] < 3.5) & (cat["FLAG"] == 0) & (cat["SNR"] > SNR_LIMIT)
     gc = galactocentric(cat[good], n_mc=200, rng=np.random.default_rng(1))
     halo = (np.abs(gc["z"]) > 5) & (gc["r"] > 10)
     gc = gc[halo]

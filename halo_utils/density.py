@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cuts import GSE_RADIAL_RANGE_KPC
 from .fingerprint import fingerprint
+from .survey import GIANTS_PER_MSUN
 from .validation import check_integer
 
 __all__ = [
@@ -146,7 +148,7 @@ PARAM_NAMES = ("alpha1", "alpha2", "alpha3", "r1", "r2", "p", "q", "pitch", "yaw
 #: Uniform prior ranges. Besides these, p >= q and r1 < r2 are required.
 PRIOR_BOUNDS = {
     "alpha1": (0.0, 10.0), "alpha2": (0.0, 10.0), "alpha3": (0.0, 10.0),
-    "r1": (6.0, 60.0), "r2": (6.0, 60.0),
+    "r1": GSE_RADIAL_RANGE_KPC, "r2": GSE_RADIAL_RANGE_KPC,  # breaks inside the sample
     "p": (0.1, 1.0), "q": (0.1, 1.0),
     "pitch": (-90.0, 90.0), "yaw": (-90.0, 90.0),
     "log10_mass": (5.0, 12.0),
@@ -308,7 +310,7 @@ def _log_profile(ln_rq2, full, model):
                    + full["alpha3"] * np.maximum(ln_rq2 - L2, 0.0))
 
 
-def log_number_density(mono, params: dict, model="triaxial_double_break", giants_per_msun=1.5e-3):
+def log_number_density(mono, params: dict, model="triaxial_double_break", giants_per_msun=GIANTS_PER_MSUN):
     """ln of the tracer number density (giants per kpc^3) at positions given as `monomials`."""
     m = get_model(model)
     full = m.complete(params)
@@ -337,7 +339,7 @@ class SelectionGrid:
         Galactocentric position of each node (on the tile's central line of sight).
     """
 
-    def __init__(self, tiles, distance, selection, r_range=(6.0, 60.0), giants_per_msun=1.5e-3,
+    def __init__(self, tiles, distance, selection, r_range=GSE_RADIAL_RANGE_KPC, giants_per_msun=GIANTS_PER_MSUN,
                  inside=None):
         from .frames import icrs_to_galactocentric
 
@@ -384,8 +386,8 @@ class SelectionGrid:
         return np.mean((r > self.r_range[0]) & (r < self.r_range[1]), axis=2)
 
     @classmethod
-    def from_tiles(cls, tiles, *, lf=None, config=None, distance=None, r_range=(6.0, 60.0),
-                   exclude=None, giants_per_msun=1.5e-3):
+    def from_tiles(cls, tiles, *, lf=None, config=None, distance=None, r_range=GSE_RADIAL_RANGE_KPC,
+                   exclude=None, giants_per_msun=GIANTS_PER_MSUN):
         """Precompute S_t(D) from a tile table (done once per survey).
 
         Parameters
@@ -418,7 +420,7 @@ class SelectionGrid:
         return cls(tiles, distance, sel, r_range=r_range, giants_per_msun=giants_per_msun)
 
     @classmethod
-    def from_nodes(cls, pos, weight, giants_per_msun=1.5e-3):
+    def from_nodes(cls, pos, weight, giants_per_msun=GIANTS_PER_MSUN):
         """A survey given directly as Galactocentric nodes (3, ...) and weights (kpc^3).
 
         For custom geometries and tests: Lambda = sum(weight * n(pos)). The tile-based

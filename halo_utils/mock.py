@@ -40,13 +40,14 @@ from scipy.special import ndtr, ndtri
 from . import density as dens
 from .catalog import validate_catalog
 from .fingerprint import file_sha256
-from .frames import (frame_vectors, galactic_lb, galactocentric_to_icrs, icrs_to_galactocentric,
+from .frames import (R0_KPC, frame_vectors, galactic_lb, galactocentric_to_icrs, icrs_to_galactocentric,
                      spherical_to_cartesian_velocity)
 from .outputs import atomic_path, write_text_atomic
 from .reference import MAGELLANIC_CLOUDS_LB, SATELLITES, sgr_latitude
 from .reflex import ReflexModel, galactic_to_ms
 from .reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
 from .survey import (
+    GIANTS_PER_MSUN,
     SelectionConfig,
     abundance_errors,
     astrometric_error,
@@ -107,7 +108,7 @@ class MockConfig:
     r_lim_range: tuple = (17.2, 18.8)
     rank1_tile_fraction: float = 0.9
     selection: SelectionConfig = field(default_factory=SelectionConfig)
-    giants_per_msun: float = 1.5e-3
+    giants_per_msun: float = GIANTS_PER_MSUN
     # GSE: SPEC 6.1 parameters, mass within 1 < r_q < 100 kpc.
     gse: dict = field(default_factory=lambda: dict(GSE_TRUTH, log10_mass=9.29, mean_vphi=30.0,
                                                    sigma_r15=155.0, sigma_r_slope=-0.12,
@@ -232,10 +233,9 @@ def _aleph_density(pos, cfg, n_giants):
 
 def _dwarf_density(pos, cfg):
     R, z = np.hypot(pos[0], pos[1]), pos[2]
-    r0 = 8.122
-    disk = cfg["n_local_disk"] * np.exp(-(R - r0) / cfg["h_R"] - np.abs(z) / cfg["h_z"])
+    disk = cfg["n_local_disk"] * np.exp(-(R - R0_KPC) / cfg["h_R"] - np.abs(z) / cfg["h_z"])
     r_q = np.sqrt(R**2 + (z / cfg["halo_q"]) ** 2)
-    halo = cfg["n_local_halo"] * (np.maximum(r_q, 1.0) / r0) ** -cfg["halo_alpha"]
+    halo = cfg["n_local_halo"] * (np.maximum(r_q, 1.0) / R0_KPC) ** -cfg["halo_alpha"]
     return disk + halo
 
 

@@ -17,6 +17,8 @@ from .catalog import CatalogError, validate_catalog
 from .validation import check_choice, check_generator, check_integer, check_interval, check_real, check_table
 from .dynamics import INTEGRATORS, energy, orbit_extent
 from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
+from .cuts import GSE_RADIAL_RANGE_KPC
+from .survey import SNR_LIMIT
 
 __all__ = ["SampleResult", "build_samples", "selectable_component_mask", "true_component_positions"]
 
@@ -185,12 +187,12 @@ def selectable_component_mask(catalog: Table, truth: Table, component: str = "gs
     known = np.unique(np.char.strip(np.asarray(truth["component"]).astype(str)))
     if not isinstance(component, str) or component not in known:
         raise ValueError(f"component must be one of the truth components {list(known)}, got {component!r}")
-    return ((comp == component) & (np.asarray(catalog["FLAG"]) == 0) & (np.asarray(catalog["SNR"]) > 3.0)
+    return ((comp == component) & (np.asarray(catalog["FLAG"]) == 0) & (np.asarray(catalog["SNR"]) > SNR_LIMIT)
             & ~cuts.satellite_mask(catalog["RA"], catalog["DEC"], satellite_radius_deg))
 
 
 def true_component_positions(catalog: Table, truth: Table, component: str = "gse", *,
-                             r_range=(6.0, 60.0), satellite_radius_deg: float = 1.0) -> np.ndarray:
+                             r_range=GSE_RADIAL_RANGE_KPC, satellite_radius_deg: float = 1.0) -> np.ndarray:
     """True Galactocentric positions (kpc, shape (3, N)) of one mock component's giants
     as the survey selection function sees them.
 

@@ -32,6 +32,8 @@ from .catalog import read_table
 from .validation import check_array, check_flags, check_generator, check_integer, check_real, check_table
 
 __all__ = [
+    "SNR_LIMIT",
+    "GIANTS_PER_MSUN",
     "SelectionConfig",
     "LuminosityFunction",
     "giant_luminosity_function",
@@ -53,6 +55,15 @@ __all__ = [
 ]
 
 
+#: The S/N a spectrum needs to enter any sample (S000, S001: S/N > 3).
+SNR_LIMIT = 3.0
+
+#: Red giants (-3 <= M_r <= 2.5) per solar mass of an old, metal-poor population: converts
+#: the stellar mass of a halo component into the number of tracers the survey can see
+#: (approximate; the density fit reports masses through it).
+GIANTS_PER_MSUN = 1.5e-3
+
+
 @dataclass(frozen=True)
 class SelectionConfig:
     """Numbers that define the survey selection (SPEC section 3 defaults).
@@ -70,7 +81,7 @@ class SelectionConfig:
     rank1_max_abs_mag: float = -1.5
     plx_limit: float = 0.5
     plx_nsigma: float = 2.0
-    snr_limit: float = 3.0
+    snr_limit: float = SNR_LIMIT
     #: Log-normal scatter (natural log) of S/N around 3 * 10**(-0.4 (m - r_lim)).
     snr_log_scatter: float = 0.15
     #: Probability that a spectrum gets a good fit (FLAG == 0), independent of the star.

@@ -76,7 +76,7 @@ from astropy.table import Table
 
 from halo_utils import density as dens, plotting
 from halo_utils.catalog import read_table
-from halo_utils.cuts import satellite_mask
+from halo_utils.cuts import GSE_RADIAL_RANGE_KPC, satellite_mask
 from halo_utils.mock import MockConfig, forward_mock
 from halo_utils.outputs import OutputDirectory, read_upstream
 from halo_utils.provenance import run_metadata
@@ -293,7 +293,7 @@ print(f"Pearson chi^2 over {covered.sum()} pixels:", {k: round(v, 1) for k, v in
 # estimate on `n_mocks` forward-model mocks of the fiducial fit (Poisson noise of the data).
 
 # %%
-edges = np.geomspace(6, 60, 13)
+edges = np.geomspace(*GSE_RADIAL_RANGE_KPC, 13)
 r_mid = np.sqrt(edges[1:] * edges[:-1])
 veff = dens.effective_volume(survey, edges)
 data_density = np.histogram(np.asarray(gse["r"], float), edges)[0] / veff
