@@ -13,7 +13,7 @@ import numpy as np
 from astropy.table import Table, hstack
 
 from . import cuts
-from .catalog import CatalogError, validate_catalog
+from .catalog import CatalogError, match_truth, validate_catalog
 from .validation import check_choice, check_generator, check_integer, check_interval, check_real, check_table
 from .dynamics import INTEGRATORS, energy, orbit_extent
 from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
@@ -223,9 +223,4 @@ def true_component_positions(catalog: Table, truth: Table, component: str = "gse
 def _truth_rows(catalog: Table, truth: Table) -> Table:
     """The truth rows of the catalogue's stars, in catalogue order."""
     check_table("truth table", truth, ("star_id", "component", "x", "y", "z"), min_rows=1)
-    ids = np.asarray(truth["star_id"])
-    order = np.argsort(ids)
-    idx = order[np.searchsorted(ids[order], np.asarray(catalog["star_id"])).clip(0, len(truth) - 1)]
-    if not np.array_equal(ids[idx], np.asarray(catalog["star_id"])):
-        raise ValueError("every catalogue star_id must appear in the truth table")
-    return truth[idx]
+    return match_truth(catalog, truth)
