@@ -29,6 +29,7 @@ __all__ = [
     "POSITIVE_COLUMNS",
     "read_catalog",
     "read_table",
+    "match_truth",
     "validate_catalog",
     "write_catalog",
 ]
@@ -320,3 +321,32 @@ def write_catalog(table: Table, path: str | Path, *, overwrite: bool = False) ->
     table = validate_catalog(table)
     with atomic_path(path) as tmp:
         table.write(tmp)
+
+
+def match_truth(catalog: Table, truth: Table, *, required=(), what: str = "truth table") -> Table:
+    """The rows of ``truth`` that belong to the catalogue's stars, in catalogue order.
+
+    Rows are matched by ``star_id``; the truth table may hold more stars than the catalogue
+    and in any order. Raises `CatalogError` naming ``what`` if a column of ``required`` (or
+    ``star_id``) is missing, if a truth ``star_id`` repeats, or if a catalogue star has no
+    truth row (with the number of such stars and the first few ids).
+    """
+    missing = [c for c in ("star_id", *required) if c not in truth.colnames]
+    if missing:
+        raise CatalogError(f"{what} lacks column(s) {missing}")
+    if "star_id" not in catalog.colnames:
+        raise CatalogError("the catalogue lacks column 'star_id', needed to match it with the " + what)
+    ids = np.asarray(truth["star_id"])
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    if sorted_ids.size and np.any(sorted_ids[1:] == sorted_ids[:-1]):
+        raise CatalogError(
+            f"{what} has repeated star_id values, e.g. {sorted_ids[1:][sorted_ids[1:] == sorted_ids[:-1]][0]!s}")
+    wanted = np.asarray(catalog["star_id"])
+    pos = np.searchsorted(sorted_ids, wanted).clip(0, max(len(ids) - 1, 0))
+    found = (sorted_ids[pos] == wanted) if ids.size else np.zeros(wanted.shape, bool)
+    if not found.all():
+        absent = wanted[~found]
+        raise CatalogError(f"{absent.size} catalogue star(s) have no row in the {what}, "
+                           f"e.g. star_id {[int(i) if np.issubdtype(absent.dtype, np.integer) else i for i in absent[:5]]}")
+    return truth[order[pos]]

@@ -14,8 +14,10 @@ from astropy.table import Table
 
 from .validation import check_array, check_flags, check_integer, check_interval, check_real
 from .reference import SATELLITES, sgr_latitude
+from .survey import SNR_LIMIT
 
 __all__ = [
+    "GSE_RADIAL_RANGE_KPC",
     "CutConfig",
     "CHEMISTRY_CLASSES",
     "quality_mask",
@@ -34,6 +36,11 @@ __all__ = [
 CHEMISTRY_CLASSES = ("accreted", "insitu_high_alpha", "insitu_low_alpha")
 
 
+#: Galactocentric radius range (kpc) of the GSE sample (S001): the density model is fitted,
+#: and its break radii allowed to move, within it.
+GSE_RADIAL_RANGE_KPC = (6.0, 60.0)
+
+
 @dataclass(frozen=True)
 class CutConfig:
     """Thresholds of the cut flow (SPEC section 4); L in 10^3 kpc km/s.
@@ -42,7 +49,7 @@ class CutConfig:
     `_CUT_RANGES`); a misspelt field is refused by the constructor (TypeError naming it).
     """
 
-    snr_min: float = 3.0
+    snr_min: float = SNR_LIMIT
     logg_max: float = 3.5
     sgr_b_max: float = 25.0
     sgr_ly_slope: float = -0.3
@@ -56,7 +63,7 @@ class CutConfig:
     halo_z_min: float = 5.0
     halo_r_min: float = 10.0
     gse_ecc_min: float = 0.7
-    gse_r_range: tuple = (6.0, 60.0)
+    gse_r_range: tuple = GSE_RADIAL_RANGE_KPC
 
     def __post_init__(self):
         for f in fields(self):
@@ -93,7 +100,7 @@ def _check_classes(chem_class):
     return chem_class
 
 
-def quality_mask(flag, snr, snr_min: float = 3.0):
+def quality_mask(flag, snr, snr_min: float = SNR_LIMIT):
     """Good spectral fits: ``FLAG == 0`` (integer flags) and ``SNR > snr_min`` (finite)."""
     flag_arr = np.asarray(flag)
     if flag_arr.dtype.kind not in "iu":
@@ -203,7 +210,7 @@ def geometric_halo_mask(z, r, z_min: float = 5.0, r_min: float = 10.0):
     return (np.abs(z) > z_min) & (r > r_min)
 
 
-def gse_mask(chem_class, ecc, r, ecc_min: float = 0.7, r_range=(6.0, 60.0)):
+def gse_mask(chem_class, ecc, r, ecc_min: float = 0.7, r_range=GSE_RADIAL_RANGE_KPC):
     """GSE (S001): accreted chemistry, e > ecc_min and r_range[0] < r_gal < r_range[1].
 
     Stars without an eccentricity (unbound, NaN) are not GSE members. ``chem_class``

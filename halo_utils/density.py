@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cuts import GSE_RADIAL_RANGE_KPC
 from .fingerprint import fingerprint
+from .survey import GIANTS_PER_MSUN
 from .validation import check_integer
 
 __all__ = [
@@ -37,7 +39,7 @@ __all__ = [
     "stellar_mass",
     "monomials",
     "log_number_density",
-    "Survey",
+    "SelectionGrid",
     "Stars",
     "log_likelihood",
     "log_probability",
@@ -47,7 +49,6 @@ __all__ = [
     "laplace_errors",
     "DensityPosterior",
     "fit_emcee",
-    "sample_mock",
     "KinematicCompleteness",
     "apply_completeness",
     "node_radius",
@@ -147,7 +148,7 @@ PARAM_NAMES = ("alpha1", "alpha2", "alpha3", "r1", "r2", "p", "q", "pitch", "yaw
 #: Uniform prior ranges. Besides these, p >= q and r1 < r2 are required.
 PRIOR_BOUNDS = {
     "alpha1": (0.0, 10.0), "alpha2": (0.0, 10.0), "alpha3": (0.0, 10.0),
-    "r1": (6.0, 60.0), "r2": (6.0, 60.0),
+    "r1": GSE_RADIAL_RANGE_KPC, "r2": GSE_RADIAL_RANGE_KPC,  # breaks inside the sample
     "p": (0.1, 1.0), "q": (0.1, 1.0),
     "pitch": (-90.0, 90.0), "yaw": (-90.0, 90.0),
     "log10_mass": (5.0, 12.0),
@@ -309,7 +310,7 @@ def _log_profile(ln_rq2, full, model):
                    + full["alpha3"] * np.maximum(ln_rq2 - L2, 0.0))
 
 
-def log_number_density(mono, params: dict, model="triaxial_double_break", giants_per_msun=1.5e-3):
+def log_number_density(mono, params: dict, model="triaxial_double_break", giants_per_msun=GIANTS_PER_MSUN):
     """ln of the tracer number density (giants per kpc^3) at positions given as `monomials`."""
     m = get_model(model)
     full = m.complete(params)
@@ -320,7 +321,7 @@ def log_number_density(mono, params: dict, model="triaxial_double_break", giants
 
 # ====================================================================== survey
 
-class Survey:
+class SelectionGrid:
     """The survey selection precomputed for the density likelihood (SPEC 6.2).
 
     Attributes
@@ -338,7 +339,7 @@ class Survey:
         Galactocentric position of each node (on the tile's central line of sight).
     """
 
-    def __init__(self, tiles, distance, selection, r_range=(6.0, 60.0), giants_per_msun=1.5e-3,
+    def __init__(self, tiles, distance, selection, r_range=GSE_RADIAL_RANGE_KPC, giants_per_msun=GIANTS_PER_MSUN,
                  inside=None):
         from .frames import icrs_to_galactocentric
 
@@ -385,8 +386,8 @@ class Survey:
         return np.mean((r > self.r_range[0]) & (r < self.r_range[1]), axis=2)
 
     @classmethod
-    def from_tiles(cls, tiles, *, lf=None, config=None, distance=None, r_range=(6.0, 60.0),
-                   exclude=None, giants_per_msun=1.5e-3):
+    def from_tiles(cls, tiles, *, lf=None, config=None, distance=None, r_range=GSE_RADIAL_RANGE_KPC,
+                   exclude=None, giants_per_msun=GIANTS_PER_MSUN):
         """Precompute S_t(D) from a tile table (done once per survey).
 
         Parameters
@@ -419,7 +420,7 @@ class Survey:
         return cls(tiles, distance, sel, r_range=r_range, giants_per_msun=giants_per_msun)
 
     @classmethod
-    def from_nodes(cls, pos, weight, giants_per_msun=1.5e-3):
+    def from_nodes(cls, pos, weight, giants_per_msun=GIANTS_PER_MSUN):
         """A survey given directly as Galactocentric nodes (3, ...) and weights (kpc^3).
 
         For custom geometries and tests: Lambda = sum(weight * n(pos)). The tile-based
@@ -489,7 +490,7 @@ def _as_stars(stars):
     return Stars(stars)
 
 
-def log_likelihood(params: dict, stars, survey: Survey, model="triaxial_double_break") -> float:
+def log_likelihood(params: dict, stars, survey: SelectionGrid, model="triaxial_double_break") -> float:
     """Poisson point-process log-likelihood (SPEC 6.2), up to a parameter-free constant.
 
     ln L = sum_i ln n(x_i | theta) - Lambda(theta), with n the tracer number density at
@@ -587,7 +588,7 @@ def _opt_bounds(model):
     return b
 
 
-def fit_mle(stars, survey: Survey, model="triaxial_double_break", n_starts: int = 8, rng=None,
+def fit_mle(stars, survey: SelectionGrid, model="triaxial_double_break", n_starts: int = 8, rng=None,
             start=None, polish: bool = True):
     """Maximum-likelihood fit from several starts (the amplitude is profiled analytically).
 
@@ -595,7 +596,7 @@ def fit_mle(stars, survey: Survey, model="triaxial_double_break", n_starts: int 
     ----------
     stars : Stars, Table or (3, N) array
         Star positions (Galactocentric, kpc).
-    survey : Survey
+    survey : SelectionGrid
         Precomputed selection.
     model : str or DensityModel
         Variant to fit.
@@ -659,7 +660,7 @@ _HESS_STEPS = {"alpha1": 0.01, "alpha2": 0.01, "alpha3": 0.02, "r1": 0.05, "r2":
                "q": 0.002, "pitch": 0.2, "yaw": 0.2, "log10_mass": 0.002}
 
 
-def laplace_errors(fit: dict, stars, survey: Survey) -> dict:
+def laplace_errors(fit: dict, stars, survey: SelectionGrid) -> dict:
     """Covariance of the free parameters at a maximum-likelihood fit (inverse Hessian).
 
     Returns ``{"names", "cov", "sigma": {name: 1-sigma}}``.
@@ -674,7 +675,7 @@ def laplace_errors(fit: dict, stars, survey: Survey) -> dict:
     return {"names": m.free, "cov": cov, "sigma": dict(zip(m.free, np.sqrt(np.diag(cov))))}
 
 
-def profile_likelihood_ratio(fit: dict, stars, survey: Survey, name: str, value: float,
+def profile_likelihood_ratio(fit: dict, stars, survey: SelectionGrid, name: str, value: float,
                              starts=()) -> float:
     """Profile-likelihood ratio statistic 2 [ln L_max - max ln L | name = value].
 
@@ -683,7 +684,7 @@ def profile_likelihood_ratio(fit: dict, stars, survey: Survey, name: str, value:
     return profile_likelihood_ratios(fit, stars, survey, {name: value}, starts=starts)[name]
 
 
-def profile_likelihood_ratios(fit: dict, stars, survey: Survey, values: dict, starts=()) -> dict:
+def profile_likelihood_ratios(fit: dict, stars, survey: SelectionGrid, values: dict, starts=()) -> dict:
     """Profile-likelihood ratio statistics 2 [ln L_max - max ln L | name = value], per name.
 
     For each ``name: value`` the other shape parameters are re-maximised and the
@@ -788,7 +789,7 @@ def profile_likelihood_ratios(fit: dict, stars, survey: Survey, values: dict, st
     return out
 
 
-def truth_consistency(stars, survey: Survey, truth: dict, model="triaxial_double_break", rng=None) -> dict:
+def truth_consistency(stars, survey: SelectionGrid, truth: dict, model="triaxial_double_break", rng=None) -> dict:
     """How far a sample's maximum likelihood sits from a known truth, in the likelihood's own units.
 
     Fits the sample from the truth (the amplitude profiled), then reports for every shape
@@ -830,7 +831,7 @@ def truth_consistency(stars, survey: Survey, truth: dict, model="triaxial_double
 class DensityPosterior:
     """Picklable ln-posterior of a free-parameter vector, for emcee and its pools."""
 
-    def __init__(self, stars, survey: Survey, model="triaxial_double_break"):
+    def __init__(self, stars, survey: SelectionGrid, model="triaxial_double_break"):
         self.stars, self.survey, self.model = _as_stars(stars), survey, get_model(model)
 
     def __call__(self, vector):
@@ -843,7 +844,7 @@ class DensityPosterior:
         self.stars, self.survey, self.model = state["stars"], state["survey"], get_model(state["model"])
 
 
-def fit_emcee(stars, survey: Survey, model="triaxial_double_break", *, start: dict, rng,
+def fit_emcee(stars, survey: SelectionGrid, model="triaxial_double_break", *, start: dict, rng,
               n_walkers=None, n_steps_max=20000, pool=None, backend_path=None, restart=False,
               check_every=500, init_scale=None, n_tau=50):
     """Sample the posterior with emcee (uniform priors of `PRIOR_BOUNDS`).
@@ -910,142 +911,6 @@ def fit_emcee(stars, survey: Survey, model="triaxial_double_break", *, start: di
             "summary": chain_summary(samples, m.free)}
 
 
-# ================================================================ mock sampling
-
-def sample_mock(params: dict, survey: Survey, rng, model="triaxial_double_break", *,
-                lf=None, config=None, distance_error: float = 0.0, kinematics=None):
-    """Draw a mock catalogue from the forward model (SPEC 7).
-
-    The number of stars is Poisson(Lambda); each star picks a (tile, distance) node with
-    probability proportional to its expected count, a distance uniform in ln D within the
-    node's cell and a position uniform inside the tile; its absolute magnitude is drawn
-    from Phi(M) P(select | M, D, tile) on a 0.02-mag grid. Everything else follows the
-    mock survey's error model, conditioned on passing the parallax and S/N cuts.
-
-    Parameters
-    ----------
-    params : dict
-        Density parameters (free parameters of ``model``).
-    survey : Survey
-        Tiles and selection (the same object the likelihood uses).
-    rng : numpy.random.Generator
-    model : str or DensityModel
-    lf, config : optional
-        Luminosity function and selection config (defaults as `Survey.from_tiles`).
-    distance_error : float
-        Fractional distance error; 0 places stars at their true distances (as the
-        likelihood assumes). Positions ``x``, ``y``, ``z`` use the observed distance.
-    kinematics : dict, optional
-        GSE kinematic parameters of `halo_utils.mock.gse_velocities` (default: the mock's).
-
-    Returns
-    -------
-    Table
-        Catalogue in the SPEC section 2 schema plus ``x``, ``y``, ``z`` (kpc) and
-        ``true_distance``.
-    """
-    from astropy.table import Table
-
-    from .frames import galactocentric_to_icrs, icrs_to_galactocentric
-    from .mock import MockConfig, gse_velocities, positions_in_tiles
-    from .survey import (SelectionConfig, astrometric_error, distance_modulus, giant_luminosity_function,
-                         rank_windows, selection_probability, snr_model)
-
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
-    m = get_model(model)
-    check_params(params, m)
-    lf = lf or giant_luminosity_function()
-    config = config or SelectionConfig()
-    rates = survey.node_rates(params, m).ravel()
-    total = rates.sum()
-    n = rng.poisson(total)
-    node = rng.choice(rates.size, size=n, p=rates / total)
-    tile_idx, d_idx = np.unravel_index(node, survey.weight.shape)
-    ln_d = np.log(survey.distance)
-    step = np.gradient(ln_d)[d_idx]
-    dist = np.exp(ln_d[d_idx] + step * (rng.uniform(size=n) - 0.5))
-    ra, dec = positions_in_tiles(survey.tiles, tile_idx, rng)
-
-    tiles = survey.tiles
-    col = {k: np.asarray(tiles[k])[tile_idx] for k in ("r_lim", "has_rank1", "f_rank1", "f_rank2")}
-    mags = np.arange(lf.bright, lf.faint + 1e-9, 0.02)
-
-    def mag_cdf(d, rows=slice(None)):
-        prob = lf.pdf(mags)[None, :] * selection_probability(
-            mags[None, :], d[rows, None], col["r_lim"][rows, None], col["has_rank1"][rows, None],
-            col["f_rank1"][rows, None], col["f_rank2"][rows, None], config)
-        return np.cumsum(prob, axis=1)
-
-    cdf = mag_cdf(dist)
-    # at the very edge of the selected volume (the parallax cut near 1-2 kpc) the selection
-    # underflows to zero inside a cell whose node still carries weight: keep those stars at
-    # the node distance, where it is positive
-    edge = cdf[:, -1] <= 0
-    if edge.any():
-        dist[edge] = survey.distance[d_idx[edge]]
-        cdf[edge] = mag_cdf(dist, edge)
-    target = rng.uniform(size=n) * cdf[:, -1]
-    pick = np.sum(cdf < target[:, None], axis=1)
-    abs_mag = mags[np.minimum(pick, mags.size - 1)] + 0.02 * (rng.uniform(size=n) - 0.5)
-    r_mag = abs_mag + distance_modulus(dist)
-    in1, _ = rank_windows(abs_mag, r_mag, col["r_lim"], col["has_rank1"], config)
-
-    zero = np.zeros(n)
-    pos, _ = icrs_to_galactocentric(ra, dec, dist, zero, zero, zero)
-    kin = kinematics or MockConfig().gse
-    vel = gse_velocities(pos, kin, rng)
-    obs = galactocentric_to_icrs(pos, vel)
-    sig = astrometric_error(r_mag)
-    plx = _truncated_normal_below(1.0 / dist, sig, config.plx_limit + config.plx_nsigma * sig, rng)
-    snr = snr_model(r_mag, col["r_lim"], config) * np.exp(
-        _truncated_normal_above(np.zeros(n), np.full(n, config.snr_log_scatter),
-                                np.log(config.snr_limit / snr_model(r_mag, col["r_lim"], config)), rng))
-    frac = distance_error
-    d_obs = dist * np.exp(frac * rng.standard_normal(n)) if frac > 0 else dist.copy()
-    pos_obs, _ = icrs_to_galactocentric(ra, dec, d_obs, zero, zero, zero)
-    faint = np.clip((r_mag - 13.5) / 5.0, 0.0, 1.0)
-    feh = -1.25 + 0.3 * rng.standard_normal(n)
-    cat = Table()
-    cat["star_id"] = np.arange(1, n + 1, dtype=np.int64)
-    cat["RA"], cat["DEC"] = ra, dec
-    cat["dist_adpt"], cat["dist_adpt_err"] = d_obs, np.maximum(frac, 1e-3) * d_obs
-    vrad_err = 0.5 + 2.0 * faint**2
-    cat["Vrad"], cat["Vrad_err"] = obs["rv"] + vrad_err * rng.standard_normal(n), vrad_err
-    cat["GAIAEDR3_PMRA"] = obs["pmra"] + sig * rng.standard_normal(n)
-    cat["GAIAEDR3_PMDEC"] = obs["pmdec"] + sig * rng.standard_normal(n)
-    cat["GAIAEDR3_PMRA_ERROR"], cat["GAIAEDR3_PMDEC_ERROR"] = sig, sig
-    cat["GAIAEDR3_PMRA_PMDEC_CORR"] = zero
-    cat["GAIAEDR3_PARALLAX"], cat["GAIAEDR3_PARALLAX_ERROR"] = plx, sig
-    cat["FeH"], cat["FeH_err"] = feh, 0.05 + 0.07 * faint
-    cat["aFe"], cat["aFe_err"] = 0.12 - 0.2 * (feh + 1.3) + 0.04 * rng.standard_normal(n), 0.03 + 0.03 * faint
-    cat["logg"] = 3.3 + 0.5 * (abs_mag - 2.5)
-    cat["SNR"] = snr
-    cat["PS_R"] = r_mag
-    cat["FLAG"] = np.zeros(n, dtype=np.int64)
-    cat["tileID"] = np.asarray(tiles["tileID"])[tile_idx]
-    cat["XFIT_RANK"] = np.where(in1, 1, 2).astype(np.int64)
-    cat["survey"] = np.full(n, "mock")
-    cat["x"], cat["y"], cat["z"] = pos_obs
-    cat["true_distance"] = dist
-    cat["abs_mag"] = abs_mag
-    return cat
-
-
-def _truncated_normal_below(mean, sigma, upper, rng):
-    """Gaussian draws conditioned on being < upper (inverse CDF)."""
-    from scipy.special import ndtr, ndtri
-
-    c = ndtr((upper - mean) / sigma)
-    u = rng.uniform(size=np.shape(mean)) * c
-    return mean + sigma * ndtri(np.clip(u, 1e-300, 1 - 1e-16))
-
-
-def _truncated_normal_above(mean, sigma, lower, rng):
-    """Gaussian draws conditioned on being > lower (inverse CDF)."""
-    return -_truncated_normal_below(-mean, sigma, -lower, rng)
-
-
 # ====================================================== kinematic completeness
 
 class KinematicCompleteness:
@@ -1096,32 +961,32 @@ class KinematicCompleteness:
         return 1.0 / (1.0 + np.exp(-(self._features(pos) @ self.coef)))
 
 
-def apply_completeness(survey: Survey, completeness) -> Survey:
-    """A new Survey whose selection is multiplied by ``completeness(node positions)``."""
+def apply_completeness(survey: SelectionGrid, completeness) -> SelectionGrid:
+    """A new SelectionGrid whose selection is multiplied by ``completeness(node positions)``."""
     c = completeness(survey.pos.reshape(3, -1)).reshape(survey.selection.shape)
-    return Survey(survey.tiles, survey.distance, survey.selection * c, r_range=survey.r_range,
+    return SelectionGrid(survey.tiles, survey.distance, survey.selection * c, r_range=survey.r_range,
                   giants_per_msun=survey.giants_per_msun, inside=survey.inside)
 
 
 # ============================================================ model predictions
 
-def node_radius(survey: Survey) -> np.ndarray:
+def node_radius(survey: SelectionGrid) -> np.ndarray:
     """Galactocentric radius (kpc) of every (tile, distance) node."""
     return np.sqrt(np.sum(survey.pos**2, axis=0))
 
 
-def radial_counts(survey: Survey, params: dict, model, edges) -> np.ndarray:
+def radial_counts(survey: SelectionGrid, params: dict, model, edges) -> np.ndarray:
     """Expected number of selected stars in Galactocentric radius bins."""
     rates = survey.node_rates(params, model)
     return np.histogram(node_radius(survey).ravel(), edges, weights=rates.ravel())[0]
 
 
-def effective_volume(survey: Survey, edges) -> np.ndarray:
+def effective_volume(survey: SelectionGrid, edges) -> np.ndarray:
     """Selection-weighted volume (kpc^3) per radius bin: counts / V_eff estimate n(r)."""
     return np.histogram(node_radius(survey).ravel(), edges, weights=survey.weight.ravel())[0]
 
 
-def sky_counts(survey: Survey, params: dict, model, nside: int = 8) -> np.ndarray:
+def sky_counts(survey: SelectionGrid, params: dict, model, nside: int = 8) -> np.ndarray:
     """Expected selected stars per HEALPix pixel (Galactic, RING), tiles at their centres."""
     import healpy as hp
 

@@ -26,6 +26,8 @@ from .validation import check_array, check_generator, check_integer
 
 __all__ = [
     "GALCEN_FRAME",
+    "R0_KPC",
+    "Z_SUN_KPC",
     "SOLAR_FRAMES",
     "SOLAR_FRAME_KEYS",
     "solar_frame",
@@ -43,6 +45,11 @@ __all__ = [
 with coord.galactocentric_frame_defaults.set("v4.0"):
     #: The package's default Galactocentric frame (astropy "v4.0" parameters).
     GALCEN_FRAME = coord.Galactocentric()
+
+#: The Sun's distance from the Galactic centre (kpc) and height above the plane (kpc) in
+#: `GALCEN_FRAME`; the Sun sits at (x, y, z) = (-R0_KPC, 0, Z_SUN_KPC) to within 3e-5 kpc.
+R0_KPC = float(GALCEN_FRAME.galcen_distance.to_value(u.kpc))
+Z_SUN_KPC = float(GALCEN_FRAME.z_sun.to_value(u.kpc))
 
 #: km/s per (kpc mas/yr).
 K_KMS = 4.740470463

@@ -22,6 +22,9 @@ import json
 import os
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import numpy as np
+
 from .fingerprint import file_sha256
 
 __all__ = ["MARKER", "OutputError", "UpstreamError", "atomic_path", "write_text_atomic", "dumps",
@@ -69,8 +72,6 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 
 def _to_json(obj):
-    import numpy as np
-
     if isinstance(obj, dict):
         return {str(k): _to_json(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -173,8 +174,6 @@ class OutputDirectory:
 
     def savefig(self, name: str, fig=None, **kwargs) -> Path:
         """Save a matplotlib figure (default: the current one) atomically."""
-        import matplotlib.pyplot as plt
-
         target = self.file(name)
         fig = fig if fig is not None else plt.gcf()
         with atomic_path(target) as tmp:

@@ -1,4 +1,4 @@
-"""Execute the chapters with papermill under a named parameter profile (SPEC section 9).
+"""Execute the chapters with papermill under a named parameter profile (conventions §12).
 
     python -m halo_utils.pipeline --profile ci          # smoke-level run, minutes
     python -m halo_utils.pipeline --profile full        # the publication run
@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import papermill as pm
+import yaml
 
 __all__ = ["CHAPTERS", "REPO_ROOT", "load_profiles", "chapter_parameters", "check_parameters", "run_chapter",
            "run_all"]
@@ -29,8 +30,6 @@ CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_m
 
 def load_profiles(path: str | Path = REPO_ROOT / "notebooks" / "profiles.yml") -> dict:
     """The parameter profiles: ``{profile: {chapter: {parameter: value}}}``."""
-    import yaml
-
     with open(path) as fh:
         profiles = yaml.safe_load(fh)
     for name, chapters in profiles.items():

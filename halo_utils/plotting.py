@@ -6,7 +6,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from .cuts import CutConfig
-from .frames import K_KMS, wrap_longitude  # noqa: F401 - wrap_longitude is part of this API
+from .frames import K_KMS, R0_KPC, Z_SUN_KPC, wrap_longitude  # noqa: F401 - wrap_longitude is part of this API
 
 __all__ = [
     "plot_footprint",
@@ -121,7 +121,7 @@ def plot_eccentricity_feh(feh, ecc, in_gse, *, ecc_min: float = 0.7, ax=None):
 
 # ------------------------------------------------------------------ chapter 2
 
-SUN_XYZ = (-8.122, 0.0, 0.0208)
+SUN_XYZ = (-R0_KPC, 0.0, Z_SUN_KPC)
 
 
 def density_contour(ax, plane: str, params: dict, levels_rq=(20.0,), extent=(-30, 30), **kw):

@@ -13,10 +13,12 @@ import numpy as np
 from astropy.table import Table, hstack
 
 from . import cuts
-from .catalog import CatalogError, validate_catalog
+from .catalog import CatalogError, match_truth, validate_catalog
 from .validation import check_choice, check_generator, check_integer, check_interval, check_real, check_table
 from .dynamics import INTEGRATORS, energy, orbit_extent
 from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
+from .cuts import GSE_RADIAL_RANGE_KPC
+from .survey import SNR_LIMIT
 
 __all__ = ["SampleResult", "build_samples", "selectable_component_mask", "true_component_positions"]
 
@@ -176,7 +178,7 @@ def selectable_component_mask(catalog: Table, truth: Table, component: str = "gs
 
     True for stars of ``component`` (truth column ``component``, matched by ``star_id``)
     that pass the catalogue-level selection of `halo_utils.survey` (``FLAG == 0``,
-    ``SNR > 3``) and lie outside the satellite fields (radius as in `Survey.from_tiles`,
+    ``SNR > 3``) and lie outside the satellite fields (radius as in `SelectionGrid.from_tiles`,
     deg, in [0, 180]). ``component`` must be one of the truth table's components.
     """
     check_table("catalog", catalog, ("star_id", "FLAG", "SNR", "RA", "DEC"))
@@ -185,12 +187,12 @@ def selectable_component_mask(catalog: Table, truth: Table, component: str = "gs
     known = np.unique(np.char.strip(np.asarray(truth["component"]).astype(str)))
     if not isinstance(component, str) or component not in known:
         raise ValueError(f"component must be one of the truth components {list(known)}, got {component!r}")
-    return ((comp == component) & (np.asarray(catalog["FLAG"]) == 0) & (np.asarray(catalog["SNR"]) > 3.0)
+    return ((comp == component) & (np.asarray(catalog["FLAG"]) == 0) & (np.asarray(catalog["SNR"]) > SNR_LIMIT)
             & ~cuts.satellite_mask(catalog["RA"], catalog["DEC"], satellite_radius_deg))
 
 
 def true_component_positions(catalog: Table, truth: Table, component: str = "gse", *,
-                             r_range=(6.0, 60.0), satellite_radius_deg: float = 1.0) -> np.ndarray:
+                             r_range=GSE_RADIAL_RANGE_KPC, satellite_radius_deg: float = 1.0) -> np.ndarray:
     """True Galactocentric positions (kpc, shape (3, N)) of one mock component's giants
     as the survey selection function sees them.
 
@@ -221,9 +223,4 @@ def true_component_positions(catalog: Table, truth: Table, component: str = "gse
 def _truth_rows(catalog: Table, truth: Table) -> Table:
     """The truth rows of the catalogue's stars, in catalogue order."""
     check_table("truth table", truth, ("star_id", "component", "x", "y", "z"), min_rows=1)
-    ids = np.asarray(truth["star_id"])
-    order = np.argsort(ids)
-    idx = order[np.searchsorted(ids[order], np.asarray(catalog["star_id"])).clip(0, len(truth) - 1)]
-    if not np.array_equal(ids[idx], np.asarray(catalog["star_id"])):
-        raise ValueError("every catalogue star_id must appear in the truth table")
-    return truth[idx]
+    return match_truth(catalog, truth)

@@ -32,11 +32,16 @@ from .catalog import read_table
 from .validation import check_array, check_flags, check_generator, check_integer, check_real, check_table
 
 __all__ = [
+    "SNR_LIMIT",
+    "GIANTS_PER_MSUN",
     "SelectionConfig",
     "LuminosityFunction",
     "giant_luminosity_function",
     "distance_modulus",
     "astrometric_error",
+    "faintness",
+    "median_rv_error",
+    "abundance_errors",
     "parallax_pass_probability",
     "snr_pass_probability",
     "rank_windows",
@@ -48,6 +53,15 @@ __all__ = [
     "read_tiles",
     "validate_tiles",
 ]
+
+
+#: The S/N a spectrum needs to enter any sample (S000, S001: S/N > 3).
+SNR_LIMIT = 3.0
+
+#: Red giants (-3 <= M_r <= 2.5) per solar mass of an old, metal-poor population: converts
+#: the stellar mass of a halo component into the number of tracers the survey can see
+#: (approximate; the density fit reports masses through it).
+GIANTS_PER_MSUN = 1.5e-3
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ class SelectionConfig:
     rank1_max_abs_mag: float = -1.5
     plx_limit: float = 0.5
     plx_nsigma: float = 2.0
-    snr_limit: float = 3.0
+    snr_limit: float = SNR_LIMIT
     #: Log-normal scatter (natural log) of S/N around 3 * 10**(-0.4 (m - r_lim)).
     snr_log_scatter: float = 0.15
     #: Probability that a spectrum gets a good fit (FLAG == 0), independent of the star.
@@ -124,6 +138,36 @@ def astrometric_error(r_mag):
 
 def _astrometric_error(r_mag):
     return 0.015 + 0.11 * 10.0 ** (0.4 * (r_mag - 18.0))
+
+
+def faintness(r_mag):
+    """Where a star sits between bright (r = 13.5, 0) and faint (r = 18.5, 1), clipped to [0, 1].
+
+    The spectroscopic errors of the mock grow with it (`median_rv_error`, `abundance_errors`).
+    """
+    return _faintness(check_array("r_mag", r_mag, unit="mag"))
+
+
+def _faintness(r_mag):
+    return np.clip((r_mag - 13.5) / 5.0, 0.0, 1.0)
+
+
+def median_rv_error(r_mag):
+    """Typical radial-velocity error (km/s) at r magnitude ``r_mag``: 0.5 + 2 faintness^2.
+
+    The mock scatters each star's error log-normally about it (0.2 dex in e) and clips it to
+    0.5-2.5 km/s; the forward-model mock uses it as it is.
+    """
+    return 0.5 + 2.0 * faintness(r_mag) ** 2
+
+
+def abundance_errors(r_mag):
+    """``([Fe/H] error, [a/Fe] error)`` in dex at r magnitude ``r_mag``.
+
+    [Fe/H]: 0.05 + 0.07 faintness; [a/Fe]: 0.03 + 0.03 faintness.
+    """
+    faint = faintness(r_mag)
+    return 0.05 + 0.07 * faint, 0.03 + 0.03 * faint
 
 
 def parallax_pass_probability(r_mag, distance_kpc, config: SelectionConfig = SelectionConfig()):

@@ -49,7 +49,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from halo_utils import cuts, mock, plotting
-from halo_utils.catalog import read_catalog, read_table
+from halo_utils.catalog import match_truth, read_catalog, read_table
 from halo_utils.dynamics import POTENTIAL_NAME
 from halo_utils.frames import GALCEN_FRAME
 from halo_utils.outputs import OutputDirectory
@@ -81,9 +81,7 @@ t_start = time.perf_counter()
 # %%
 catalog = read_catalog(catalog_path)
 tiles = read_tiles(tiles_path)
-truth = read_table(truth_path, what="truth_path") if truth_path else None
-if truth is not None and not np.array_equal(truth["star_id"], catalog["star_id"]):
-    raise ValueError("truth table rows must match the catalogue's star_id order")
+truth = match_truth(catalog, read_table(truth_path, what="truth_path")) if truth_path else None
 print(f"{len(catalog):,} stars in {len(tiles):,} tiles")
 print(f"median rank-2 sampling fraction: {np.median(tiles['f_rank2']):.2f}")
 plotting.plot_footprint(tiles, colour_by="f_rank2")

@@ -69,7 +69,7 @@ from astropy.table import Table
 from scipy import stats
 
 from halo_utils import maps, plotting
-from halo_utils.catalog import read_table
+from halo_utils.catalog import match_truth, read_table
 from halo_utils.frames import spherical_components
 from halo_utils.mock import GSE_TRUTH
 from halo_utils.outputs import OutputDirectory, read_upstream
@@ -95,10 +95,7 @@ print({k: int(m.sum()) for k, m in samples.items()})
 truth_vel = None
 if truth_path:
     truth = read_table(truth_path, what="truth_path")
-    rows = np.searchsorted(truth["star_id"], halo["star_id"])
-    if not np.array_equal(truth["star_id"][rows], halo["star_id"]):
-        raise ValueError("every halo star must have a row in the truth table")
-    t = truth[rows]
+    t = match_truth(halo, truth)
     pos = np.stack([t["x"], t["y"], t["z"]])
     vel = np.stack([t["vx"], t["vy"], t["vz"]])
     truth_vel = spherical_components(pos, vel)

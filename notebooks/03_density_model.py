@@ -76,8 +76,8 @@ from astropy.table import Table
 
 from halo_utils import density as dens, plotting
 from halo_utils.catalog import read_table
-from halo_utils.cuts import satellite_mask
-from halo_utils.mock import MockConfig
+from halo_utils.cuts import GSE_RADIAL_RANGE_KPC, satellite_mask
+from halo_utils.mock import MockConfig, forward_mock
 from halo_utils.outputs import OutputDirectory, read_upstream
 from halo_utils.provenance import run_metadata
 from halo_utils.survey import read_tiles
@@ -116,7 +116,7 @@ if truth_path:
 
 # %%
 t0 = time.perf_counter()
-survey = dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
+survey = dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
 bare_survey = survey  # the survey selection alone, before the kinematic completeness
 completeness = None
 if kinematic_completeness:
@@ -293,7 +293,7 @@ print(f"Pearson chi^2 over {covered.sum()} pixels:", {k: round(v, 1) for k, v in
 # estimate on `n_mocks` forward-model mocks of the fiducial fit (Poisson noise of the data).
 
 # %%
-edges = np.geomspace(6, 60, 13)
+edges = np.geomspace(*GSE_RADIAL_RANGE_KPC, 13)
 r_mid = np.sqrt(edges[1:] * edges[:-1])
 veff = dens.effective_volume(survey, edges)
 data_density = np.histogram(np.asarray(gse["r"], float), edges)[0] / veff
@@ -303,7 +303,7 @@ for name in ("triaxial_double_break", "triaxial_single_break", "triaxial_no_brea
         curves[name] = dens.radial_counts(survey, fits[name]["params"], name, edges) / veff
 mock_density = []
 for _ in range(n_mocks):
-    mock = dens.sample_mock(fits[FIDUCIAL]["params"], survey, rng)
+    mock = forward_mock(fits[FIDUCIAL]["params"], survey, rng)
     rm = np.sqrt(np.asarray(mock["x"]) ** 2 + np.asarray(mock["y"]) ** 2 + np.asarray(mock["z"]) ** 2)
     mock_density.append(np.histogram(rm, edges)[0] / veff)
 band = np.percentile(mock_density, [16, 84], axis=0) if n_mocks else None

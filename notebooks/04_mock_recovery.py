@@ -18,7 +18,7 @@
 #
 # A likelihood is only as good as its recovery of known answers. Because the density model of
 # chapter 3 is *generative*, it can draw mock catalogues through exactly the survey selection
-# (`halo_utils.density.sample_mock`: positions from density times selection over the same tiles,
+# (`halo_utils.mock.forward_mock`: positions from density times selection over the same tiles,
 # luminosities from the luminosity function). This chapter asks three questions (S001 section
 # 3.2, and one beyond it):
 #
@@ -56,7 +56,7 @@ from astropy.table import Table
 
 from halo_utils import density as dens, plotting
 from halo_utils.cuts import satellite_mask
-from halo_utils.mock import GSE_TRUTH
+from halo_utils.mock import GSE_TRUTH, forward_mock
 from halo_utils.outputs import OutputDirectory
 from halo_utils.provenance import run_metadata
 from halo_utils.survey import read_tiles
@@ -70,7 +70,7 @@ t_start = time.perf_counter()
 FIDUCIAL = "triaxial_double_break"
 truth = {**GSE_TRUTH, "log10_mass": truth_log10_mass}
 tiles = read_tiles(tiles_path)
-survey = dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
+survey = dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
 print(f"truth: {truth}")
 print(f"expected stars: {survey.expected_number(truth):.0f}")
 
@@ -81,7 +81,7 @@ print(f"expected stars: {survey.expected_number(truth):.0f}")
 # lines in the corner plot mark the truth.
 
 # %%
-mock = dens.sample_mock(truth, survey, rng)
+mock = forward_mock(truth, survey, rng)
 out.write_table(mock, "mock_a.fits")
 stars = dens.Stars.from_table(mock)
 print(f"mock (a): {len(stars):,} stars")
@@ -180,7 +180,7 @@ def coverage_fit(item):
     Laplace errors and each parameter's profile-likelihood ratio at its true value."""
     i, seed_seq = item
     r = np.random.default_rng(seed_seq)
-    st = dens.Stars.from_table(dens.sample_mock(truth, survey, r))
+    st = dens.Stars.from_table(forward_mock(truth, survey, r))
     fit = dens.fit_mle(st, survey, FIDUCIAL, n_starts=0, rng=r, start=truth)
     try:
         sig = dens.laplace_errors(fit, st, survey)["sigma"]

@@ -112,7 +112,7 @@ import healpy as hp
 from astropy.table import Table
 
 from halo_utils import reflex as rf, plotting
-from halo_utils.catalog import read_catalog, read_table
+from halo_utils.catalog import match_truth, read_catalog, read_table
 from halo_utils.frames import solar_frame as make_solar_frame
 from halo_utils.fitting import MIN_STARS_PER_PARAMETER
 from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_default_data, reflex_truth_vector
@@ -141,7 +141,7 @@ has_truth = truth is not None
 has_survey = "survey" in catalog.colnames
 if has_truth:
     truth.convert_bytestring_to_unicode()
-    truth = truth[np.searchsorted(truth["star_id"], catalog["star_id"])]
+    truth = match_truth(catalog, truth)
     TRUTH_FIT = rf.ReflexFit.point(rf.ReflexModel("linear", tuple(REFLEX_TRUTH["r_nodes"]), None),
                                    reflex_truth_vector())
 outliers = rf.OutlierMixture(sigma=outlier_sigma, f_max=f_out_max) if outlier_mixture else None

@@ -103,3 +103,19 @@ def test_roundtrip_and_missing_file(good, tmp_path):
     assert set(REQUIRED_COLUMNS) <= set(back.colnames)
     with pytest.raises(FileNotFoundError, match="catalogue file not found"):
         read_catalog(tmp_path / "nope.fits")
+
+
+# ------------------------------------------------------------------ matching truth rows
+
+def test_match_truth_reorders_and_refuses_missing_or_repeated_ids():
+    from halo_utils.catalog import CatalogError, match_truth
+
+    cat = Table({"star_id": [3, 1, 2]})
+    truth = Table({"star_id": [1, 2, 3, 4], "x": [10.0, 20.0, 30.0, 40.0]})
+    assert list(match_truth(cat, truth, required=("x",))["x"]) == [30.0, 10.0, 20.0]
+    with pytest.raises(CatalogError, match=r"1 catalogue star\(s\) have no row.*\[5\]"):
+        match_truth(Table({"star_id": [1, 5]}), truth)
+    with pytest.raises(CatalogError, match="repeated star_id"):
+        match_truth(cat, Table({"star_id": [1, 1, 2, 3]}))
+    with pytest.raises(CatalogError, match=r"lacks column\(s\) \['y'\]"):
+        match_truth(cat, truth, required=("y",))

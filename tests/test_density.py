@@ -59,7 +59,7 @@ def test_density_normalised_to_total(rng):
 
 import healpy as hp  # noqa: E402
 
-from halo_utils.mock import GSE_TRUTH  # noqa: E402
+from halo_utils.mock import GSE_TRUTH, forward_mock  # noqa: E402
 
 TRUTH = {**GSE_TRUTH, "log10_mass": 9.0}
 
@@ -79,7 +79,7 @@ def _full_sky_nodes(r_lo, r_hi, n_r=600, nside=16):
 def test_uniform_selection_normalisation_is_analytic():
     """Spherical power law over 1 < r < 100 with S = 1: Lambda = N_giants exactly."""
     pos, w = _full_sky_nodes(1.0, 100.0)
-    survey = dens.Survey.from_nodes(pos, w)
+    survey = dens.SelectionGrid.from_nodes(pos, w)
     params = {"alpha1": 3.2, "log10_mass": 9.0}
     expected = 1e9 * 1.5e-3
     assert survey.expected_number(params, "spherical_no_break") == pytest.approx(expected, rel=2e-4)
@@ -89,7 +89,7 @@ def test_tilted_triaxial_normalisation_over_all_space():
     """With integrable slopes, Lambda over all space = N (1 < r_q < 100) * I(0, inf) / I(1, 100)."""
     params = {**TRUTH, "alpha1": 1.0, "alpha3": 4.5}
     pos, w = _full_sky_nodes(1e-3, 1e5, n_r=1500, nside=32)
-    survey = dens.Survey.from_nodes(pos, w)
+    survey = dens.SelectionGrid.from_nodes(pos, w)
     alphas, breaks = (1.0, 3.1, 4.5), (12.0, 28.0)
     ratio = dens.shell_integral(alphas, breaks, 1e-9, 1e9) / dens.shell_integral(alphas, breaks, 1.0, 100.0)
     expected = 1e9 * 1.5e-3 * ratio
@@ -123,7 +123,7 @@ def test_bad_parameters_rejected(bad, message):
     with pytest.raises(ValueError, match=message):
         dens.check_params(params)
     stars = dens.Stars(np.array([[10.0], [5.0], [8.0]]))
-    survey = dens.Survey.from_nodes(*_full_sky_nodes(6.0, 60.0, n_r=50, nside=2))
+    survey = dens.SelectionGrid.from_nodes(*_full_sky_nodes(6.0, 60.0, n_r=50, nside=2))
     with pytest.raises(ValueError, match=message):
         dens.log_likelihood(params, stars, survey)
     m = dens.get_model("triaxial_double_break")
@@ -133,7 +133,7 @@ def test_bad_parameters_rejected(bad, message):
 def test_log_probability_never_nan(rng):
     m = dens.get_model("triaxial_double_break")
     stars = dens.Stars(rng.normal(0, 20, (3, 200)))
-    survey = dens.Survey.from_nodes(*_full_sky_nodes(6.0, 60.0, n_r=40, nside=2))
+    survey = dens.SelectionGrid.from_nodes(*_full_sky_nodes(6.0, 60.0, n_r=40, nside=2))
     lo = np.array([dens.PRIOR_BOUNDS[n][0] for n in m.free]) - 5
     hi = np.array([dens.PRIOR_BOUNDS[n][1] for n in m.free]) + 5
     for _ in range(300):
@@ -172,18 +172,18 @@ def survey_small(small_survey):
     from halo_utils.cuts import satellite_mask
 
     tiles = small_survey[0]
-    return dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0),
+    return dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0),
                                   distance=np.geomspace(1, 150, 200))
 
 
-def test_sample_mock_counts_match_lambda(survey_small, rng):
+def test_forward_mock_counts_match_lambda(survey_small, rng):
     params = {**TRUTH, "log10_mass": 8.6}
     lam = survey_small.expected_number(params)
-    counts = [len(dens.sample_mock(params, survey_small, rng)) for _ in range(20)]
+    counts = [len(forward_mock(params, survey_small, rng)) for _ in range(20)]
     assert abs(np.mean(counts) - lam) < 4 * np.sqrt(lam / 20)
     # radial distribution of one large mock against the model's prediction
     big = {**TRUTH, "log10_mass": 9.6}
-    mock = dens.sample_mock(big, survey_small, rng)
+    mock = forward_mock(big, survey_small, rng)
     edges = np.array([6, 9, 12, 16, 20, 25, 30, 40, 60])
     r = np.sqrt(mock["x"] ** 2 + mock["y"] ** 2 + mock["z"] ** 2)
     obs = np.histogram(r, edges)[0]
@@ -199,7 +199,7 @@ def test_sample_mock_counts_match_lambda(survey_small, rng):
 @pytest.mark.slow
 def test_likelihood_maximised_at_truth_on_large_mock(survey_small, rng):
     params = {**TRUTH, "log10_mass": 9.8}
-    mock = dens.sample_mock(params, survey_small, rng)
+    mock = forward_mock(params, survey_small, rng)
     stars = dens.Stars.from_table(mock)
     fit = dens.fit_mle(stars, survey_small, n_starts=0, rng=rng, start=TRUTH)
     sig = dens.laplace_errors(fit, stars, survey_small)["sigma"]
@@ -216,7 +216,7 @@ def test_emcee_resumes_from_backend(tmp_path, rng):
     from halo_utils.fingerprint import FingerprintMismatch
 
     pos, w = _full_sky_nodes(6.0, 60.0, n_r=60, nside=4)
-    survey = dens.Survey.from_nodes(pos, w)
+    survey = dens.SelectionGrid.from_nodes(pos, w)
     params = {"alpha1": 3.0, "log10_mass": 7.0}
     stars = dens.Stars(rng.normal(0, 15, (3, 300)) + np.array([[20.0], [0], [0]]))
     path = tmp_path / "chain.h5"
@@ -253,7 +253,7 @@ def test_emcee_resumes_from_backend(tmp_path, rng):
 def test_profile_likelihood_ratio_matches_laplace_for_a_smooth_likelihood(rng):
     """Near a smooth maximum 2 Delta lnL at MLE + k sigma is k^2 (a quadratic likelihood)."""
     pos, w = _full_sky_nodes(6.0, 60.0, n_r=200, nside=4)
-    survey = dens.Survey.from_nodes(pos, w)
+    survey = dens.SelectionGrid.from_nodes(pos, w)
     # a spherical r^-3 power law seen over the whole 6-60 kpc shell: dN/dr ~ r^-1
     n = 4000
     r = 6.0 * 10.0 ** rng.uniform(size=n)
@@ -276,7 +276,7 @@ def test_profile_likelihood_re_maximises_correlated_parameters(rng):
     """With p and q correlated, 2 Delta lnL at p = MLE + k sigma_p (marginal Laplace sigma) is
     k^2 only if q is re-maximised; holding q at its MLE would give k^2 / (1 - rho^2)."""
     pos, w = _full_sky_nodes(6.0, 60.0, n_r=200, nside=8)
-    survey = dens.Survey.from_nodes(pos, w)
+    survey = dens.SelectionGrid.from_nodes(pos, w)
     # an aligned triaxial r_q^-3 law (p = 0.8, q = 0.6) seen inside the spherical 6-60 kpc shell
     r_q = 3.0 * (80.0 / 3.0) ** rng.uniform(size=40000)
     vec = rng.standard_normal((3, r_q.size))
@@ -306,7 +306,7 @@ def test_profile_likelihood_re_maximises_correlated_parameters(rng):
 
 def test_mock_survey_generator_agrees_with_the_density_likelihood():
     """The mock survey (`mock.generate_survey`: line-of-sight sampling, targeting, S/N and
-    fit quality drawn star by star) and the density likelihood (`Survey.from_tiles`) are two
+    fit quality drawn star by star) and the density likelihood (`SelectionGrid.from_tiles`) are two
     code paths for the same selection. On the true positions of one mock's GSE giants the
     likelihood ratio of the true shape is chi^2 with 9 degrees of freedom if they agree; a
     mismatch of selection or density convention makes it grow with the ~10,000 stars."""
@@ -317,7 +317,7 @@ def test_mock_survey_generator_agrees_with_the_density_likelihood():
     tiles, catalog, truth = generate_survey(7)
     pos = true_component_positions(catalog, truth, "gse")
     assert pos.shape[1] > 9000  # the default GSE config gives ~10,000 (Poisson sd ~100): the cuts kept them
-    survey = dens.Survey.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
+    survey = dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
     check = dens.truth_consistency(dens.Stars(pos), survey, GSE_TRUTH)
     assert check["dof"] == 9
     assert check["p_value"] > 1e-3, check["full_lr"]

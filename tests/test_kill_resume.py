@@ -53,7 +53,7 @@ def _emcee_problem(n_stars=300):
     dln[[0, -1]] *= 0.5
     pos = vec[:, :, None] * r[None, None, :]
     weight = np.broadcast_to(4 * np.pi / vec.shape[1] * r**3 * dln, (vec.shape[1], r.size))
-    survey = dens.Survey.from_nodes(pos, weight)
+    survey = dens.SelectionGrid.from_nodes(pos, weight)
     stars = np.random.default_rng(2024).normal(0, 15, (3, 300)) + np.array([[20.0], [0], [0]])
     return dens.Stars(stars[:, :n_stars]), survey
 

@@ -180,7 +180,7 @@ def _tiny_density_problem(n=300, seed=0):
     pos = (u[:, :, None] * r).reshape(3, -1)
     dln = np.gradient(np.log(r))
     weight = np.broadcast_to(4 * np.pi / u.shape[1] * r**3 * dln, (u.shape[1], r.size)).ravel()
-    survey = dens.Survey.from_nodes(pos, weight)
+    survey = dens.SelectionGrid.from_nodes(pos, weight)
     stars = dens.Stars(rng.normal(0, 15, (3, n)) + np.array([[20.0], [0], [0]]))
     return stars, survey
 
