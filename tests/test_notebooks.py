@@ -102,7 +102,13 @@ _NOT_RESULTS = ("inputs", "outputs")
 
 
 def _results(summary):
-    return {k: v for k, v in without_runtime(summary).items() if k not in _NOT_RESULTS}
+    """The summary's results: runtime fields, file hashes and the directories of input paths
+    (which differ between checkouts and pytest runs) left out; a path keeps its file name."""
+    out = {k: v for k, v in without_runtime(summary).items() if k not in _NOT_RESULTS}
+    if "parameters" in out:
+        out["parameters"] = {k: Path(v).name if k.endswith("_path") and isinstance(v, str) and v else v
+                             for k, v in out["parameters"].items()}
+    return out
 
 
 def _differences(got, want, where="summary"):
@@ -131,7 +137,7 @@ def _check_reference(chapter, summary):
         REFERENCE.mkdir(exist_ok=True)
         path.write_text(json.dumps(_results(summary), indent=1, sort_keys=True) + "\n")
     assert path.exists(), f"no reference summary {path}; make one with UPDATE_REFERENCE=1"
-    differences = _differences(_results(summary), json.loads(path.read_text()))
+    differences = _differences(_results(summary), _results(json.loads(path.read_text())))
     assert not differences, f"{chapter} results moved from {path.name}:\n" + "\n".join(differences[:40])
 
 
