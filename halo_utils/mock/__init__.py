@@ -27,7 +27,7 @@ model integrates, so mock and likelihood share one definition of the selection.
 from . import outer_halo as _outer_halo
 from .config import DEFAULT_SEED, GSE_TRUTH, MockConfig, config_from_dict, config_to_dict
 from .tiles import make_tiles, positions_in_tiles
-from .components import gse_sigma_r, gse_velocities
+from .kinematics import gse_sigma_r, gse_velocities
 from .h3 import generate_survey
 from .forward import forward_mock
 from .outer_halo import (REFLEX_TRUTH, OuterHaloConfig, constant_reflex_truth, generate_outer_halo, outer_footprint,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..survey import GIANTS_PER_MSUN, SelectionConfig
 
-__all__ = ["GSE_TRUTH", "ORIGIN", "DEFAULT_SEED", "MockConfig", "config_to_dict", "config_from_dict"]
+__all__ = ["GSE_TRUTH", "DEFAULT_SEED", "MockConfig", "config_to_dict", "config_from_dict"]
 
 #: Seed of the embedded default mocks.
 DEFAULT_SEED = 20240521
@@ -17,14 +17,6 @@ GSE_TRUTH = {
     "alpha1": 1.7, "alpha2": 3.1, "alpha3": 4.6, "r1": 12.0, "r2": 28.0,
     "p": 0.8, "q": 0.7, "pitch": 25.0, "yaw": 25.0,
 }
-
-#: Origin of each mock component ("accreted", "insitu" or "foreground").
-ORIGIN = {
-    "gse": "accreted", "sgr": "accreted", "satellite": "accreted",
-    "insitu_halo": "insitu", "thick_disk": "insitu", "aleph": "insitu",
-    "dwarf": "foreground",
-}
-
 
 @dataclass(frozen=True)
 class MockConfig:

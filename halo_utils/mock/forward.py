@@ -10,8 +10,10 @@ from .. import density as dens
 from ..frames import galactocentric_to_icrs, icrs_to_galactocentric
 from ..survey import (SelectionConfig, abundance_errors, astrometric_error, distance_modulus,
                       giant_luminosity_function, median_rv_error, rank_windows, selection_probability, snr_model)
-from .components import gse_velocities
+from .components import GSE
+from .kinematics import gse_velocities
 from .config import MockConfig
+from .populations import giant_logg
 from .tiles import positions_in_tiles
 
 __all__ = ["forward_mock"]
@@ -105,7 +107,7 @@ def forward_mock(params: dict, grid: dens.SelectionGrid, rng, model="triaxial_do
     d_obs = dist * np.exp(frac * rng.standard_normal(n)) if frac > 0 else dist.copy()
     pos_obs, _ = icrs_to_galactocentric(ra, dec, d_obs, zero, zero, zero)
     feh_err, afe_err = abundance_errors(r_mag)
-    feh = -1.25 + 0.3 * rng.standard_normal(n)
+    feh = GSE.chemistry.feh(rng.standard_normal(n))
     cat = Table()
     cat["star_id"] = np.arange(1, n + 1, dtype=np.int64)
     cat["RA"], cat["DEC"] = ra, dec
@@ -118,8 +120,8 @@ def forward_mock(params: dict, grid: dens.SelectionGrid, rng, model="triaxial_do
     cat["GAIAEDR3_PMRA_PMDEC_CORR"] = zero
     cat["GAIAEDR3_PARALLAX"], cat["GAIAEDR3_PARALLAX_ERROR"] = plx, sig
     cat["FeH"], cat["FeH_err"] = feh, feh_err
-    cat["aFe"], cat["aFe_err"] = 0.12 - 0.2 * (feh + 1.3) + 0.04 * rng.standard_normal(n), afe_err
-    cat["logg"] = 3.3 + 0.5 * (abs_mag - 2.5)
+    cat["aFe"], cat["aFe_err"] = GSE.chemistry.afe(feh, rng.standard_normal(n)), afe_err
+    cat["logg"] = giant_logg(abs_mag)
     cat["SNR"] = snr
     cat["PS_R"] = r_mag
     cat["FLAG"] = np.zeros(n, dtype=np.int64)

@@ -1,4 +1,22 @@
-"""The mock H3-like survey: the true stars observed through the selection and error model."""
+"""The mock H3-like survey: its true stars observed through the selection and error model.
+
+`generate_survey(seed, config)` returns three tables:
+
+* ``tiles``: one row per 1-deg tile (centre, radius, solid angle, limiting magnitude,
+  rank windows, candidate counts and fibre sampling fractions);
+* ``catalog``: every star that received a fibre, in the catalogue schema of conventions §2
+  (bad fits and low-S/N spectra included, as in a real rcat file);
+* ``truth``: the true component, origin, 6D phase space, absolute magnitude and chemistry
+  of each catalogue star, keyed by ``star_id``.
+
+The true stars come from the components (`survey_components`: smooth components sampled
+along the tiles' lines of sight, satellites as Plummer spheres). Every star then goes
+through the survey (conventions §3): observed parallax and the parallax cut, the rank
+windows, the fibre sampling (fraction = fibres / candidates per tile and rank), the S/N
+and fit-flag outcome, and the error model. The selection probabilities are those of
+`halo_utils.survey`, which the density forward model integrates, so mock and likelihood
+share one definition of the selection.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +27,29 @@ from astropy.table import Table
 from ..frames import galactocentric_to_icrs
 from ..survey import (abundance_errors, astrometric_error, distance_modulus, median_rv_error, rank_windows,
                       snr_model)
-from .components import _make_true_stars
-from .config import ORIGIN, MockConfig
-from .tiles import make_tiles
+from .components import survey_components
+from .config import MockConfig
+from .populations import dwarf_logg, giant_logg
+from .tiles import LinesOfSight, make_tiles
 
 __all__ = ["generate_survey"]
 
 
-def _true_logg(component, abs_mag, rng):
-    """Giants: logg 0.55-3.3 along the RGB (a gap below the 3.5 cut); dwarfs 4.1-4.5."""
-    giant = 3.3 + 0.5 * (abs_mag - 2.5)
-    dwarf = 4.1 + 0.1 * (abs_mag - 3.5) + 0.05 * rng.standard_normal(abs_mag.size)
-    return np.where(component == "dwarf", dwarf, giant)
+def _true_stars(tiles, config, rng) -> dict:
+    """Every star of every component that could be targeted: a dict of arrays (component,
+    satellite, origin, dwarf flag, tile row, RA/Dec, distance, M_r, 6D, chemistry)."""
+    d_lo, d_hi, n_d = config.distance_grid
+    los = LinesOfSight.through(tiles, np.geomspace(d_lo, d_hi, int(n_d)))
+    sel = config.selection
+    window = (min(sel.rank1_bright, sel.rank2_bright), config.r_lim_range[1])
+    parts = [component.sample(los, window, rng) for component in survey_components(config)]
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def _true_logg(dwarf, abs_mag, rng):
+    """True log g (dex): `giant_logg` for giants, `dwarf_logg` for dwarfs (one deviate per
+    star, drawn for all)."""
+    return np.where(dwarf, dwarf_logg(abs_mag, rng.standard_normal(abs_mag.size)), giant_logg(abs_mag))
 
 
 def generate_survey(seed: int, config: MockConfig = MockConfig()):
@@ -36,7 +65,7 @@ def generate_survey(seed: int, config: MockConfig = MockConfig()):
     rng = np.random.default_rng(seed)
     sel = config.selection
     tiles = make_tiles(config, rng)
-    stars = _make_true_stars(tiles, config, rng)
+    stars = _true_stars(tiles, config, rng)
     n = stars["ra"].size
     r_lim = np.asarray(tiles["r_lim"], float)[stars["tile_idx"]]
     has_rank1 = np.asarray(tiles["has_rank1"])[stars["tile_idx"]]
@@ -87,8 +116,9 @@ def _observe(stars, idx, r_mag, plx_obs, rank, r_lim, tiles, config, rng):
     corr = rng.uniform(-0.3, 0.3, n)
     z1, z2 = g(n), g(n)
     feh_err, afe_err = abundance_errors(r)
-    logg_true = _true_logg(comp, stars["abs_mag"][idx], rng)
-    logg_err = np.where(comp == "dwarf", 0.08, 0.05)
+    dwarf = stars["dwarf"][idx]
+    logg_true = _true_logg(dwarf, stars["abs_mag"][idx], rng)
+    logg_err = np.where(dwarf, 0.08, 0.05)
     snr = snr_model(r, r_lim[idx], config.selection) * np.exp(config.selection.snr_log_scatter * g(n))
     flag = (rng.uniform(size=n) > config.selection.p_good_fit).astype(np.int64)
 
@@ -121,7 +151,7 @@ def _observe(stars, idx, r_mag, plx_obs, rank, r_lim, tiles, config, rng):
     truth = Table()
     truth["star_id"] = cat["star_id"]
     truth["component"] = comp
-    truth["origin"] = np.array([ORIGIN[c] for c in comp], dtype="U10")
+    truth["origin"] = stars["origin"][idx]
     truth["satellite"] = stars["satellite"][idx]
     truth["abs_mag"] = stars["abs_mag"][idx] * u.mag
     truth["distance"] = d_true * u.kpc
