@@ -1,27 +1,21 @@
-"""The embedded mock H3-like survey (SPEC section 3).
+"""The embedded mocks: the H3-like survey, the forward-model mock and the outer-halo mock.
 
-`generate_survey(seed, config)` returns three tables:
+The book runs on mocks defined by code, seed and config (conventions §4):
 
-* ``tiles``: one row per 1-deg tile (centre, radius, solid angle, limiting magnitude,
-  rank windows, candidate counts and fibre sampling fractions);
-* ``catalog``: every star that received a fibre, in the SPEC section 2 schema (bad fits
-  and low-S/N spectra included, as in a real rcat file);
-* ``truth``: the true component, 6D phase space, absolute magnitude and chemistry of
-  each catalogue star, keyed by ``star_id``.
+* `generate_survey` (module `h3`): the mock H3-like survey of chapters 1-4. Its components
+  (`components`: GSE, in-situ halo, flared thick disk, Aleph, Sagittarius, foreground
+  dwarfs and cold satellites) are small classes composed into the survey, each with its
+  density, luminosity function, velocities (`kinematics`) and chemistry (`populations`);
+  the stars are sampled along the tiles' lines of sight (`tiles`) and observed through the
+  selection function and error model of `halo_utils.survey` (conventions §3).
+* `forward_mock` (module `forward`): a catalogue drawn from the density model through the
+  selection grid, for mock recovery (conventions §10).
+* `generate_outer_halo` (module `outer_halo`): the all-sky outer-halo mock of the reflex
+  chapter (conventions §11).
+* `files`: writers with manifests, and the ``ensure_*`` functions that keep ``data/``
+  current; ``python -m halo_utils.mock`` writes the default data.
 
-How the stars are made. Smooth components (GSE, in-situ halo, flared thick disk, Aleph,
-Sagittarius, foreground dwarfs) are sampled tile by tile along the tile's central line
-of sight: the expected number of stars with r in the widest target window is
-Omega_t * int dD D^2 rho(D) [LF-CDF between the window's absolute-magnitude limits],
-the realised number is Poisson, distances come from the inverse CDF on a fine log-D grid
-and absolute magnitudes from the truncated luminosity function. Each star is then put at
-a uniform random position inside the tile (the density is evaluated on the central line
-of sight; it varies negligibly across 1 deg). Cold satellites are sampled directly as
-Plummer spheres on the sky. Every star then goes through the survey: observed parallax
-and the parallax cut, the rank windows, the fibre sampling (fraction = fibres /
-candidates per tile and rank), the S/N and fit-flag outcome, and the error model. The
-selection probabilities are those of `halo_utils.survey`, which the density forward
-model integrates, so mock and likelihood share one definition of the selection.
+Layer: above the models it draws from (density, reflex, survey, frames, reference).
 """
 
 from . import outer_halo as _outer_halo

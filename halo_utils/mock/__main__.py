@@ -1,4 +1,10 @@
-"""Command line: ``python -m halo_utils.mock --outdir data --seed N [--config overrides.json] [--overwrite]``."""
+"""Command line: write the embedded mocks.
+
+``python -m halo_utils.mock --outdir data --seed N [--config overrides.json] [--overwrite]``
+writes the survey (`write_survey`) and makes the outer-halo mock current
+(`ensure_outer_halo`) in ``--outdir``. ``--config`` is a JSON file of `MockConfig`
+overrides; a component dict given there is merged into the default one.
+"""
 
 import argparse
 import json
@@ -9,7 +15,10 @@ from .files import ensure_outer_halo, write_survey
 
 
 def _main(argv=None):
-    parser = argparse.ArgumentParser(description="Generate the mock H3-like survey (SPEC section 3).")
+    """Run the command line with arguments ``argv`` (default: ``sys.argv[1:]``)."""
+    parser = argparse.ArgumentParser(prog="python -m halo_utils.mock",
+                                     description="Generate the mock H3-like survey and the outer-halo mock "
+                                                 "(conventions §4).")
     parser.add_argument("--outdir", default="data", help="output directory (default: data)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
     parser.add_argument("--config", help="JSON file with MockConfig overrides")

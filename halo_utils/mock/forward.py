@@ -1,4 +1,11 @@
-"""The forward-model mock: stars drawn from the density model through the selection grid."""
+"""The forward-model mock: stars drawn from the density model through the selection grid.
+
+Unlike the survey (`halo_utils.mock.h3`), which simulates each step of the targeting,
+`forward_mock` draws a catalogue from exactly the distribution the density likelihood
+assumes (conventions §8), for the mock-recovery and coverage tests of chapter 4
+(conventions §10). It shares the survey's error model (`halo_utils.survey`), GSE
+kinematics and chemistry.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +18,25 @@ from ..frames import galactocentric_to_icrs, icrs_to_galactocentric
 from ..survey import (SelectionConfig, abundance_errors, astrometric_error, distance_modulus,
                       giant_luminosity_function, median_rv_error, rank_windows, selection_probability, snr_model)
 from .components import GSE
-from .kinematics import gse_velocities
 from .config import MockConfig
+from .kinematics import gse_velocities
 from .populations import giant_logg
 from .tiles import positions_in_tiles
 
 __all__ = ["forward_mock"]
 
 
-# ------------------------------------------------------ forward-model mock (SPEC 7)
-
 def forward_mock(params: dict, grid: dens.SelectionGrid, rng, model="triaxial_double_break", *,
                 lf=None, config=None, distance_error: float = 0.0, kinematics=None):
-    """Draw a mock catalogue from the density forward model (SPEC 7).
+    """Draw a mock catalogue from the density forward model (conventions §10).
 
     The number of stars is Poisson(Lambda); each star picks a (tile, distance) node with
     probability proportional to its expected count, a distance uniform in ln D within the
     node's cell and a position uniform inside the tile; its absolute magnitude is drawn
-    from Phi(M) P(select | M, D, tile) on a 0.02-mag grid. Everything else follows the
-    mock survey's error model, conditioned on passing the parallax and S/N cuts.
+    on a 0.02-mag grid with probability Phi(M) P(select | M, D, tile). Everything else
+    follows the mock survey's error model, conditioned on passing the parallax and S/N
+    cuts; velocities follow the GSE kinematics, [Fe/H], [a/Fe] the GSE chemistry and
+    log g the giant relation.
 
     Parameters
     ----------
@@ -38,20 +45,30 @@ def forward_mock(params: dict, grid: dens.SelectionGrid, rng, model="triaxial_do
     grid : SelectionGrid
         Tiles and selection (the same object the likelihood uses).
     rng : numpy.random.Generator
+        Source of every draw.
     model : str or DensityModel
-    lf, config : optional
-        Luminosity function and selection config (defaults as `SelectionGrid.from_tiles`).
+        The density model (conventions §7).
+    lf : LuminosityFunction, optional
+        Luminosity function in M_r (default: the giants').
+    config : SelectionConfig, optional
+        Selection (default: `SelectionConfig()`, as `SelectionGrid.from_tiles`).
     distance_error : float
         Fractional distance error; 0 places stars at their true distances (as the
         likelihood assumes). Positions ``x``, ``y``, ``z`` use the observed distance.
     kinematics : dict, optional
-        GSE kinematic parameters of `gse_velocities` (default: the mock's).
+        GSE kinematic parameters of `gse_velocities` (default: `MockConfig().gse`).
 
     Returns
     -------
-    Table
-        Catalogue in the SPEC section 2 schema plus ``x``, ``y``, ``z`` (kpc) and
-        ``true_distance``.
+    astropy.table.Table
+        Catalogue in the schema of conventions §2 (plain columns, no units) plus
+        Galactocentric ``x``, ``y``, ``z`` (kpc), ``true_distance`` (kpc) and ``abs_mag``
+        (M_r, mag).
+
+    Raises
+    ------
+    TypeError
+        When ``rng`` is not a `numpy.random.Generator`.
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator")
@@ -135,13 +152,14 @@ def forward_mock(params: dict, grid: dens.SelectionGrid, rng, model="triaxial_do
 
 
 def _truncated_normal_below(mean, sigma, upper, rng):
-    """Gaussian draws conditioned on being < upper (inverse CDF)."""
+    """Gaussian draws N(mean, sigma) conditioned on being < ``upper`` (inverse CDF; one
+    uniform deviate per element)."""
     c = ndtr((upper - mean) / sigma)
     u = rng.uniform(size=np.shape(mean)) * c
     return mean + sigma * ndtri(np.clip(u, 1e-300, 1 - 1e-16))
 
 
 def _truncated_normal_above(mean, sigma, lower, rng):
-    """Gaussian draws conditioned on being > lower (inverse CDF)."""
+    """Gaussian draws N(mean, sigma) conditioned on being > ``lower`` (inverse CDF)."""
     return -_truncated_normal_below(-mean, sigma, -lower, rng)
 

@@ -53,7 +53,7 @@ def _true_logg(dwarf, abs_mag, rng):
 
 
 def generate_survey(seed: int, config: MockConfig = MockConfig()):
-    """Generate the mock survey: ``(tiles, catalog, truth)`` astropy Tables.
+    """Generate the mock survey.
 
     Parameters
     ----------
@@ -61,6 +61,20 @@ def generate_survey(seed: int, config: MockConfig = MockConfig()):
         Seed of the single `numpy.random.Generator` that makes every draw.
     config : MockConfig
         All the numbers of the mock.
+
+    Returns
+    -------
+    tiles : astropy.table.Table
+        `make_tiles` columns plus candidate counts ``n_cand_rank1``, ``n_cand_rank2`` and
+        fibre sampling fractions ``f_rank1``, ``f_rank2``; the seed and GSE truth in
+        ``meta``.
+    catalog : astropy.table.Table
+        Every star that received a fibre, in the catalogue schema (conventions §2), with
+        ``survey = "H3"``.
+    truth : astropy.table.Table
+        Per ``star_id`` (same row order): ``component``, ``origin``, ``satellite``, true
+        ``abs_mag`` (mag), ``distance`` (kpc), Galactocentric ``x y z`` (kpc) and
+        ``vx vy vz`` (km/s), ``FeH``, ``aFe``, ``logg`` (dex).
     """
     rng = np.random.default_rng(seed)
     sel = config.selection
@@ -100,7 +114,8 @@ def generate_survey(seed: int, config: MockConfig = MockConfig()):
 
 
 def _observe(stars, idx, r_mag, plx_obs, rank, r_lim, tiles, config, rng):
-    """Measured catalogue and truth table for the stars that got a fibre."""
+    """Measured catalogue and truth table for the stars ``idx`` that got a fibre (the error
+    model of conventions §3)."""
     n = idx.size
     g = rng.standard_normal
     comp = stars["component"][idx]

@@ -14,7 +14,8 @@ import numpy as np
 from .. import density as dens
 from ..frames import spherical_to_cartesian_velocity
 
-__all__ = ["gse_sigma_r", "gse_velocities", "insitu_velocities", "disk_velocities", "stream_velocities"]
+__all__ = ["gse_sigma_r", "gse_velocities", "insitu_velocities", "disk_velocities", "stream_velocities",
+           "scattered_angular_momenta", "angular_momentum_velocities"]
 
 
 def _cylindrical_to_cartesian(pos, v_R, v_phi, v_z):
@@ -87,13 +88,24 @@ def disk_velocities(pos, cfg, rng):
                                      s * rng.standard_normal(n))
 
 
+def scattered_angular_momenta(L, scatter, n, rng):
+    """``n`` angular momenta (3, n), kpc km/s: ``L`` plus an isotropic Gaussian scatter of
+    ``scatter`` |L| in each component."""
+    L0 = np.asarray(L, float)[:, None]
+    return L0 + scatter * np.linalg.norm(L0) * rng.standard_normal((3, n))
+
+
+def angular_momentum_velocities(L, pos, v_r):
+    """Velocities (3, n), km/s, of stars at ``pos`` (3, n), kpc, with angular momenta ``L``
+    (3, n), kpc km/s, and radial velocities ``v_r`` (n,), km/s: L x r / r^2 + v_r r / |r|."""
+    r2 = np.sum(pos**2, axis=0)
+    return np.cross(L.T, pos.T).T / r2 + v_r * pos / np.sqrt(r2)
+
+
 def stream_velocities(pos, cfg, rng):
     """A stream's coherent motion: angular momentum ``L`` (kpc km/s) with isotropic
     fractional scatter ``L_scatter``, plus V_r ~ N(0, ``sigma_vr``) (km/s); shape (3, n),
     km/s."""
     n = pos.shape[1]
-    L0 = np.asarray(cfg["L"], float)[:, None]
-    L = L0 + cfg["L_scatter"] * np.linalg.norm(L0) * rng.standard_normal((3, n))
-    r2 = np.sum(pos**2, axis=0)
-    v_perp = np.cross(L.T, pos.T).T / r2
-    return v_perp + cfg["sigma_vr"] * rng.standard_normal(n) * pos / np.sqrt(r2)
+    L = scattered_angular_momenta(cfg["L"], cfg["L_scatter"], n, rng)
+    return angular_momentum_velocities(L, pos, cfg["sigma_vr"] * rng.standard_normal(n))

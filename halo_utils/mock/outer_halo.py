@@ -1,4 +1,11 @@
-"""The all-sky outer-halo mock of the reflex chapter (H3-, SEGUE- and MagE-like giants)."""
+"""The all-sky outer-halo mock of the reflex chapter (H3-, SEGUE- and MagE-like giants).
+
+Giants at 40-160 kpc whose velocities follow the reflex model of conventions §11 with the
+S004 values (`REFLEX_TRUTH`), observed with each survey's errors and zero points, and as
+messy as a real catalogue (`OuterHaloConfig`): hot outliers, wrong distances, bad errors
+and Sagittarius debris. Positions avoid the Magellanic Clouds
+(`halo_utils.reference.MAGELLANIC_CLOUDS_LB`).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from ..reflex import ReflexModel, galactic_to_ms
 from ..reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
 from ..survey import distance_modulus
 from .config import DEFAULT_SEED
+from .kinematics import angular_momentum_velocities, scattered_angular_momenta
 
 __all__ = ["REFLEX_TRUTH", "PM_ERROR_RANGES", "OuterHaloConfig", "generate_outer_halo", "outer_footprint",
            "reflex_truth_vector", "constant_reflex_truth"]
@@ -31,10 +39,15 @@ REFLEX_TRUTH = {
     "sigma_los": (106.0, 69.0), "sigma_l": (78.0, 20.0), "sigma_b": (56.0, 33.0),
 }
 
+
 def _default_outer_surveys():
-    # n: halo stars generated; r_range/r_slope: dN/dr ~ r^slope; errors per survey;
-    # dist_scale, rv_offset: the survey's zero points relative to H3 (S004 section 2: MagE
-    # distances ~5 % long, MagE RVs ~3 km/s off)
+    """Per-survey numbers of the outer-halo mock (`OuterHaloConfig.surveys`).
+
+    ``n``: halo stars generated; ``r_range`` (kpc) and ``r_slope``: dN/dr ~ r^slope;
+    ``vrad_err`` (km/s) and ``frac_dist_err``: uniform ranges of the errors;
+    ``dist_scale``, ``rv_offset`` (km/s): the survey's zero points relative to H3 (S004
+    section 2: MagE distances ~5 % long, MagE RVs ~3 km/s off).
+    """
     return {
         "H3": {"n": 580, "r_range": (38.0, 165.0), "r_slope": -1.6, "vrad_err": (0.5, 1.5),
                "frac_dist_err": (0.10, 0.16), "dist_scale": 1.0, "rv_offset": 0.0},
@@ -53,9 +66,10 @@ PM_ERROR_RANGES = {"edr3": (0.05, 0.3), "dr2": (0.11, 0.66)}
 
 @dataclass(frozen=True)
 class OuterHaloConfig:
-    """Configuration of the all-sky outer-halo mock. Defaults give ~850 selected stars.
+    """Configuration of the all-sky outer-halo mock (the defaults make the default mock).
 
-    The mock is as messy as real data:
+    ``surveys`` holds the per-survey numbers (`_default_outer_surveys`), ``truth`` the
+    reflex truth (`REFLEX_TRUTH`). The mock is as messy as real data:
 
     * ``f_bad_errors``: fraction of halo stars given Vrad_err > 15 km/s or fractional
       distance errors > 0.25 (removed by the quality cuts);
@@ -70,8 +84,16 @@ class OuterHaloConfig:
     * per-survey zero points (``dist_scale``, ``rv_offset`` in ``surveys``; MagE 5 % and
       3 km/s by default, S004 section 2) that no likelihood knows about;
     * ``pm_errors``: ``"edr3"`` or ``"dr2"``-like proper-motion errors (`PM_ERROR_RANGES`);
-    * ``n_sgr``: Sagittarius debris within 10 deg of the Sgr plane at 40-100 kpc with
-      Sgr-like angular momentum.
+    * ``n_sgr``: Sagittarius debris within 10 deg of the Sgr plane at ``sgr_d_range``
+      (heliocentric, kpc) with angular momentum ``sgr_L`` (kpc km/s) and fractional
+      scatter ``sgr_L_scatter``;
+    * ``lmc_avoid_deg``: no halo star within this angle (deg) of the LMC and SMC.
+
+    Raises
+    ------
+    ValueError
+        For fractions outside [0, 1), a ``wrong_distance_factor`` not (lo, hi) with
+        1 <= lo <= hi, or an unknown ``pm_errors``.
     """
 
     surveys: dict = field(default_factory=_default_outer_surveys)
@@ -103,7 +125,13 @@ class OuterHaloConfig:
 
 def outer_footprint(survey: str, ra, dec, l, b):
     """Boolean footprint of an outer-halo survey: H3 (dec > -20, |b| > 20), SEGUE (northern
-    SDSS-like: b > 30, dec > -5), MagE (dec < -20, |b| > 20)."""
+    SDSS-like: b > 30, dec > -5), MagE (dec < -20, |b| > 20); all angles in deg.
+
+    Raises
+    ------
+    ValueError
+        For a survey other than ``"H3"``, ``"SEGUE"``, ``"MagE"``.
+    """
     ra, dec, l, b = (np.asarray(a, float) for a in (ra, dec, l, b))
     if survey == "H3":
         return (dec > -20) & (np.abs(b) > 20)
@@ -115,7 +143,8 @@ def outer_footprint(survey: str, ra, dec, l, b):
 
 
 def _outer_positions(n, r_range, slope, survey, cfg, rng):
-    """Galactocentric positions (3, n) with dN/dr ~ r^slope, isotropic, inside the footprint."""
+    """Galactocentric positions (3, n), kpc, with dN/dr ~ r^slope in ``r_range`` (kpc),
+    isotropic, inside the survey's footprint and away from the Magellanic Clouds."""
     out = []
     while sum(p.shape[1] for p in out) < n:
         m = 4 * n
@@ -139,7 +168,9 @@ def _outer_positions(n, r_range, slope, survey, cfg, rng):
 
 
 def _reflex_velocities(pos, truth, rng, scale=1.0):
-    """Draw velocities from the reflex model: mean field + dispersions along (n, e_l, e_b)."""
+    """Velocities (n, 3), km/s, drawn from the reflex model of ``truth`` at ``pos`` (3, n), kpc:
+    the mean field plus Gaussian dispersions (times ``scale``) along the line of sight and
+    the Galactic unit vectors e_l, e_b (conventions §11)."""
     model = ReflexModel("linear", tuple(truth["r_nodes"]), outliers=None)
     theta = reflex_truth_vector(truth)
     r = np.sqrt(np.sum(pos**2, axis=0))
@@ -184,7 +215,8 @@ def constant_reflex_truth(at_r: float = 100.0, truth: dict = REFLEX_TRUTH) -> di
 
 
 def _sgr_debris(cfg, rng):
-    """Sagittarius debris in the outer-halo footprints: positions and velocities (3, n)."""
+    """Sagittarius debris in the outer-halo footprints: Galactocentric positions (3, n),
+    kpc, and velocities (3, n), km/s."""
     m = 6 * cfg.n_sgr
     lam = rng.uniform(0, 360, m)
     beta = np.rad2deg(np.arcsin(rng.uniform(np.sin(np.deg2rad(-10)), np.sin(np.deg2rad(10)), m)))
@@ -197,18 +229,16 @@ def _sgr_debris(cfg, rng):
         in_any |= outer_footprint(name, ra, dec, l, b)
     idx = np.flatnonzero(in_any)[: cfg.n_sgr]
     pos, _ = icrs_to_galactocentric(ra[idx], dec[idx], d[idx], 0.0, 0.0, 0.0)
-    L0 = np.asarray(cfg.sgr_L, float)[:, None]
-    L = L0 + cfg.sgr_L_scatter * np.linalg.norm(L0) * rng.standard_normal((3, idx.size))
-    r2 = np.sum(pos**2, axis=0)
+    L = scattered_angular_momenta(cfg.sgr_L, cfg.sgr_L_scatter, idx.size, rng)
     # coherent tangential motion from L plus a radial velocity that changes sign along the
     # stream (infalling leading arm, receding trailing arm): a dipole-like v_GSR pattern
     v_r = 80.0 * np.sin(np.deg2rad(lam[idx])) + 20.0 * rng.standard_normal(idx.size)
-    vel = np.cross(L.T, pos.T).T / r2 + v_r * pos / np.sqrt(r2)
-    return pos, vel
+    return pos, angular_momentum_velocities(L, pos, v_r)
 
 
 def _wrong_distances(pos, cfg, rng):
-    """Make stars nearer than their catalogue position: returns (true pos, velocity, factor).
+    """Make stars nearer than their catalogue position: returns (true pos (3, n) kpc,
+    velocity (3, n) km/s, factor).
 
     The star keeps its line of sight; its true heliocentric distance is its (catalogue)
     distance divided by a log-uniform factor; it moves like an inner-halo star."""
