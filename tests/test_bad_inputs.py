@@ -727,7 +727,7 @@ CASES = [
     ("fitting/emcee-backend-junk", ValueError, "junk.h5 is not a readable HDF5 file",
      lambda d: run_emcee(lambda x: 0.0, np.zeros((4, 1)), n_steps_max=5, seed=1, backend_path=d.path("junk.h5", b"not an HDF5 file"))),
 
-    # ---------------------------------------------------------------- pipeline.py, mock.py files
+    # ---------------------------------------------------------------- pipeline.py, mock/files.py
     ("pipeline/unknown-parameter", ValueError, r"05_reflex_fit has no parameter\(s\) \['nlive_const'\]",
      lambda d: check_parameters("05_reflex_fit", {"nlive_const": 30})),
     ("pipeline/str-for-float", TypeError, "parameter 'dlogz' = '0.5' is a str; expected float",

@@ -1,0 +1,48 @@
+"""The embedded mocks: the H3-like survey, the forward-model mock and the outer-halo mock.
+
+The book runs on mocks defined by code, seed and config (conventions §4):
+
+* `generate_survey` (module `h3`): the mock H3-like survey of chapters 1-4. Its components
+  (`components`: GSE, in-situ halo, flared thick disk, Aleph, Sagittarius, foreground
+  dwarfs and cold satellites) are small classes composed into the survey, each with its
+  density, luminosity function, velocities (`kinematics`) and chemistry (`populations`);
+  the stars are sampled along the tiles' lines of sight (`tiles`) and observed through the
+  selection function and error model of `halo_utils.survey` (conventions §3).
+* `forward_mock` (module `forward`): a catalogue drawn from the density model through the
+  selection grid, for mock recovery (conventions §10).
+* `generate_outer_halo` (module `outer_halo`): the all-sky outer-halo mock of the reflex
+  chapter (conventions §11).
+* `files`: writers with manifests, and the ``ensure_*`` functions that keep ``data/``
+  current; ``python -m halo_utils.mock`` writes the default data.
+
+Layer: above the models it draws from (density, reflex, survey, frames, reference).
+"""
+
+from . import outer_halo as _outer_halo
+from .config import DEFAULT_SEED, GSE_TRUTH, MockConfig, config_from_dict, config_to_dict
+from .tiles import make_tiles, positions_in_tiles
+from .kinematics import gse_sigma_r, gse_velocities
+from .h3 import generate_survey
+from .forward import forward_mock
+from .outer_halo import (REFLEX_TRUTH, OuterHaloConfig, constant_reflex_truth, generate_outer_halo, outer_footprint,
+                         reflex_truth_vector)
+from .files import (DEFAULT_DATA_DIR, DEFAULT_FILES, MANIFEST, OUTER_FILES, OUTER_MANIFEST, ensure_default_data,
+                    ensure_outer_halo, ensure_survey, write_survey)
+
+__all__ = [
+    # the H3-like survey
+    "DEFAULT_SEED", "GSE_TRUTH", "MockConfig", "config_to_dict", "config_from_dict", "make_tiles",
+    "positions_in_tiles", "gse_sigma_r", "gse_velocities", "generate_survey",
+    # the forward-model mock
+    "forward_mock",
+    # the outer-halo mock
+    "REFLEX_TRUTH", "OuterHaloConfig", "generate_outer_halo", "outer_footprint", "reflex_truth_vector",
+    "constant_reflex_truth",
+    # files
+    "DEFAULT_DATA_DIR", "DEFAULT_FILES", "MANIFEST", "OUTER_FILES", "OUTER_MANIFEST", "write_survey",
+    "ensure_survey", "ensure_outer_halo", "ensure_default_data",
+]
+
+# Private helpers that tests/test_reflex.py reaches as ``mock._name`` (their home is `outer_halo`).
+_default_outer_surveys = _outer_halo._default_outer_surveys
+_reflex_velocities = _outer_halo._reflex_velocities
