@@ -109,8 +109,8 @@ class DensityModel:
                 out.append(f"{name} = {value:g} outside its prior range [{lo:g}, {hi:g}]")
         return out + self.geometry.problems(full) + self.profile.problems(full)
 
-    # optimiser coordinates of the shape (all free parameters but log10_mass, which fits
-    # profile analytically): box-bounded, with ordering constraints built in
+    # optimiser coordinates of the shape (every free parameter but log10_mass, which the
+    # fits profile analytically): box-bounded, with the ordering constraints built in
     def to_opt(self, params: dict) -> np.ndarray:
         """Optimiser coordinates of the shape parameters (see `Component.to_opt`)."""
         return np.array(self.profile.to_opt(params) + self.geometry.to_opt(params))
