@@ -1,6 +1,6 @@
 """Generic fitting and sampling helpers: multi-start maximisation, Laplace errors, emcee.
 
-The model modules (`halo_utils.density`, later the reflex model) own their likelihoods;
+The model subpackages (`halo_utils.density`, `halo_utils.reflex`) own their likelihoods;
 this module only knows about functions of a parameter vector.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import emcee
+import h5py
 import numpy as np
 from scipy import optimize
 
@@ -16,7 +18,7 @@ from .fingerprint import fingerprint as _fingerprint
 from .validation import check_integer, check_real
 
 __all__ = ["MIN_STARS_PER_PARAMETER", "check_sample_size", "maximize", "hessian", "laplace_covariance",
-           "run_emcee", "chain_summary"]
+           "run_emcee", "chain_summary", "summary_contains"]
 
 
 #: Fewest stars per free parameter a fit accepts. Below ~5 a model's parameters are set by a
@@ -113,8 +115,6 @@ def _autocorr_at(chain, iteration: int):
     distant, low-probability region early (the r1 -> r2 corner of the density model)
     otherwise inflate tau long after they have left it.
     """
-    import emcee
-
     burn_in = iteration // 3
     return burn_in, emcee.autocorr.integrated_time(chain[burn_in:iteration], tol=0)
 
@@ -130,9 +130,6 @@ BACKEND_FINGERPRINT_ATTR = "halo_utils_fingerprint"
 
 def _open_backend(path, n_walkers, ndim, fingerprint, restart):
     """An emcee HDF backend at ``path``: resumed if it holds this run's chain, else fresh."""
-    import emcee
-    import h5py
-
     path = Path(path)
     if path.exists() and restart:
         path.unlink()
@@ -224,8 +221,6 @@ def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint
         A backend that already holds a finished run is returned post-processed exactly
         like the run that made it.
     """
-    import emcee
-
     n_steps_max = check_integer("n_steps_max", n_steps_max, low=1)
     check_every = check_integer("check_every", check_every, low=1)
     n_tau = check_real("n_tau", n_tau, low=0, low_open=True)
@@ -283,3 +278,24 @@ def chain_summary(samples, names, percentiles=(2.5, 16, 50, 84, 97.5)):
     pct = np.percentile(samples, percentiles, axis=0)
     return {name: {f"p{p:g}": float(pct[i, j]) for i, p in enumerate(percentiles)}
             for j, name in enumerate(names)}
+
+
+def summary_contains(summary: dict, values: dict, lo: str = "p2.5", hi: str = "p97.5") -> dict:
+    """Whether each value lies inside its parameter's interval of a `chain_summary`.
+
+    Parameters
+    ----------
+    summary : dict
+        ``{name: {"p2.5": ..., ...}}`` of `chain_summary`.
+    values : dict
+        ``{name: value}`` (e.g. the truth of a mock), in the parameters' units; names not in
+        ``summary`` are skipped.
+    lo, hi : str
+        Percentile keys of the interval (default: the central 95 %).
+
+    Returns
+    -------
+    dict
+        ``{name: bool}``.
+    """
+    return {k: bool(summary[k][lo] <= v <= summary[k][hi]) for k, v in values.items() if k in summary}

@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import numpy as np
 from astropy.table import Table
-from scipy.stats import binom
 
+from .coverage import binomial_p_value, binomial_sigma, fraction_inside, pulls, within_sigmas
 from .mock import OuterHaloConfig, constant_reflex_truth, generate_outer_halo, reflex_truth_vector
 from .reflex import OuterHaloCuts, OutlierMixture, ReflexFit, ReflexModel, fit_reflex, select_outer_halo
 
@@ -115,25 +115,26 @@ def coverage_mocks(n_mocks: int, *, seed: int = 0, config: OuterHaloConfig | Non
 
 
 def coverage_summary(table: Table, level: float = 0.68) -> Table:
-    """Fraction of mocks whose ``level`` interval contains the truth, per likelihood and
-    quantity, with the binomial standard deviation, whether it lies within 3 of them of
-    ``level``, the two-sided binomial p-value, and the mean and spread of the pulls
-    ((p50 - truth) / half the 16-84 width)."""
+    """Coverage of the reflex intervals over the mocks of `coverage_mocks`.
+
+    Per likelihood and quantity: the fraction of mocks whose ``level`` interval contains the
+    truth, its binomial standard deviation, whether it lies within 3 of them of ``level``,
+    the two-sided binomial p-value, and the mean and spread of the pulls
+    ((p50 - truth) / half the 16-84 width; l_apex wrapped by 360 deg). The statistics are
+    those of `halo_utils.coverage` (conventions §10).
+    """
     rows = []
     for label in np.unique(table["likelihood"]):
         t = table[table["likelihood"] == label]
         n = len(t)
-        sigma = np.sqrt(level * (1 - level) / n)
+        sigma = binomial_sigma(level, n)
         for q in COVERAGE_QUANTITIES:
-            frac = float(np.mean(t[f"{q}_in68"]))
+            frac = fraction_inside(t[f"{q}_in68"])
             half = 0.5 * (np.asarray(t[f"{q}_p84"]) - np.asarray(t[f"{q}_p16"]))
-            diff = np.asarray(t[f"{q}_p50"]) - np.asarray(t[f"{q}_truth"])
-            if q == "l_apex":
-                diff = (diff + 180.0) % 360.0 - 180.0
-            pulls = diff / half
+            pull = pulls(np.asarray(t[f"{q}_p50"]), np.asarray(t[f"{q}_truth"]), half,
+                         period=360.0 if q == "l_apex" else None)
             rows.append({"likelihood": str(label), "quantity": q, "n_mocks": n, "coverage": frac,
-                         "binomial_sigma": sigma, "within_3_sigma": bool(abs(frac - level) <= 3 * sigma),
-                         "p_value": float(min(1.0, 2 * min(binom.cdf(round(frac * n), n, level),
-                                                           binom.sf(round(frac * n) - 1, n, level)))),
-                         "mean_pull": float(np.mean(pulls)), "std_pull": float(np.std(pulls))})
+                         "binomial_sigma": sigma, "within_3_sigma": bool(within_sigmas(frac, level, sigma)),
+                         "p_value": binomial_p_value(round(frac * n), n, level),
+                         "mean_pull": float(np.mean(pull)), "std_pull": float(np.std(pull))})
     return Table(rows=rows)

@@ -68,8 +68,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import json  # noqa: E402
 import time
-from multiprocessing.pool import ThreadPool
 
+import healpy as hp
 import numpy as np
 import matplotlib.pyplot as plt
 from astropy.table import Table
@@ -77,9 +77,11 @@ from astropy.table import Table
 from halo_utils import density as dens, plotting
 from halo_utils.catalog import read_table
 from halo_utils.cuts import GSE_RADIAL_RANGE_KPC, satellite_mask
+from halo_utils.fitting import summary_contains
 from halo_utils.mock import MockConfig, forward_mock
 from halo_utils.outputs import OutputDirectory, read_upstream
 from halo_utils.provenance import run_metadata
+from halo_utils.samples import selectable_component_mask, true_component_positions
 from halo_utils.survey import read_tiles
 
 parameters = {k: globals()[k] for k in (
@@ -168,17 +170,13 @@ aic_table.pprint(max_width=120)
 # interrupted run resumes.
 
 # %%
-t0 = time.perf_counter()
-with ThreadPool(n_threads) as pool:  # restart: a fresh chain for the book (fit_emcee can resume one)
-    chain = dens.fit_emcee(stars, survey, FIDUCIAL, start=fits[FIDUCIAL]["params"], rng=rng,
-                           n_walkers=n_walkers, n_steps_max=n_steps_max, pool=pool,
-                           backend_path=out.file("emcee_fiducial.h5"), restart=True, n_tau=n_tau)
-emcee_time = time.perf_counter() - t0
+# restart: a fresh chain for the book (fit_emcee can resume one)
+chain = dens.sample_posterior(stars, survey, FIDUCIAL, start=fits[FIDUCIAL]["params"], rng=rng, n_threads=n_threads,
+                              n_walkers=n_walkers, n_steps_max=n_steps_max, backend_path=out.file("emcee_fiducial.h5"),
+                              restart=True, n_tau=n_tau)
+emcee_time = chain["runtime_s"]
 tau = chain["tau"]
-print(f"{chain['n_steps']} steps x {chain['n_walkers']} walkers in {emcee_time:.0f} s; "
-      f"max tau = {np.max(tau):.0f} steps, N / tau = {(chain['n_steps'] - chain['burn_in']) / np.max(tau):.0f} "
-      f"after a burn-in of {chain['burn_in']}; "
-      f"acceptance {chain['acceptance']:.2f}; converged: {chain['converged']}")
+print(dens.chain_report(chain))
 plotting.plot_corner(chain["samples"], chain["names"], truths=truth)
 out.savefig("corner_fiducial.png", dpi=90, bbox_inches="tight")
 plt.show()
@@ -192,14 +190,15 @@ plt.show()
 # kinematic completeness is modelled), within $1 < r_q < 100$ kpc.
 
 # %%
+in95 = summary_contains(chain["summary"], truth or {})
 summary_rows = []
 for name in chain["names"]:
     s = chain["summary"][name]
     row = {"parameter": name, "median": s["p50"], "minus": s["p50"] - s["p16"], "plus": s["p84"] - s["p50"],
            "p2.5": s["p2.5"], "p97.5": s["p97.5"]}
-    if truth is not None and name in truth:
+    if name in in95:
         row["truth"] = truth[name]
-        row["truth_in_95"] = bool(s["p2.5"] <= truth[name] <= s["p97.5"])
+        row["truth_in_95"] = in95[name]
     summary_rows.append(row)
 param_table = Table(rows=summary_rows)
 out.write_table(param_table, "parameters_fiducial.ecsv")
@@ -230,8 +229,6 @@ param_table.pprint(max_width=140)
 # %%
 draw_check = None
 if truth_path and catalog_path:
-    from halo_utils.samples import true_component_positions
-
     true_pos = true_component_positions(read_table(catalog_path, what="catalog_path"), read_table(truth_path, what="truth_path"), "gse")
     draw_check = dens.truth_consistency(dens.Stars(true_pos), bare_survey, truth, FIDUCIAL,
                                        rng=np.random.default_rng(seed))
@@ -270,8 +267,6 @@ plt.show()
 # large-scale dipole of excess and deficit in the residuals.
 
 # %%
-import healpy as hp  # noqa: E402
-
 pix = hp.ang2pix(sky_nside, np.asarray(gse["l"], float), np.asarray(gse["b"], float), lonlat=True)
 data_sky = np.bincount(pix, minlength=hp.nside2npix(sky_nside)).astype(float)
 untilted = {**best, "pitch": 0.0, "yaw": 0.0}
@@ -319,13 +314,8 @@ plt.show()
 # part inside 6 kpc, where there are no data, is an extrapolation of the inner power law.
 
 # %%
-idx = {k: i for i, k in enumerate(chain["names"])}
-masses, inner = [], []
-for row in chain["samples"][:: max(1, len(chain["samples"]) // 2000)]:
-    p = {k: row[i] for k, i in idx.items()}
-    masses.append(dens.stellar_mass(p, FIDUCIAL))
-    inner.append(dens.stellar_mass(p, FIDUCIAL, 1.0, 6.0) / masses[-1])
-m16, m50, m84 = np.percentile(np.log10(masses), [16, 50, 84])
+log_masses, inner = dens.stellar_mass_posterior(chain["samples"], chain["names"], FIDUCIAL, inner=(1.0, 6.0))
+m16, m50, m84 = np.percentile(log_masses, [16, 50, 84])
 f_inner = np.percentile(inner, [16, 50, 84])
 print(f"log10 M(1 < r_q < 100 kpc) = {m50:.3f} (+{m84 - m50:.3f} / -{m50 - m16:.3f}); "
       f"fraction inside r_q = 6 kpc: {f_inner[1]:.2f} ({f_inner[0]:.2f}-{f_inner[2]:.2f})")
@@ -334,22 +324,14 @@ if truth_path and catalog_path:
     # The traced population is the part of GSE that survives the sample's non-spatial cuts
     # (chemistry, Sgr, unbound; and e > 0.7 unless its completeness is modelled). The mock
     # truth tells what fraction of the selected GSE giants that is.
-    from halo_utils.frames import galactocentric
-
-    from halo_utils.samples import selectable_component_mask
-
     cat, tt = read_table(catalog_path, what="catalog_path"), read_table(truth_path, what="truth_path")
-    good = selectable_component_mask(cat, tt, "gse")
-    r_obs = np.asarray(galactocentric(cat[good], n_mc=0)["r"])
-    n_selected = int(np.sum((r_obs > 6) & (r_obs < 60)))
     traced = Table.read(gse_parent_path if kinematic_completeness else gse_sample_path)
-    n_traced = int(np.isin(traced["star_id"], cat["star_id"][good]).sum())
-    frac = n_traced / n_selected
+    frac = dens.traced_fraction(cat, selectable_component_mask(cat, tt, "gse"), traced)
     expected = MockConfig().gse["log10_mass"] + np.log10(frac)
     mass_summary.update({"true_log10_mass_total": MockConfig().gse["log10_mass"], "traced_fraction": frac,
                          "true_log10_mass_traced": expected,
-                         "truth_in_95": bool(np.percentile(np.log10(masses), 2.5) <= expected
-                                             <= np.percentile(np.log10(masses), 97.5))})
+                         "truth_in_95": bool(np.percentile(log_masses, 2.5) <= expected
+                                             <= np.percentile(log_masses, 97.5))})
     print(f"mock truth: log10 M_GSE = {MockConfig().gse['log10_mass']}; the sample traces {frac:.3f} of the "
           f"selected GSE giants, so the fit should find {expected:.3f}: inside 95 % = {mass_summary['truth_in_95']}")
 

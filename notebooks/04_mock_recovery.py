@@ -55,7 +55,9 @@ import matplotlib.pyplot as plt
 from astropy.table import Table
 
 from halo_utils import density as dens, plotting
+from halo_utils.coverage import binomial_sigma
 from halo_utils.cuts import satellite_mask
+from halo_utils.fitting import summary_contains
 from halo_utils.mock import GSE_TRUTH, forward_mock
 from halo_utils.outputs import OutputDirectory
 from halo_utils.provenance import run_metadata
@@ -88,29 +90,20 @@ print(f"mock (a): {len(stars):,} stars")
 
 
 def fit_and_sample(model, label):
+    """Maximum likelihood, then emcee from the maximum (restart: a fresh chain for the book)."""
     fit = dens.fit_mle(stars, survey, model, n_starts=n_starts, rng=rng)
-    t0 = time.perf_counter()
-    with ThreadPool(n_threads) as pool:  # restart: a fresh chain for the book (fit_emcee can resume one)
-        chain = dens.fit_emcee(stars, survey, model, start=fit["params"], rng=rng, n_walkers=n_walkers,
-                               n_steps_max=n_steps_max, pool=pool, backend_path=out.file(f"emcee_{label}.h5"),
-                               restart=True, n_tau=n_tau)
-    n_used = chain["n_steps"] - chain["burn_in"]
-    print(f"{model}: {chain['n_steps']} steps, max tau {np.max(chain['tau']):.0f}, "
-          f"N/tau = {n_used / np.max(chain['tau']):.0f} after burn-in, acceptance {chain['acceptance']:.2f}, "
-          f"{time.perf_counter() - t0:.0f} s")
+    chain = dens.sample_posterior(stars, survey, model, start=fit["params"], rng=rng, n_threads=n_threads,
+                                  n_walkers=n_walkers, n_steps_max=n_steps_max,
+                                  backend_path=out.file(f"emcee_{label}.h5"), restart=True, n_tau=n_tau)
+    print(f"{model}: {dens.chain_report(chain)}")
     return fit, chain
-
-
-def inside(chain, values, lo="p2.5", hi="p97.5"):
-    return {k: bool(chain["summary"][k][lo] <= v <= chain["summary"][k][hi])
-            for k, v in values.items() if k in chain["summary"]}
 
 
 fit_a, chain_a = fit_and_sample(FIDUCIAL, "a_fiducial")
 plotting.plot_corner(chain_a["samples"], chain_a["names"], truths=truth)
 out.savefig("corner_a_fiducial.png", dpi=90, bbox_inches="tight")
 plt.show()
-in95_a = inside(chain_a, truth)
+in95_a = summary_contains(chain_a["summary"], truth)
 print("truth inside the 95 % interval:", in95_a)
 
 # %% [markdown]
@@ -138,8 +131,8 @@ plotting.plot_corner(chain_b["samples"], chain_b["names"])
 out.savefig("corner_b_restricted.png", dpi=90, bbox_inches="tight")
 plt.show()
 sb = chain_b["summary"]
-q_excludes = not (sb["q"]["p2.5"] <= truth["q"] <= sb["q"]["p97.5"])
-rb_excludes = {f"r{i}": not (sb["r1"]["p2.5"] <= truth[f"r{i}"] <= sb["r1"]["p97.5"]) for i in (1, 2)}
+q_excludes = not summary_contains(sb, {"q": truth["q"]})["q"]
+rb_excludes = {f"r{i}": not summary_contains(sb, {"r1": truth[f"r{i}"]})["r1"] for i in (1, 2)}
 print(f"restricted q: {sb['q']['p50']:.3f} [{sb['q']['p2.5']:.3f}, {sb['q']['p97.5']:.3f}] vs truth {truth['q']}: "
       f"excluded = {q_excludes}")
 print(f"restricted break: {sb['r1']['p50']:.1f} [{sb['r1']['p2.5']:.1f}, {sb['r1']['p97.5']:.1f}] kpc vs true "
@@ -176,19 +169,12 @@ model = dens.get_model(FIDUCIAL)
 
 
 def coverage_fit(item):
-    """Draw one mock, fit it (L-BFGS-B from the truth, Nelder-Mead polish), and return the
-    Laplace errors and each parameter's profile-likelihood ratio at its true value."""
+    """Draw one mock at the truth and fit it: the MLE, its Laplace errors and each
+    parameter's profile-likelihood ratio at its true value (`density.recovery_fit`)."""
     i, seed_seq = item
     r = np.random.default_rng(seed_seq)
     st = dens.Stars.from_table(forward_mock(truth, survey, r))
-    fit = dens.fit_mle(st, survey, FIDUCIAL, n_starts=0, rng=r, start=truth)
-    try:
-        sig = dens.laplace_errors(fit, st, survey)["sigma"]
-    except ValueError:  # not at a maximum: counted as a failed fit
-        sig = {k: np.nan for k in model.free}
-    plr = dens.profile_likelihood_ratios(fit, st, survey, {k: truth[k] for k in model.free})
-    return {"mock": i, "n_stars": len(st), **{f"{k}_fit": fit["params"][k] for k in model.free},
-            **{f"{k}_sigma": sig[k] for k in model.free}, **{f"{k}_plr": plr[k] for k in model.free}}
+    return {"mock": i, **dens.recovery_fit(st, survey, truth, FIDUCIAL, rng=r)}
 
 
 seeds = np.random.SeedSequence(seed).spawn(n_coverage_mocks)
@@ -198,26 +184,9 @@ coverage_fits = Table(rows=rows)
 out.write_table(coverage_fits, "coverage_fits.ecsv")
 print(f"{n_coverage_mocks} mock fits in {time.perf_counter() - t0:.0f} s")
 
-n_ok = np.isfinite(np.stack([coverage_fits[f"{k}_sigma"] for k in model.free])).all(axis=0)
+n_ok = dens.laplace_ok(coverage_fits, model.free)
 print(f"Laplace errors failed for {np.sum(~n_ok)} of {n_ok.size} mocks (excluded below)")
-cov_rows = []
-for k in model.free:
-    fit_v = np.asarray(coverage_fits[f"{k}_fit"])[n_ok]
-    sig_v = np.asarray(coverage_fits[f"{k}_sigma"])[n_ok]
-    pull = (fit_v - truth[k]) / sig_v
-    n = pull.size
-    frac68 = float(np.mean(np.abs(pull) <= 1.0))
-    frac95 = float(np.mean(np.abs(pull) <= 1.96))
-    plr = np.asarray(coverage_fits[f"{k}_plr"])  # every mock: no Hessian needed
-    n_plr = plr.size
-    plr68 = float(np.mean(plr <= 1.0))
-    cov_rows.append({"parameter": k, "n_mocks": n, "coverage_68": frac68,
-                     "binomial_sigma_68": np.sqrt(0.68 * 0.32 / n),
-                     "within_3sigma": abs(frac68 - 0.68) <= 3 * np.sqrt(0.68 * 0.32 / n),
-                     "coverage_95": frac95, "mean_pull": float(np.mean(pull)), "std_pull": float(np.std(pull)),
-                     "profile_coverage_68": plr68, "profile_coverage_95": float(np.mean(plr <= 3.84)),
-                     "profile_within_3sigma": abs(plr68 - 0.683) <= 3 * np.sqrt(0.683 * 0.317 / n_plr)})
-coverage = Table(rows=cov_rows)
+coverage = dens.coverage_table(coverage_fits, truth, model.free)
 out.write_table(coverage, "coverage.ecsv")
 for col in ("coverage_68", "binomial_sigma_68", "coverage_95", "mean_pull", "std_pull", "profile_coverage_68",
             "profile_coverage_95"):
@@ -228,16 +197,16 @@ fig, ax = plt.subplots(figsize=(8, 4))
 x = np.arange(len(coverage))
 ax.errorbar(x - 0.1, coverage["coverage_68"], yerr=coverage["binomial_sigma_68"], fmt="o", color="k", mfc="none",
             label="68 %, Laplace")
-ax.errorbar(x + 0.1, coverage["profile_coverage_68"], yerr=np.sqrt(0.683 * 0.317 / len(coverage_fits)), fmt="o",
-            color="k", label="68 %, profile likelihood")
-ax.errorbar(x - 0.1, coverage["coverage_95"], yerr=np.sqrt(0.95 * 0.05 / n_ok.sum()), fmt="s", color="tab:blue",
-            mfc="none", label="95 %, Laplace")
-ax.errorbar(x + 0.1, coverage["profile_coverage_95"], yerr=np.sqrt(0.95 * 0.05 / len(coverage_fits)), fmt="s",
+ax.errorbar(x + 0.1, coverage["profile_coverage_68"], yerr=binomial_sigma(0.683, len(coverage_fits), 0.317),
+            fmt="o", color="k", label="68 %, profile likelihood")
+ax.errorbar(x - 0.1, coverage["coverage_95"], yerr=binomial_sigma(0.95, n_ok.sum(), 0.05), fmt="s",
+            color="tab:blue", mfc="none", label="95 %, Laplace")
+ax.errorbar(x + 0.1, coverage["profile_coverage_95"], yerr=binomial_sigma(0.95, len(coverage_fits), 0.05), fmt="s",
             color="tab:blue", label="95 %, profile likelihood")
 ax.axhline(0.68, color="k", ls="--", lw=1)
 ax.axhline(0.95, color="tab:blue", ls="--", lw=1)
-ax.fill_between([-0.5, len(x) - 0.5], 0.68 - 3 * np.sqrt(0.68 * 0.32 / n_ok.sum()),
-                0.68 + 3 * np.sqrt(0.68 * 0.32 / n_ok.sum()), color="k", alpha=0.1, lw=0)
+ax.fill_between([-0.5, len(x) - 0.5], 0.68 - 3 * binomial_sigma(0.68, n_ok.sum(), 0.32),
+                0.68 + 3 * binomial_sigma(0.68, n_ok.sum(), 0.32), color="k", alpha=0.1, lw=0)
 ax.set_xticks(x)
 ax.set_xticklabels([plotting.PARAM_LABELS[k] for k in coverage["parameter"]])
 ax.set_ylabel("fraction of mocks with truth inside")
