@@ -272,7 +272,7 @@ axes[0].set_xlabel("$r_{\\rm Gal}$ [kpc]")
 axes[0].set_ylabel("$\\sigma_r$ [km/s]")
 axes[0].legend()
 
-quads = maps.quadrant_masks(halo["l"], halo["b"])
+quads = maps.sky_quadrant_masks(halo["l"], halo["b"])
 regions = {"whole sky": np.ones(len(halo), bool), **quads}
 colours = ["k", "tab:purple", "tab:green", "tab:orange", "tab:cyan"]
 for (name, m), colour in zip(regions.items(), colours):

@@ -116,8 +116,8 @@ def test_anisotropy_recovers_beta(rng):
 def test_quadrants_partition_the_sky(rng):
     l = rng.uniform(0, 360, 1000)
     b = rng.uniform(-89, 89, 1000)
-    masks = maps.quadrant_masks(l, b)
-    assert list(masks) == list(maps.QUADRANTS)
+    masks = maps.sky_quadrant_masks(l, b)
+    assert list(masks) == list(maps.SKY_QUADRANTS)
     np.testing.assert_array_equal(sum(m.astype(int) for m in masks.values()), 1)
 
 
