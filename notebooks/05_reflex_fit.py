@@ -252,7 +252,7 @@ print(f"smoothed v_GSR map: min {vmap.min():.1f}, max {vmap.max():.1f} km/s")
 # %%
 rng = np.random.default_rng(seed)
 bins = np.array([40, 50, 60, 70, 80, 90, 100, 120, 140, 160], float)
-quad = rf.quadrant_masks(gv["l"], gv["b"])
+quad = rf.lmc_quadrant_masks(gv["l"], gv["b"])
 model_u = (rf.model_galactic_velocities(reflex_truth_vector(), catalog, TRUTH_FIT.model, frame=solar_frame)
            if has_truth else None)
 profiles = {}

@@ -24,7 +24,7 @@ from halo_utils.frames import (frame_vectors, galactic_lb, galactocentric, galac
                                spherical_to_cartesian_velocity, wrap_longitude)
 from halo_utils.mock import generate_outer_halo, reflex_truth_vector
 from halo_utils.reflex import compare, sky
-from halo_utils.reflex.maps import binned_mean, quadrant_masks as reflex_quadrants, smoothed_sky_mean
+from halo_utils.reflex.maps import binned_mean, lmc_quadrant_masks as reflex_quadrants, smoothed_sky_mean
 from halo_utils.pipeline import check_parameters, run_chapter
 from halo_utils.samples import build_samples, selectable_component_mask, true_component_positions
 

@@ -359,7 +359,7 @@ def test_binned_mean_bootstrap_error():
 
 
 def test_quadrants():
-    q = rf.quadrant_masks([280.0, 90.0, 280.0, 90.0], [-30.0, 30.0, 30.0, -30.0])
+    q = rf.lmc_quadrant_masks([280.0, 90.0, 280.0, 90.0], [-30.0, 30.0, 30.0, -30.0])
     assert list(q["LMC"]) == [True, False, False, False]
     assert list(q["opposite"]) == [False, True, False, False]
 

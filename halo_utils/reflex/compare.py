@@ -7,8 +7,10 @@ from astropy.table import Table
 
 from ..validation import check_flags, check_real, make_generator
 from ..frames import wrap_longitude
-from .fit import AT_NAMES, ReflexFit, fit_reflex, fit_reflex_clipped
+from .fit import fit_reflex, fit_reflex_clipped
 from .model import OutlierMixture, ReflexModel
+from .radial import RADIAL_KINDS
+from .result import AT_NAMES, ReflexFit
 
 __all__ = ["SUMMARY_QUANTITIES", "FIT_SETTINGS", "summary_row", "compare_outlier_treatments"]
 
@@ -72,7 +74,7 @@ def compare_outlier_treatments(table: Table, prefit_clipped, model="linear", rng
         raise TypeError(f"unknown fit setting(s) {unknown}; expected names from {FIT_SETTINGS}")
     if not isinstance(table, Table):
         raise TypeError(f"table must be an astropy Table, got {type(table).__name__}")
-    if not (isinstance(model, ReflexModel) or model in ("constant", "linear")):
+    if not (isinstance(model, ReflexModel) or model in RADIAL_KINDS):
         raise ValueError(f"model must be 'constant', 'linear' or a ReflexModel, got {model!r}")
     if not isinstance(outliers, OutlierMixture):
         raise TypeError(f"outliers must be an OutlierMixture (the mixture fit's), got {type(outliers).__name__}")
