@@ -156,8 +156,8 @@ def validate_catalog(table: Table, *, required=REQUIRED_COLUMNS) -> Table:
     table : `~astropy.table.Table`
         Candidate catalogue.
     required : iterable of str, optional
-        Columns that must be present (default: the full schema of conventions §2); names
-        from `REQUIRED_COLUMNS`.
+        Columns that must be present (default: the full schema of conventions §2), each
+        one of `REQUIRED_COLUMNS`.
 
     Returns
     -------
