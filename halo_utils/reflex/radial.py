@@ -26,7 +26,7 @@ import numpy as np
 from ..frames import wrap_longitude
 from ..validation import check_interval
 
-__all__ = ["BASE_NAMES", "R_NODES", "RadialDependence", "ConstantInRadius", "LinearInRadius",
+__all__ = ["BASE_NAMES", "R_NODES", "RADIAL_KINDS", "RadialDependence", "ConstantInRadius", "LinearInRadius",
            "radial_dependence"]
 
 #: Parameters of one node (the constant model), in sampling order.
