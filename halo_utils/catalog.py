@@ -1,4 +1,4 @@
-"""Catalogue I/O and schema validation (SPEC section 2, H3 "rcat"-compatible).
+"""Catalogue I/O and schema validation (conventions §2, H3 "rcat"-compatible).
 
 A catalogue is an `astropy.table.Table` with one row per star and the columns of
 `REQUIRED_COLUMNS`. Optional columns (everything a real rcat file carries beyond the
@@ -36,7 +36,7 @@ __all__ = [
 
 
 class CatalogError(ValueError):
-    """A catalogue does not follow the schema of SPEC section 2."""
+    """A catalogue does not follow the catalogue schema (conventions §2)."""
 
 
 #: Required columns and their units (None: dimensionless).
@@ -156,8 +156,8 @@ def validate_catalog(table: Table, *, required=REQUIRED_COLUMNS) -> Table:
     table : `~astropy.table.Table`
         Candidate catalogue.
     required : iterable of str, optional
-        Columns that must be present (default: the full SPEC section 2 schema); names
-        from `REQUIRED_COLUMNS`.
+        Columns that must be present (default: the full schema of conventions §2), each
+        one of `REQUIRED_COLUMNS`.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Sample-construction cuts of S000/S001 (SPEC section 4) as pure functions on arrays.
+"""Sample-construction cuts of S000/S001 (conventions §5) as pure functions on arrays.
 
 Every function returns a boolean mask (True = the star has the property named by the
 function); `CutFlow` applies them in order and records the count at every step, so no
@@ -43,7 +43,7 @@ GSE_RADIAL_RANGE_KPC = (6.0, 60.0)
 
 @dataclass(frozen=True)
 class CutConfig:
-    """Thresholds of the cut flow (SPEC section 4); L in 10^3 kpc km/s.
+    """Thresholds of the cut flow (conventions §5); L in 10^3 kpc km/s.
 
     Every field is checked on construction (a finite number in its physical range; see
     `_CUT_RANGES`); a misspelt field is refused by the constructor (TypeError naming it).

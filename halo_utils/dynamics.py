@@ -1,12 +1,11 @@
-"""Energies and orbital eccentricities in the package's Milky Way potential (SPEC section 1).
+"""Energies and orbital eccentricities in the package's Milky Way potential (conventions §1 and §5).
 
 The potential is `gala.potential.MilkyWayPotential` version "v1" (Bovy 2015 disk plus
 bulge, nucleus and NFW halo, the "default MWPotential" of S001). "Unbound" means
 E >= 0 in it. Eccentricities come from gala orbit integrations: by default the adaptive
-DOPRI853 integrator, because a fixed-step leapfrog at 1 Myr loses energy on the very radial
-GSE orbits that plunge through the nucleus (measured on the default GSE sample: 57 % of
-orbits with |dE/E| > 1e-3 over 3 Gyr and 1.4 % with eccentricities off by > 0.01, against
-|dE/E| < 1e-6 for DOPRI853).
+DOPRI853 integrator, because a fixed-step leapfrog at 1 Myr loses energy (|dE/E| > 1e-3 over
+3 Gyr, enough to move eccentricities by > 0.01) on the very radial GSE orbits that plunge
+through the nucleus, where DOPRI853 keeps |dE/E| < 1e-6.
 """
 
 from __future__ import annotations
@@ -62,7 +61,7 @@ def orbit_extent(pos, vel, *, dt_myr: float = 1.0, duration_myr: float = 3000.0,
     """Pericentre, apocentre and eccentricity from an orbit integration in `POTENTIAL`.
 
     e = (r_apo - r_peri) / (r_apo + r_peri), with r_peri and r_apo the minimum and
-    maximum Galactocentric radius over the integration (SPEC: >= 3 Gyr). Unbound orbits
+    maximum Galactocentric radius over the integration (>= 3 Gyr, conventions §5). Unbound orbits
     (E >= 0) get NaN: their apocentre is not defined.
 
     Parameters
@@ -83,7 +82,8 @@ def orbit_extent(pos, vel, *, dt_myr: float = 1.0, duration_myr: float = 3000.0,
     -------
     r_peri, r_apo, ecc : ndarray
     """
-    duration_myr = check_real("duration_myr", duration_myr, low=3000.0, unit="Myr", why="SPEC: at least 3 Gyr")
+    duration_myr = check_real("duration_myr", duration_myr, low=3000.0, unit="Myr",
+                              why="at least 3 Gyr, conventions §5")
     dt_myr = check_real("dt_myr", dt_myr, low=0, low_open=True, unit="Myr")
     check_choice("integrator", integrator, INTEGRATORS)
     chunk_size = check_integer("chunk_size", chunk_size, low=1)

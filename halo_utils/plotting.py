@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import corner
+import healpy as hp
 import numpy as np
 import matplotlib.pyplot as plt
 
 from .cuts import CutConfig
-from .frames import K_KMS, R0_KPC, Z_SUN_KPC, wrap_longitude  # noqa: F401 - wrap_longitude is part of this API
+from .density import ellipsoidal_radius, log_number_density, monomials
+from .frames import K_KMS, R0_KPC, Z_SUN_KPC, wrap_longitude
 
 __all__ = [
     "plot_footprint",
@@ -14,6 +17,17 @@ __all__ = [
     "plot_velocity_errors",
     "plot_eccentricity_feh",
     "binned_percentiles",
+    "density_contour",
+    "plot_dispersion_maps",
+    "plot_healpix_maps",
+    "plot_vs_accreted_fraction",
+    "plot_profile",
+    "PARAM_LABELS",
+    "plot_corner",
+    "plot_isodensity",
+    "plot_sky_residuals",
+    "plot_radial_density",
+    "plot_reflex_band",
 ]
 
 CLASS_COLOURS = {"accreted": "tab:red", "insitu_high_alpha": "tab:blue", "insitu_low_alpha": "tab:cyan"}
@@ -105,7 +119,8 @@ def plot_velocity_errors(r, errors: dict, *, n_bins: int = 50, ax=None):
 
 
 def plot_eccentricity_feh(feh, ecc, in_gse, *, ecc_min: float = 0.7, ax=None):
-    """Eccentricity vs [Fe/H] of the parent sample (S001 fig 3), GSE members in red."""
+    """Eccentricity vs [Fe/H] of the giants outside cold substructures (the parent sample of
+    S001 fig 3), GSE members in red."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     feh, ecc, in_gse = np.asarray(feh), np.asarray(ecc), np.asarray(in_gse, bool)
@@ -129,8 +144,6 @@ def density_contour(ax, plane: str, params: dict, levels_rq=(20.0,), extent=(-30
 
     ``params`` holds ``p``, ``q``, ``pitch``, ``yaw`` (deg) of `halo_utils.density`.
     """
-    from .density import ellipsoidal_radius
-
     g = np.linspace(*extent, 301)
     A, B = np.meshgrid(g, g)
     zero = np.zeros_like(A)
@@ -184,8 +197,6 @@ def plot_dispersion_maps(results: dict, stars: dict, plane: str, *, levels: int 
 
 def plot_healpix_maps(maps: dict, *, vmin=None, vmax=None, unit="$\\sigma_r$ [km/s]"):
     """S000 fig 6: Mollweide HEALPix maps (Galactic), masked pixels grey."""
-    import healpy as hp
-
     fig = plt.figure(figsize=(5.2 * len(maps), 3.6))
     finite = np.concatenate([m[np.isfinite(m)] for m in maps.values()])
     vmin = np.min(finite) if vmin is None else vmin
@@ -242,8 +253,6 @@ PARAM_LABELS["f_out"] = r"$f_{\rm out}$"  # the outlier fraction of the reflex m
 
 def plot_corner(samples, names, truths=None, **kw):
     """Corner plot of posterior samples (corner.py), truth lines when given."""
-    import corner
-
     labels = [PARAM_LABELS.get(n, n) for n in names]
     truth_vals = None if truths is None else [truths.get(n) for n in names]
     return corner.corner(np.asarray(samples), labels=labels, truths=truth_vals, truth_color="tab:red",
@@ -253,8 +262,6 @@ def plot_corner(samples, names, truths=None, **kw):
 
 def plot_isodensity(ax, params, model, plane, *, stars=None, extent=40.0, levels=8, truth=None):
     """Iso-density contours of a fitted density in the XY (z = 0) or XZ (y = 0) plane."""
-    from .density import log_number_density, monomials
-
     g = np.linspace(-extent, extent, 241)
     A, B = np.meshgrid(g, g)
     zero = np.zeros_like(A)
@@ -280,8 +287,6 @@ def plot_isodensity(ax, params, model, plane, *, stars=None, extent=40.0, levels
 
 def plot_sky_residuals(data, models: dict, *, mean=None):
     """S001 fig 8: HEALPix maps of the data, each model and (data - model) / mean."""
-    import healpy as hp
-
     mean = np.mean(data[data > 0]) if mean is None else mean
     observed = np.asarray(data, float)
     covered = np.zeros(observed.size, bool)

@@ -1,4 +1,4 @@
-"""The chapter-1 sample construction: catalogue -> halo sample and GSE sample (SPEC section 4).
+"""The chapter-1 sample construction: catalogue -> halo sample and GSE sample (conventions §5).
 
 `build_samples` strings together the cuts of `halo_utils.cuts`, the frame transforms of
 `halo_utils.frames` and the orbits of `halo_utils.dynamics`, and returns every
@@ -65,7 +65,7 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     Parameters
     ----------
     catalog : Table
-        Catalogue in the SPEC section 2 schema (checked with
+        Catalogue in the schema of conventions §2 (checked with
         `~halo_utils.catalog.validate_catalog`, which converts columns with units to the
         schema units).
     n_mc : int
@@ -93,7 +93,7 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     check_generator("rng", rng)
     n_mc = check_integer("n_mc", n_mc, low=0)
     check_real("orbit_dt_myr", orbit_dt_myr, low=0, low_open=True, unit="Myr")
-    check_real("orbit_duration_myr", orbit_duration_myr, low=3000.0, unit="Myr", why="SPEC: at least 3 Gyr")
+    check_real("orbit_duration_myr", orbit_duration_myr, low=3000.0, unit="Myr", why="at least 3 Gyr, conventions §5")
     check_choice("orbit_integrator", orbit_integrator, INTEGRATORS)
     if not isinstance(config, cuts.CutConfig):
         raise TypeError(f"config must be a halo_utils.cuts.CutConfig, got {type(config).__name__}")
@@ -116,8 +116,8 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     stars["is_satellite"] = cuts.satellite_mask(catalog["RA"], catalog["DEC"], config.satellite_radius_deg)
     stars["is_unbound"] = cuts.unbound_mask(stars["E"])
 
-    parent = (stars["is_good"] & stars["is_giant"] & ~stars["is_sgr"] & ~stars["is_satellite"])
-    need_orbit = np.flatnonzero(parent & ~stars["is_unbound"])
+    clean_giants = (stars["is_good"] & stars["is_giant"] & ~stars["is_sgr"] & ~stars["is_satellite"])
+    need_orbit = np.flatnonzero(clean_giants & ~stars["is_unbound"])
     for name in ("r_peri", "r_apo", "ecc"):
         stars[name] = np.full(len(stars), np.nan)
     peri, apo, ecc = orbit_extent(pos[:, need_orbit], vel[:, need_orbit], dt_myr=orbit_dt_myr,
@@ -144,13 +144,13 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     gse_flow.require_stars("the GSE sample")
     stars["in_halo_sample"], stars["in_gse_sample"] = halo_mask, gse_mask
     r_lo, r_hi = config.gse_r_range
-    parent = (_common_flow(stars, config).mask & ~stars["is_unbound"] & (stars["chem_class"] == "accreted")
-              & (stars["r"] > r_lo) & (stars["r"] < r_hi))
+    before_ecc_cut = (_common_flow(stars, config).mask & ~stars["is_unbound"] & (stars["chem_class"] == "accreted")
+                      & (stars["r"] > r_lo) & (stars["r"] < r_hi))
 
     return SampleResult(stars=stars, halo_cut_flow=halo_flow.table(), gse_cut_flow=gse_flow.table(),
                         halo=_with_errors(stars[halo_mask], catalog[halo_mask], n_mc, rng),
                         gse=_with_errors(stars[gse_mask], catalog[gse_mask], n_mc, rng),
-                        gse_parent=stars[parent])
+                        gse_parent=stars[before_ecc_cut])
 
 
 def _common_flow(stars, config):

@@ -29,7 +29,7 @@
 # H3 `rcat` file (and `truth_path = ""`) to run the same chapter on real data.
 
 # %% tags=["parameters"]
-catalog_path = "data/h3_mock_catalog.fits"  # survey catalogue (SPEC section 2 schema)
+catalog_path = "data/h3_mock_catalog.fits"  # survey catalogue (the schema of conventions §2)
 tiles_path = "data/h3_mock_tiles.fits"  # tile table of the survey
 truth_path = "data/h3_mock_truth.fits"  # mock truth keyed by star_id; "" for real data
 generate_if_missing = True  # generate the default mock in data/ if absent (never for other paths)
@@ -50,6 +50,7 @@ import matplotlib.pyplot as plt
 
 from halo_utils import cuts, mock, plotting
 from halo_utils.catalog import match_truth, read_catalog, read_table
+from halo_utils.cuts import GSE_RADIAL_RANGE_KPC
 from halo_utils.dynamics import POTENTIAL_NAME
 from halo_utils.frames import GALCEN_FRAME
 from halo_utils.outputs import OutputDirectory
@@ -72,7 +73,7 @@ t_start = time.perf_counter()
 # %% [markdown]
 # ## The survey
 #
-# Reading the catalogue validates it against the schema (SPEC section 2): a missing column,
+# Reading the catalogue validates it against the schema (conventions §2): a missing column,
 # a NaN, a non-positive distance error or an impossible declination stops the chapter here with
 # a message naming the column. The tile table describes the selection: each 1-degree tile has a
 # limiting magnitude, magnitude windows for its two target ranks, and the fraction of its
@@ -119,11 +120,11 @@ result.gse_cut_flow.pprint(max_width=120)
 #
 # In the [Fe/H]-[alpha/Fe] plane the giants fall into three clumps: metal-poor, low-alpha
 # accreted stars (mostly GSE), the high-alpha in-situ sequence (thick disk and the in-situ halo
-# it was heated into) and metal-rich low-alpha stars. Two lines separate them (SPEC section 4).
+# it was heated into) and metal-rich low-alpha stars. Two lines separate them (conventions §5).
 
 # %%
-parent = stars["is_good"] & stars["is_giant"] & ~stars["is_sgr"] & ~stars["is_satellite"]
-plotting.plot_chemistry_plane(stars["FeH"][parent], stars["aFe"][parent], halo["FeH"], halo["aFe"],
+clean_giants = stars["is_good"] & stars["is_giant"] & ~stars["is_sgr"] & ~stars["is_satellite"]
+plotting.plot_chemistry_plane(stars["FeH"][clean_giants], stars["aFe"][clean_giants], halo["FeH"], halo["aFe"],
                               halo["chem_class"])
 out.savefig("chemistry_plane.png", dpi=120, bbox_inches="tight")
 plt.show()
@@ -151,14 +152,15 @@ if truth is not None:
     truth_scores["halo_truth_components"] = dict(zip(comp.tolist(), n_comp.tolist()))
     truth_scores["halo_truth_accreted_fraction"] = float(np.mean(np.asarray(halo_truth["origin"]).astype(str) == "accreted"))
     gse_truth = np.asarray(truth["component"]).astype(str) == "gse"
-    reachable = parent & ~stars["is_unbound"] & (stars["r"] > 6) & (stars["r"] < 60) & gse_truth
+    r_lo, r_hi = GSE_RADIAL_RANGE_KPC
+    reachable = clean_giants & ~stars["is_unbound"] & (stars["r"] > r_lo) & (stars["r"] < r_hi) & gse_truth
     truth_scores["gse_sample_purity"] = float(np.mean(gse_truth[stars["in_gse_sample"]]))
     truth_scores["gse_sample_completeness"] = float(np.sum(stars["in_gse_sample"] & gse_truth) / np.sum(reachable))
     for label, s in truth_scores["halo_classes"].items():
         print(f"{label:18s} n = {s['n']:5d}  purity = {s['purity']:.3f}  completeness = {s['completeness']:.3f}")
     print("true components of the halo sample:", truth_scores["halo_truth_components"])
     print(f"GSE sample: purity {truth_scores['gse_sample_purity']:.3f}, completeness "
-          f"{truth_scores['gse_sample_completeness']:.3f} (of true GSE giants at 6 < r < 60 kpc)")
+          f"{truth_scores['gse_sample_completeness']:.3f} (of true GSE giants at {r_lo:g} < r < {r_hi:g} kpc)")
 
 # %% [markdown]
 # The accreted class is very pure. The metal-rich low-alpha box is a different story in this
@@ -174,7 +176,8 @@ if truth is not None:
 # high eccentricity (S001 fig 3). The e > 0.7 cut favours purity over completeness.
 
 # %%
-plotting.plot_eccentricity_feh(stars["FeH"][parent], stars["ecc"][parent], stars["in_gse_sample"][parent])
+plotting.plot_eccentricity_feh(stars["FeH"][clean_giants], stars["ecc"][clean_giants],
+                               stars["in_gse_sample"][clean_giants])
 out.savefig("eccentricity_feh.png", dpi=120, bbox_inches="tight")
 plt.show()
 print(f"GSE sample: {len(gse):,} stars, median r = {np.median(gse['r']):.1f} kpc")

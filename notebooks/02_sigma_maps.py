@@ -63,6 +63,7 @@ deconvolve_errors = True  # subtract the measurement-error variance from every d
 import json
 import time
 
+import healpy as hp
 import numpy as np
 import matplotlib.pyplot as plt
 from astropy.table import Table
@@ -190,8 +191,6 @@ sky = {k: maps.healpix_dispersion(*lb[k], np.asarray(halo["V_r"][m]), np.asarray
 plotting.plot_healpix_maps({k: v["median"] for k, v in sky.items()}, vmin=50, vmax=200)
 out.savefig("sigma_r_healpix.png", dpi=110, bbox_inches="tight")
 plt.show()
-import healpy as hp  # noqa: E402  (writing maps only)
-
 for k, v in sky.items():
     with out.atomic(f"sigma_r_healpix_{k.replace('-', '')}.fits") as tmp:
         hp.write_map(str(tmp), [np.where(np.isfinite(v[key]), v[key], hp.UNSEEN) for key in ("median", "p16", "p84")],
@@ -272,7 +271,7 @@ axes[0].set_xlabel("$r_{\\rm Gal}$ [kpc]")
 axes[0].set_ylabel("$\\sigma_r$ [km/s]")
 axes[0].legend()
 
-quads = maps.quadrant_masks(halo["l"], halo["b"])
+quads = maps.sky_quadrant_masks(halo["l"], halo["b"])
 regions = {"whole sky": np.ones(len(halo), bool), **quads}
 colours = ["k", "tab:purple", "tab:green", "tab:orange", "tab:cyan"]
 for (name, m), colour in zip(regions.items(), colours):

@@ -113,7 +113,7 @@ from astropy.table import Table
 
 from halo_utils import reflex as rf, plotting
 from halo_utils.catalog import match_truth, read_catalog, read_table
-from halo_utils.frames import solar_frame as make_solar_frame
+from halo_utils.frames import solar_frame as make_solar_frame, wrap_longitude
 from halo_utils.fitting import MIN_STARS_PER_PARAMETER
 from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_default_data, reflex_truth_vector
 from halo_utils.outputs import OutputDirectory
@@ -195,7 +195,7 @@ print("fit sample by survey:", by_survey or "(no survey column)")
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 ax = axes[0]
-sc = ax.scatter(plotting.wrap_longitude(gv["l"][in_maps]), gv["b"][in_maps], c=gv["r"][in_maps], s=6, cmap="viridis")
+sc = ax.scatter(wrap_longitude(gv["l"][in_maps]), gv["b"][in_maps], c=gv["r"][in_maps], s=6, cmap="viridis")
 ax.set_xlim(180, -180)
 ax.set_xlabel("$\\ell$ [deg]")
 ax.set_ylabel("$b$ [deg]")
@@ -252,7 +252,7 @@ print(f"smoothed v_GSR map: min {vmap.min():.1f}, max {vmap.max():.1f} km/s")
 # %%
 rng = np.random.default_rng(seed)
 bins = np.array([40, 50, 60, 70, 80, 90, 100, 120, 140, 160], float)
-quad = rf.quadrant_masks(gv["l"], gv["b"])
+quad = rf.lmc_quadrant_masks(gv["l"], gv["b"])
 model_u = (rf.model_galactic_velocities(reflex_truth_vector(), catalog, TRUTH_FIT.model, frame=solar_frame)
            if has_truth else None)
 profiles = {}
@@ -430,9 +430,9 @@ out.savefig("travel_vs_r.png", fig, dpi=110, bbox_inches="tight")
 draws100 = fit_main.draws_at(100.0)
 fig = plt.figure(figsize=(8, 4.5))
 ax = fig.add_subplot(111, projection="mollweide")
-lw = -np.deg2rad(plotting.wrap_longitude(draws100["l_apex"]))  # east (increasing l) to the left
+lw = -np.deg2rad(wrap_longitude(draws100["l_apex"]))  # east (increasing l) to the left
 ax.scatter(lw, np.deg2rad(draws100["b_apex"]), s=1, alpha=0.2, color="tab:red", label="apex at 100 kpc (posterior)")
-ax.scatter(-np.deg2rad(plotting.wrap_longitude(LMC_LB[0])), np.deg2rad(LMC_LB[1]), marker="*", s=150, color="k",
+ax.scatter(-np.deg2rad(wrap_longitude(LMC_LB[0])), np.deg2rad(LMC_LB[1]), marker="*", s=150, color="k",
            label="LMC")
 if has_truth:
     ax.scatter(-np.deg2rad(REFLEX_TRUTH["l_apex"]), np.deg2rad(REFLEX_TRUTH["b_apex"]), marker="x", s=100,
@@ -552,8 +552,8 @@ for label, row in sgr_fits.items():
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 extra = in_nosgr & ~in_fit
 ax = axes[0]
-ax.scatter(plotting.wrap_longitude(gv["l"][in_fit]), gv["v_gsr"][in_fit], s=4, color="grey", label="kept")
-ax.scatter(plotting.wrap_longitude(gv["l"][extra]), gv["v_gsr"][extra], s=10, color="tab:red",
+ax.scatter(wrap_longitude(gv["l"][in_fit]), gv["v_gsr"][in_fit], s=4, color="grey", label="kept")
+ax.scatter(wrap_longitude(gv["l"][extra]), gv["v_gsr"][extra], s=10, color="tab:red",
            label="removed by the Sgr cut")
 ax.set_xlim(180, -180)
 ax.set_xlabel("$\\ell$ [deg]")

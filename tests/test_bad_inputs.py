@@ -24,7 +24,7 @@ from halo_utils.frames import (frame_vectors, galactic_lb, galactocentric, galac
                                spherical_to_cartesian_velocity, wrap_longitude)
 from halo_utils.mock import generate_outer_halo, reflex_truth_vector
 from halo_utils.reflex import compare, sky
-from halo_utils.reflex.maps import binned_mean, quadrant_masks as reflex_quadrants, smoothed_sky_mean
+from halo_utils.reflex.maps import binned_mean, lmc_quadrant_masks as reflex_quadrants, smoothed_sky_mean
 from halo_utils.pipeline import check_parameters, run_chapter
 from halo_utils.samples import build_samples, selectable_component_mask, true_component_positions
 
@@ -357,7 +357,7 @@ CASES = [
     ("maps/band_coverage-shape", ValueError, r"truth has shape \(3,\), expected the shape of the map \(2,\)",
      lambda d: maps.band_coverage(np.ones(3), {k: np.ones(2) for k in ("median", "p16", "p84", "p2_5", "p97_5")})),
     ("maps/quadrants-shapes", ValueError, "l and b must have one shape",
-     lambda d: maps.quadrant_masks(np.ones(3), np.ones(2))),
+     lambda d: maps.sky_quadrant_masks(np.ones(3), np.ones(2))),
     ("maps/grid_membership-uneven-centres", ValueError, "centres_u must be uniformly spaced",
      lambda d: maps.grid_membership(X, X, [0.0, 1.0, 3.0], [0.0, 1.0], 1.0)),
     ("maps/grid_centres-step-larger-than-extent", ValueError, "larger than the extent",

@@ -1,10 +1,10 @@
-"""Schema validation of catalogues (SPEC section 2): one clear error per kind of bad input."""
+"""Schema validation of catalogues (conventions §2): one clear error per kind of bad input."""
 
 import numpy as np
 import pytest
 from astropy.table import Table
 
-from halo_utils.catalog import (REQUIRED_COLUMNS, CatalogError, read_catalog, validate_catalog,
+from halo_utils.catalog import (REQUIRED_COLUMNS, CatalogError, match_truth, read_catalog, validate_catalog,
                                 write_catalog)
 
 
@@ -108,8 +108,6 @@ def test_roundtrip_and_missing_file(good, tmp_path):
 # ------------------------------------------------------------------ matching truth rows
 
 def test_match_truth_reorders_and_refuses_missing_or_repeated_ids():
-    from halo_utils.catalog import CatalogError, match_truth
-
     cat = Table({"star_id": [3, 1, 2]})
     truth = Table({"star_id": [1, 2, 3, 4], "x": [10.0, 20.0, 30.0, 40.0]})
     assert list(match_truth(cat, truth, required=("x",))["x"]) == [30.0, 10.0, 20.0]

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from halo_utils.cuts import class_purity_completeness
+from halo_utils.mock import DEFAULT_SEED, generate_survey
 from halo_utils.samples import build_samples
 
 
@@ -58,9 +60,6 @@ def test_rng_required(small_survey):
 @pytest.mark.slow
 def test_default_mock_headline_numbers():
     """The embedded survey meets the issue's targets (fast leapfrog orbits are enough here)."""
-    from halo_utils.cuts import class_purity_completeness
-    from halo_utils.mock import DEFAULT_SEED, generate_survey
-
     _, cat, truth = generate_survey(DEFAULT_SEED)
     res = build_samples(cat, n_mc=0, rng=np.random.default_rng(0), orbit_dt_myr=1.0,
                         orbit_integrator="leapfrog")

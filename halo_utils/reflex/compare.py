@@ -7,8 +7,10 @@ from astropy.table import Table
 
 from ..validation import check_flags, check_real, make_generator
 from ..frames import wrap_longitude
-from .fit import AT_NAMES, ReflexFit, fit_reflex, fit_reflex_clipped
+from .fit import fit_reflex, fit_reflex_clipped
 from .model import OutlierMixture, ReflexModel
+from .radial import RADIAL_KINDS
+from .result import AT_NAMES, ReflexFit
 
 __all__ = ["SUMMARY_QUANTITIES", "FIT_SETTINGS", "summary_row", "compare_outlier_treatments"]
 
@@ -24,8 +26,8 @@ def summary_row(fit: ReflexFit, label: str, r_kpc: float = 100.0, truth: ReflexF
                 quantities=SUMMARY_QUANTITIES) -> dict:
     """One table row: ``label``, star count, median and half 16-84 width of each quantity at
     ``r_kpc``, f_out for a mixture, and with ``truth`` each quantity's pull
-    ((median - truth) / half width, longitudes on the short arc). ``quantities`` are names
-    from `~halo_utils.reflex.AT_NAMES`; ``r_kpc`` > 0."""
+    ((median - truth) / half width, longitudes on the short arc). ``quantities`` are
+    `~halo_utils.reflex.AT_NAMES` names; ``r_kpc`` > 0."""
     for name, value in (("fit", fit), ("truth", truth)):
         if not isinstance(value, ReflexFit) and not (name == "truth" and value is None):
             raise TypeError(f"{name} must be a ReflexFit{' or None' if name == 'truth' else ''}, "
@@ -62,8 +64,8 @@ def compare_outlier_treatments(table: Table, prefit_clipped, model="linear", rng
     * ``"outlier mixture"``: every star, `OutlierMixture`.
 
     Returns ``(table_of_rows, fits)`` with `summary_row` rows and the fits by label (the
-    clipped fit's kept-star mask is in ``fits[...].info["kept"]``). ``fit_kwargs`` (names
-    from `FIT_SETTINGS`, e.g. ``start``, ``n_starts``, ``distance_prior``, ``frame``) go to
+    clipped fit's kept-star mask is in ``fits[...].info["kept"]``). ``fit_kwargs`` (any of
+    `FIT_SETTINGS`, e.g. ``start``, ``n_starts``, ``distance_prior``, ``frame``) go to
     every fit. ``prefit_clipped`` holds one boolean per row of ``table``; ``n_sigma`` > 0;
     ``outliers`` is the `OutlierMixture` of the mixture fit.
     """
@@ -72,7 +74,7 @@ def compare_outlier_treatments(table: Table, prefit_clipped, model="linear", rng
         raise TypeError(f"unknown fit setting(s) {unknown}; expected names from {FIT_SETTINGS}")
     if not isinstance(table, Table):
         raise TypeError(f"table must be an astropy Table, got {type(table).__name__}")
-    if not (isinstance(model, ReflexModel) or model in ("constant", "linear")):
+    if not (isinstance(model, ReflexModel) or model in RADIAL_KINDS):
         raise ValueError(f"model must be 'constant', 'linear' or a ReflexModel, got {model!r}")
     if not isinstance(outliers, OutlierMixture):
         raise TypeError(f"outliers must be an OutlierMixture (the mixture fit's), got {type(outliers).__name__}")

@@ -49,8 +49,8 @@ def _mean_projected(values, stars):
 
 
 def _star_values(theta, stars, model):
-    """Base parameters (9,) for the constant model (one apex for all stars), else (9, K N)."""
-    return model.nodes(theta)[0] if model.kind == "constant" else model._values_at(theta, stars.r, False)
+    """Base parameters (9,) where they do not depend on radius (one apex for all stars), else (9, K N)."""
+    return model.star_values(theta, stars.r)
 
 
 def _checked(theta, stars, model, table=False):

@@ -1,4 +1,4 @@
-"""Sky maps and binned profiles of outer-halo velocities (S004 figs 3-5)."""
+"""Sky maps and binned profiles of outer-halo velocities (conventions §11; S004 figs 3-5)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from astropy.table import Table
 from ..validation import check_array, check_bool, check_integer, check_real, make_generator
 from ..maps import check_nside
 from .sky import unit_vector
+
+__all__ = ["smoothed_sky_mean", "binned_mean", "lmc_quadrant_masks"]
 
 #: Most (pixel, star) weights of one smoothed map (~1.6 GB of doubles).
 _MAX_WEIGHTS = 200_000_000
@@ -24,8 +26,6 @@ def _sky(l, b, min_size=0, **more):
         raise ValueError("arrays must have one value per star, got sizes "
                          + ", ".join(f"{k} {n}" for k, n in sizes.items()))
     return arrays.values()
-
-__all__ = ["smoothed_sky_mean", "binned_mean", "quadrant_masks"]
 
 
 def smoothed_sky_mean(l, b, values, *, nside: int = 16, kernel_deg: float = 45.0,
@@ -80,8 +80,9 @@ def binned_mean(x, values, bins, *, n_boot: int = 1000, rng=None, min_count: int
     return Table(rows=rows, names=("x_lo", "x_hi", "x_mid", "n", "mean", "err"))
 
 
-def quadrant_masks(l, b):
-    """S004 fig 4 quadrants: ``"LMC"`` (180 <= l < 360, b < 0) and ``"opposite"`` (l < 180, b > 0).
+def lmc_quadrant_masks(l, b):
+    """The two sky quadrants of S004 fig 4: the one holding the LMC, ``"LMC"`` (180 <= l < 360,
+    b < 0), and the ``"opposite"`` one (l < 180, b > 0).
 
     ``l``, ``b`` (deg) finite, one per star, ``|b| <= 90``.
     """

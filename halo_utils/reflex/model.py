@@ -1,4 +1,4 @@
-"""Reflex models: the constant and continuity parameterisations, the outlier mixture, priors.
+"""Reflex models: a radial dependence of the parameters, their priors and the outlier mixture.
 
 The inner Galaxy moves with a *travel velocity* v_travel towards the apex ``n_apex``
 relative to the outer halo, so halo stars show the opposite (reflex) motion. At a star's
@@ -7,39 +7,36 @@ Galactocentric position the model mean velocity is
     v_mean = -v_travel n_apex + <v_r> e_r + <v_theta> e_theta + <v_phi> e_phi,
 
 with intrinsic dispersions (sigma_los, sigma_l, sigma_b) along the star's line of sight
-and Galactic (l, b) axes (S004 section 4 after PP21).
+and Galactic (l, b) axes (conventions §11; S004 section 4 after PP21).
 
-* ``"constant"`` (9 base parameters, PP21 / S004 appendix E) and ``"linear"`` (the S004
-  continuity model: every parameter linear in r_gal between its values at two nodes,
-  default 40 and 120 kpc; dispersions linear in ln sigma; the apex linear in L_MS, B_MS
-  with L_MS periodic; 18 base parameters). Outside the nodes parameters are extrapolated.
-* An optional `OutlierMixture` (on by default) adds one parameter, ``f_out``, last.
-* Priors (S004): v_travel U(0, 150) km/s; apex isotropic (L_MS uniform, sin B_MS
-  uniform); means U(-250, 250) km/s; ln sigma U(ln 1, ln 300); f_out U(0, f_max).
+A `ReflexModel` composes
+
+* a radial dependence of the nine base parameters (`~halo_utils.reflex.radial`):
+  ``"constant"`` (9 parameters, PP21 / S004 appendix E) or ``"linear"`` (the S004
+  continuity model, 18 parameters at two node radii), or any `RadialDependence`;
+* an optional `OutlierMixture` (on by default), which adds one parameter, ``f_out``, last.
+
+Priors (S004): v_travel U(0, 150) km/s; apex isotropic (L_MS uniform, sin B_MS uniform);
+means U(-250, 250) km/s; ln sigma U(ln 1, ln 300); f_out U(0, f_max).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from ..validation import check_array, check_bool, check_interval, check_real
-from ..frames import wrap_longitude
+from ..validation import check_array, check_bool, check_real
+from .radial import BASE_NAMES, R_NODES, RadialDependence, radial_dependence
 
 __all__ = ["BASE_NAMES", "PRIOR_BOUNDS", "R_NODES", "OutlierMixture", "ReflexModel"]
 
-#: Parameters of one node (the constant model), in sampling order.
-BASE_NAMES = ("v_travel", "L_MS", "B_MS", "vr_mean", "vphi_mean", "vtheta_mean",
-              "ln_sigma_los", "ln_sigma_l", "ln_sigma_b")
 #: Prior ranges (km/s, deg, ln km/s); B_MS is isotropic (uniform in sin B_MS).
 PRIOR_BOUNDS = {"v_travel": (0.0, 150.0), "L_MS": (-180.0, 180.0), "B_MS": (-90.0, 90.0),
                 "vr_mean": (-250.0, 250.0), "vphi_mean": (-250.0, 250.0),
                 "vtheta_mean": (-250.0, 250.0), "ln_sigma_los": (0.0, np.log(300.0)),
                 "ln_sigma_l": (0.0, np.log(300.0)), "ln_sigma_b": (0.0, np.log(300.0))}
-#: Node radii of the continuity model (kpc, S004).
-R_NODES = (40.0, 120.0)
 
 
 @dataclass(frozen=True)
@@ -78,32 +75,51 @@ class OutlierMixture:
                    why="upper edge of the f_out prior")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ReflexModel:
-    """A reflex model: ``kind`` is ``"constant"`` (9 base parameters) or ``"linear"`` (18).
+    """A reflex model: a radial dependence of the nine base parameters and an optional
+    outlier mixture.
 
-    Parameter vectors are ordered as `names`: for ``"linear"`` the nine `BASE_NAMES` at
-    the first node (suffix ``_40``) and then at the second (``_120``); with ``outliers``
-    (an `OutlierMixture`, the default) ``f_out`` comes last. ``outliers=None`` is the
-    plain Gaussian likelihood of S004.
+    Parameters
+    ----------
+    radial : {"linear", "constant"} or `RadialDependence`
+        How the parameters depend on radius: a name (``"linear"``, the default, is
+        `LinearInRadius` at ``r_nodes``; ``"constant"`` is `ConstantInRadius`) or an object.
+    r_nodes : (float, float), optional
+        Node radii (kpc) of ``"linear"`` (default `R_NODES`); not used by ``"constant"``,
+        and not accepted with a `RadialDependence` object, which carries its own.
+    outliers : `OutlierMixture` or None
+        The outlier mixture (on by default); ``None`` is the plain Gaussian likelihood of S004.
+
+    Parameter vectors are ordered as `names`: the nine `BASE_NAMES` per node (for
+    ``"linear"`` with the suffix ``_40`` at the first node and ``_120`` at the second), then
+    ``f_out`` with a mixture.
     """
 
-    kind: str = "linear"
-    r_nodes: tuple = R_NODES
-    outliers: OutlierMixture | None = field(default_factory=OutlierMixture)
+    radial: RadialDependence
+    outliers: OutlierMixture | None
 
-    def __post_init__(self):
-        if self.kind not in ("constant", "linear"):
-            raise ValueError(f"model must be 'constant' or 'linear', got {self.kind!r}")
-        r0, _ = check_interval("r_nodes", self.r_nodes, low=0, unit="kpc")
-        if r0 == 0:
-            raise ValueError(f"r_nodes must be two increasing positive radii (kpc), got {self.r_nodes}")
-        if self.outliers is not None and not isinstance(self.outliers, OutlierMixture):
-            raise TypeError(f"outliers must be an OutlierMixture or None, got {type(self.outliers).__name__}")
+    def __init__(self, radial="linear", r_nodes=None, outliers: OutlierMixture | None = OutlierMixture()):
+        if isinstance(radial, RadialDependence):
+            if r_nodes is not None:
+                raise TypeError("r_nodes goes with a model name; a RadialDependence carries its own nodes")
+        elif isinstance(radial, str):
+            radial = radial_dependence(radial, r_nodes)
+        else:
+            raise TypeError(f"model must be 'constant', 'linear' or a RadialDependence, got {type(radial).__name__}")
+        if outliers is not None and not isinstance(outliers, OutlierMixture):
+            raise TypeError(f"outliers must be an OutlierMixture or None, got {type(outliers).__name__}")
+        object.__setattr__(self, "radial", radial)
+        object.__setattr__(self, "outliers", outliers)
+
+    @property
+    def kind(self) -> str:
+        """Name of the radial dependence, e.g. ``"linear"``."""
+        return self.radial.kind
 
     @property
     def n_nodes(self) -> int:
-        return 1 if self.kind == "constant" else 2
+        return self.radial.n_nodes
 
     @property
     def n_base(self) -> int:
@@ -112,9 +128,7 @@ class ReflexModel:
 
     @property
     def names(self) -> tuple:
-        base = BASE_NAMES if self.kind == "constant" else tuple(
-            f"{n}_{r:g}" for r in self.r_nodes for n in BASE_NAMES)
-        return base + (("f_out",) if self.outliers is not None else ())
+        return self.radial.node_names() + (("f_out",) if self.outliers is not None else ())
 
     @property
     def ndim(self) -> int:
@@ -122,7 +136,7 @@ class ReflexModel:
 
     def without_outliers(self) -> "ReflexModel":
         """The same model with the plain Gaussian likelihood."""
-        return ReflexModel(self.kind, self.r_nodes, None)
+        return ReflexModel(self.radial, outliers=None)
 
     def check(self, theta) -> np.ndarray:
         """``theta`` as a float array (..., ndim): ValueError for the wrong length, TypeError
@@ -172,22 +186,14 @@ class ReflexModel:
         return self._values_at(theta, r, wrap)
 
     def _values_at(self, theta, r, wrap):
-        """`values_at` without the checks of ``r``, for the likelihood."""
-        nodes = np.moveaxis(self.nodes(theta), -1, 0)  # (9, ..., n_nodes)
-        if self.kind == "constant":
-            v = nodes[..., 0]
-            return v if np.ndim(r) == 0 else v[..., None] * np.ones(np.shape(r))
-        r0, r1 = self.r_nodes
-        t = (np.asarray(r, float) - r0) / (r1 - r0)
-        lo, hi = nodes[..., 0], nodes[..., 1]
-        delta = hi - lo
-        delta[1] = wrap_longitude(delta[1])
-        if np.ndim(t):
-            lo, delta = lo[..., None], delta[..., None]
-        out = lo + t * delta
-        if wrap:
-            out[1] = wrap_longitude(out[1])
-        return out
+        """`values_at` without the checks of ``r``."""
+        return self.radial.values(self.nodes(theta), r, wrap)
+
+    def star_values(self, theta, r) -> np.ndarray:
+        """The base parameters the likelihood uses for stars at radii ``r`` (kpc), for one
+        parameter vector: (9,) when they do not depend on radius (one apex for all stars),
+        else (9, ...) over ``r``, with L_MS not wrapped."""
+        return self.radial.star_values(self.nodes(theta), r)
 
     def out_of_prior(self, theta) -> list:
         """Names of the parameters of ``theta`` (one vector, or draws (..., ndim)) outside

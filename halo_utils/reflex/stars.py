@@ -180,8 +180,8 @@ class ReflexStars:
     mu : ndarray (K N, 2)
         Observed (mu_l*, mu_b), mas/yr.
     cov_ll, cov_lb, cov_bb : ndarray (K N,)
-        Observed PM covariance in (l, b), (mas/yr)^2 (plus the distance-error term built
-        from the observed PMs when ``distance_term="observed"``).
+        Observed PM covariance in (l, b), (mas/yr)^2 (plus, when ``distance_term="observed"``,
+        the distance-error term built on the observed PMs).
     star_id : ndarray (N,)
     frac_dist_var : ndarray (N,) or None
         (eps_d / d)^2 when the distance-error term is built from the model PMs.

@@ -1,0 +1,37 @@
+"""The fit result: circular percentiles and the S004 numbers of the truth vector."""
+
+import numpy as np
+import pytest
+
+from halo_utils import mock, reflex as rf
+from halo_utils.frames import wrap_longitude
+
+TRUTH = mock.reflex_truth_vector()
+LINEAR = rf.ReflexModel("linear", outliers=None)
+CONSTANT = rf.ReflexModel("constant", outliers=None)
+
+
+def test_circular_percentiles_wrap_longitude():
+    samples = np.tile(TRUTH[:9], (1000, 1))
+    samples[:, 1] = wrap_longitude(180.0 + np.random.default_rng(4).normal(0, 5, 1000))
+    fit = rf.ReflexFit(CONSTANT, samples, samples[0], 0.0, "test", 0, {})
+    p50, p16, p84 = fit.at(100.0)["L_MS"]
+    assert abs(abs(p50) - 180) < 1 and 8 < (p84 - p16) < 12
+
+
+def test_truth_vector_reproduces_the_s004_numbers():
+    truth = rf.ReflexFit(LINEAR, TRUTH[None], TRUTH, 0.0, "truth", 0, {})
+    for r in (40.0, 100.0, 120.0):
+        at = truth.at(r)
+        assert at["l_apex"][0] == pytest.approx(-80.0, abs=1e-6)
+        assert at["b_apex"][0] == pytest.approx(-59.0, abs=1e-6)
+    at100 = truth.at(100.0)
+    assert at100["v_travel"][0] == pytest.approx(6 + 41 * 60 / 80)
+    assert at100["sigma_los"][0] == pytest.approx(106 * (69 / 106) ** 0.75)
+    # S004 table 2: v_travel = (3, -17, -31) km/s for 37 km/s towards (-80, -59)
+    l, b = np.deg2rad([-80.0, -59.0])
+    expected = at100["v_travel"][0] * np.array([np.cos(b) * np.cos(l), np.cos(b) * np.sin(l), np.sin(b)])
+    assert np.allclose([at100[f"v_travel_{a}"][0] for a in "xyz"], expected, atol=1e-9)
+    assert np.allclose(expected, [3.3, -18.6, -31.5], atol=0.1)
+    table = truth.table((40.0, 100.0), truth=truth)
+    assert len(table) == 2 * len(rf.AT_NAMES) and np.all(table["in_95"])
