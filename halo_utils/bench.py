@@ -30,14 +30,24 @@ from pathlib import Path
 
 import numpy as np  # noqa: E402
 
-from .frames import galactocentric
-from .mock import DEFAULT_SEED, forward_mock, generate_survey
-from .pipeline import REPO_ROOT, run_chapter
+from . import density as dens
+from . import reflex as rf
+from .cuts import CutConfig, chemistry_class
+from .dynamics import orbit_extent
+from .frames import K_KMS, frame_vectors, galactocentric, icrs_to_galactocentric
+from .maps import grid_dispersion
+from .mock import DEFAULT_SEED, GSE_TRUTH, forward_mock, generate_outer_halo, generate_survey, reflex_truth_vector
 from .outputs import write_text_atomic
+from .pipeline import CHAPTERS, REPO_ROOT, run_chapter
 from .provenance import package_versions
+from .reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
+from .reflex.stars import observed_galactic
 from .survey import SNR_LIMIT
 
 __all__ = ["time_it", "run_benchmarks"]
+
+#: The chapter-1 cuts whose thresholds the benchmarks reuse (giants, geometric halo).
+CUTS = CutConfig()
 
 
 def time_it(func, repeat: int = 3) -> dict:
@@ -51,14 +61,23 @@ def time_it(func, repeat: int = 3) -> dict:
 
 
 def run_benchmarks(repeat: int = 3, chapters: bool = True, fit_reflex: bool = True) -> dict:
+    """Run every benchmark; returns ``{operation: timing}`` (seconds, see `time_it`).
+
+    Parameters
+    ----------
+    repeat : int
+        Calls per operation (the chapters and the dynesty fit run once).
+    chapters : bool
+        Also time every chapter end to end at the ci and full profiles (tens of minutes).
+    fit_reflex : bool
+        Also time the default dynesty continuity fit of chapter 5 (minutes).
+    """
     results = {}
     results["mock_generation_default"] = time_it(lambda: generate_survey(DEFAULT_SEED), repeat)
     _, cat, _ = generate_survey(DEFAULT_SEED)
-    giants = cat[(cat["logg"] < 3.5)][:10000]
+    giants = cat[(cat["logg"] < CUTS.logg_max)][:10000]
     rng = np.random.default_rng(0)
     results["galactocentric_mc200_10k_stars"] = time_it(lambda: galactocentric(giants, n_mc=200, rng=rng), repeat)
-    from .dynamics import orbit_extent
-
     gc = galactocentric(giants[:2000], n_mc=0)
     pos = np.stack([gc["x"], gc["y"], gc["z"]])
     vel = np.stack([gc["vx"], gc["vy"], gc["vz"]])
@@ -73,12 +92,9 @@ def run_benchmarks(repeat: int = 3, chapters: bool = True, fit_reflex: bool = Tr
 
 def _bench_maps(cat, repeat):
     """Chapter-2 maps on the default mock's geometric-halo giants (no orbit cuts)."""
-    from .cuts import chemistry_class
-    from .maps import grid_dispersion
-
-    good = (cat["logg"] < 3.5) & (cat["FLAG"] == 0) & (cat["SNR"] > SNR_LIMIT)
+    good = (cat["logg"] < CUTS.logg_max) & (cat["FLAG"] == 0) & (cat["SNR"] > SNR_LIMIT)
     gc = galactocentric(cat[good], n_mc=200, rng=np.random.default_rng(1))
-    halo = (np.abs(gc["z"]) > 5) & (gc["r"] > 10)
+    halo = (np.abs(gc["z"]) > CUTS.halo_z_min) & (gc["r"] > CUTS.halo_r_min)
     gc = gc[halo]
     chem = chemistry_class(cat["FeH"][good][halo], cat["aFe"][good][halo])
     samples = {"all": np.ones(len(gc), bool), "accreted": chem == "accreted",
@@ -103,9 +119,6 @@ def _bench_maps(cat, repeat):
 
 def _bench_density_likelihood(n_calls: int = 300):
     """One Poisson log-likelihood call at H3 scale: 1300 tiles x 240 nodes, ~5,500 stars."""
-    from . import density as dens
-    from .mock import GSE_TRUTH
-
     tiles, _, _ = generate_survey(DEFAULT_SEED)
     start = time.perf_counter()
     survey = dens.SelectionGrid.from_tiles(tiles)
@@ -131,10 +144,6 @@ def _reference_reflex_log_likelihood(theta, table, model, distance_prior):
     outlier mixture, distance marginalisation with the distance prior): one star and one
     quadrature node at a time, with astropy-free but textbook 3x3 algebra. Slow by design;
     `_bench_reflex` checks it agrees with `halo_utils.reflex.log_likelihood`."""
-    from .frames import K_KMS, frame_vectors, icrs_to_galactocentric
-    from .reflex.sky import galactic_basis, galactic_to_galactocentric_axes, unit_vector, MS_TO_GAL
-    from .reflex.stars import observed_galactic
-
     col, l, b, c, s, _ = observed_galactic(table)
     x_gh, w_gh = np.polynomial.hermite_e.hermegauss(5)
     v_sun = frame_vectors()[2]
@@ -185,9 +194,6 @@ def _bench_reflex(n_calls: int = 2000, fit: bool = True):
     plain one-star-at-a-time reference implementation of the default (the ratio is the
     speed-up of the vectorised code; the two must agree); and the default-profile dynesty
     continuity fit on the default outer-halo mock (nlive 500, rwalk, 2 processes)."""
-    from . import reflex as rf
-    from .mock import generate_outer_halo, reflex_truth_vector
-
     cat, _ = generate_outer_halo(DEFAULT_SEED)
     model = rf.ReflexModel("linear")
     theta = model.with_f_out(reflex_truth_vector(), 0.015)
@@ -223,8 +229,6 @@ def _bench_reflex(n_calls: int = 2000, fit: bool = True):
 
 
 def _bench_chapters():
-    from .pipeline import CHAPTERS
-
     out = REPO_ROOT / "_build" / "bench"
     results = {}
     for profile in ("ci", "full"):  # full last, so the default outputs end as the book's

@@ -33,6 +33,7 @@ __all__ = [
     "CutFlow",
 ]
 
+#: The chemistry classes of the [Fe/H]-[a/Fe] plane (conventions §5), as `chemistry_class` names them.
 CHEMISTRY_CLASSES = ("accreted", "insitu_high_alpha", "insitu_low_alpha")
 
 

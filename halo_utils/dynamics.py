@@ -23,6 +23,7 @@ __all__ = ["POTENTIAL", "POTENTIAL_NAME", "INTEGRATORS", "energy", "orbit_extent
 
 #: The one potential used for energies and orbits.
 POTENTIAL = gp.MilkyWayPotential(version="v1")
+#: How `POTENTIAL` is named in summaries and figure labels.
 POTENTIAL_NAME = "gala MilkyWayPotential(version='v1')"
 
 def energy(pos, vel):

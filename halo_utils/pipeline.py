@@ -23,6 +23,7 @@ import yaml
 __all__ = ["CHAPTERS", "REPO_ROOT", "load_profiles", "chapter_parameters", "check_parameters", "run_chapter",
            "run_all"]
 
+#: The repository root: chapters run from here, with notebooks/ and book/ below it.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Chapters in reading order (file stems in notebooks/).
 CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery", "05_reflex_fit")

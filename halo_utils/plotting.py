@@ -235,6 +235,7 @@ def plot_profile(ax, prof, *, colour, label, truth=None):
 
 # ------------------------------------------------------------- chapters 3-4
 
+#: TeX labels of the density and reflex parameters for corner plots and tables.
 PARAM_LABELS = {"alpha1": r"$\alpha_1$", "alpha2": r"$\alpha_2$", "alpha3": r"$\alpha_3$",
                 "r1": r"$r_1$", "r2": r"$r_2$", "p": r"$p$", "q": r"$q$", "pitch": "pitch",
                 "yaw": "yaw", "log10_mass": r"$\log_{10} M_\star$",

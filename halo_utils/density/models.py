@@ -129,9 +129,10 @@ class DensityModel:
         return self.profile.opt_steps() + self.geometry.opt_steps()
 
 
-#: Registered geometries and profiles: the model ``"<geometry>_<profile>"`` composes them.
+#: The geometries by the name they take in model names: ``"<geometry>_<profile>"`` composes one of each.
 GEOMETRIES = {"spherical": Spherical(), "oblate": Oblate(), "triaxial_aligned": TriaxialAligned(),
               "triaxial": Triaxial()}
+#: The radial profiles by the name they take in model names (``<geometry>_<profile>``).
 PROFILES = {"no_break": PowerLaw(), "single_break": BrokenPowerLaw(1), "double_break": BrokenPowerLaw(2),
             "einasto": Einasto()}
 #: The chapters' nested models: every geometry with the broken power laws, e.g. the fiducial

@@ -21,9 +21,10 @@ with coord.galactocentric_frame_defaults.set("v4.0"):
     #: The package's default Galactocentric frame (astropy "v4.0" parameters).
     GALCEN_FRAME = coord.Galactocentric()
 
-#: The Sun's distance from the Galactic centre (kpc) and height above the plane (kpc) in
-#: `GALCEN_FRAME`; the Sun sits at (x, y, z) = (-R0_KPC, 0, Z_SUN_KPC) to within 3e-5 kpc.
+#: The Sun's distance from the Galactic centre (kpc) in `GALCEN_FRAME`; the Sun sits at
+#: (x, y, z) = (-R0_KPC, 0, Z_SUN_KPC) to within 3e-5 kpc.
 R0_KPC = float(GALCEN_FRAME.galcen_distance.to_value(u.kpc))
+#: The Sun's height above the Galactic plane (kpc) in `GALCEN_FRAME`.
 Z_SUN_KPC = float(GALCEN_FRAME.z_sun.to_value(u.kpc))
 
 #: The solar parameters a user may set, with their units: the Sun's distance from the

@@ -141,9 +141,11 @@ OUTER_HALO_FILES = MockFiles(
 
 #: File names of the embedded default survey inside the data directory.
 DEFAULT_FILES = SURVEY_FILES.files
+#: Manifest (seed, configuration, SHA-256 of each file) of the default survey.
 MANIFEST = SURVEY_FILES.manifest
 #: File names of the outer-halo mock inside the data directory.
 OUTER_FILES = OUTER_HALO_FILES.files
+#: Manifest of the outer-halo mock.
 OUTER_MANIFEST = OUTER_HALO_FILES.manifest
 
 
