@@ -18,6 +18,7 @@ from .survey import SNR_LIMIT
 
 __all__ = [
     "GSE_RADIAL_RANGE_KPC",
+    "SATELLITE_RADIUS_DEG",
     "CutConfig",
     "CHEMISTRY_CLASSES",
     "quality_mask",
@@ -41,6 +42,9 @@ CHEMISTRY_CLASSES = ("accreted", "insitu_high_alpha", "insitu_low_alpha")
 #: and its break radii allowed to move, within it.
 GSE_RADIAL_RANGE_KPC = (6.0, 60.0)
 
+#: Radius (deg) around each known satellite inside which stars and tiles are left out (S000).
+SATELLITE_RADIUS_DEG = 1.0
+
 
 @dataclass(frozen=True)
 class CutConfig:
@@ -55,7 +59,7 @@ class CutConfig:
     sgr_b_max: float = 25.0
     sgr_ly_slope: float = -0.3
     sgr_ly_offset: float = -2.5
-    satellite_radius_deg: float = 1.0
+    satellite_radius_deg: float = SATELLITE_RADIUS_DEG
     # chemistry: high-alpha above afe = slope * feh + intercept; accreted below it at feh < split
     alpha_slope: float = -0.2
     alpha_intercept: float = 0.08
@@ -132,7 +136,7 @@ def sgr_member_mask(ra, dec, L_y, L_z, b_max: float = 25.0, slope: float = -0.3,
     return (np.abs(beta) < b_max) & (L_y / 1e3 < slope * L_z / 1e3 + offset)
 
 
-def satellite_mask(ra, dec, radius_deg: float = 1.0, satellites=SATELLITES):
+def satellite_mask(ra, dec, radius_deg: float = SATELLITE_RADIUS_DEG, satellites=SATELLITES):
     """Stars within ``radius_deg`` (in [0, 180]) of a listed satellite centre (ICRS, deg).
 
     ``ra``, ``dec`` finite, of one shape, ``|dec| <= 90``; ``satellites`` maps names to

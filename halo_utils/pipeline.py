@@ -13,20 +13,15 @@ parameters not named there keep the notebook's defaults (the publication values)
 from __future__ import annotations
 
 import argparse
-import ast
 import time
 from pathlib import Path
 
 import papermill as pm
 import yaml
 
-__all__ = ["CHAPTERS", "REPO_ROOT", "load_profiles", "chapter_parameters", "check_parameters", "run_chapter",
-           "run_all"]
+from .chapter import CHAPTERS, REPO_ROOT, parameter_defaults
 
-#: The repository root: chapters run from here, with notebooks/ and book/ below it.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-#: Chapters in reading order (file stems in notebooks/).
-CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery", "05_reflex_fit")
+__all__ = ["load_profiles", "check_parameters", "run_chapter", "run_all"]
 
 
 def load_profiles(path: str | Path = REPO_ROOT / "notebooks" / "profiles.yml") -> dict:
@@ -38,12 +33,6 @@ def load_profiles(path: str | Path = REPO_ROOT / "notebooks" / "profiles.yml") -
         if unknown:
             raise ValueError(f"profile {name!r} names unknown chapter(s) {sorted(unknown)}")
     return profiles
-
-
-def chapter_parameters(chapter: str) -> dict:
-    """``{name: default value}`` of a chapter's parameters cell (values parsed as Python literals)."""
-    found = pm.inspect_notebook(str(REPO_ROOT / "notebooks" / f"{chapter}.ipynb"))
-    return {name: ast.literal_eval(info["default"]) for name, info in found.items()}
 
 
 def _type_ok(value, default) -> bool:
@@ -66,7 +55,7 @@ def check_parameters(chapter: str, parameters: dict) -> None:
     papermill itself only warns about an unknown name and injects it anyway, so a
     misspelt ``n_mcc = 50`` would silently run the chapter with its default ``n_mc``.
     """
-    defaults = chapter_parameters(chapter)
+    defaults = parameter_defaults(chapter)
     unknown = sorted(set(parameters) - set(defaults))
     if unknown:
         raise ValueError(f"{chapter} has no parameter(s) {unknown}; its parameters are {sorted(defaults)}")

@@ -17,7 +17,7 @@ from .catalog import CatalogError, match_truth, validate_catalog
 from .validation import check_choice, check_generator, check_integer, check_interval, check_real, check_table
 from .dynamics import INTEGRATORS, energy, orbit_extent
 from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
-from .cuts import GSE_RADIAL_RANGE_KPC
+from .cuts import GSE_RADIAL_RANGE_KPC, SATELLITE_RADIUS_DEG
 from .survey import SNR_LIMIT
 
 __all__ = ["SampleResult", "build_samples", "selectable_component_mask", "true_component_positions"]
@@ -173,7 +173,7 @@ def _with_errors(sample, catalog_rows, n_mc, rng):
 
 
 def selectable_component_mask(catalog: Table, truth: Table, component: str = "gse", *,
-                              satellite_radius_deg: float = 1.0) -> np.ndarray:
+                              satellite_radius_deg: float = SATELLITE_RADIUS_DEG) -> np.ndarray:
     """Catalogue rows of one mock component that the survey selection function describes.
 
     True for stars of ``component`` (truth column ``component``, matched by ``star_id``)
@@ -192,7 +192,8 @@ def selectable_component_mask(catalog: Table, truth: Table, component: str = "gs
 
 
 def true_component_positions(catalog: Table, truth: Table, component: str = "gse", *,
-                             r_range=GSE_RADIAL_RANGE_KPC, satellite_radius_deg: float = 1.0) -> np.ndarray:
+                             r_range=GSE_RADIAL_RANGE_KPC,
+                             satellite_radius_deg: float = SATELLITE_RADIUS_DEG) -> np.ndarray:
     """True Galactocentric positions (kpc, shape (3, N)) of one mock component's giants
     as the survey selection function sees them.
 

@@ -43,7 +43,6 @@ orbit_duration_myr = 3000.0  # orbit integration length in Myr, at least 3000
 
 # %%
 import json
-import time
 
 import numpy as np
 import matplotlib.pyplot as plt
@@ -53,22 +52,16 @@ from halo_utils.catalog import match_truth, read_catalog, read_table
 from halo_utils.cuts import GSE_RADIAL_RANGE_KPC
 from halo_utils.dynamics import POTENTIAL_NAME
 from halo_utils.frames import GALCEN_FRAME
-from halo_utils.outputs import OutputDirectory
-from halo_utils.provenance import run_metadata
+from halo_utils.chapter import ChapterRun
 from halo_utils.samples import build_samples
 from halo_utils.survey import read_tiles
 
-parameters = dict(catalog_path=catalog_path, tiles_path=tiles_path, truth_path=truth_path,
-                  generate_if_missing=generate_if_missing, mock_seed=mock_seed, output_dir=output_dir,
-                  seed=seed, n_mc=n_mc, orbit_dt_myr=orbit_dt_myr, orbit_duration_myr=orbit_duration_myr,
-                  orbit_integrator=orbit_integrator)
 inputs = {"catalog_path": catalog_path, "tiles_path": tiles_path, "truth_path": truth_path}
 # the default mock is generated only for the default paths in data/: a mistyped path is an error
 mock.ensure_default_data(inputs, generate=generate_if_missing, seed=mock_seed)
 # every file of this run goes to output_dir, atomically; summary.json, written last, marks it complete
-out = OutputDirectory(output_dir, chapter="01_sample_construction", inputs=inputs)
-rng = np.random.default_rng(seed)
-t_start = time.perf_counter()
+run = ChapterRun("01_sample_construction", globals(), inputs=inputs)
+out, rng = run.out, run.rng
 
 # %% [markdown]
 # ## The survey
@@ -227,8 +220,6 @@ summary = {
     "truth": truth_scores,
     "frame": str(GALCEN_FRAME),
     "potential": POTENTIAL_NAME,
-    "runtime_s": time.perf_counter() - t_start,
-    **run_metadata(parameters),
 }
-out.finish(summary)
+run.finish(summary)
 print(json.dumps({k: summary[k] for k in ("n_catalogue", "n_halo", "n_gse", "halo_accreted_fraction")}, indent=1))

@@ -61,7 +61,6 @@ deconvolve_errors = True  # subtract the measurement-error variance from every d
 
 # %%
 import json
-import time
 
 import healpy as hp
 import numpy as np
@@ -73,19 +72,13 @@ from halo_utils import maps, plotting
 from halo_utils.catalog import match_truth, read_table
 from halo_utils.frames import spherical_components
 from halo_utils.mock import GSE_TRUTH
-from halo_utils.outputs import OutputDirectory, read_upstream
-from halo_utils.provenance import run_metadata
+from halo_utils.chapter import ChapterRun
+from halo_utils.outputs import read_upstream
 
-parameters = {k: v for k, v in dict(globals()).items() if k in (
-    "halo_sample_path", "truth_path", "output_dir", "seed", "n_mc", "drop_frac", "grid_extent",
-    "grid_step", "radius", "min_stars", "nside", "r_min", "r_max", "n_radial_bins", "gse_contour_rq",
-    "insitu_classes", "deconvolve_errors")}
 # the halo sample must come from a finished chapter-1 run on the same truth table
 read_upstream(halo_sample_path, chapter="01_sample_construction", same_inputs={"truth_path": truth_path})
-out = OutputDirectory(output_dir, chapter="02_sigma_maps",
-                      inputs={"halo_sample_path": halo_sample_path, "truth_path": truth_path})
-rng = np.random.default_rng(seed)
-t_start = time.perf_counter()
+run = ChapterRun("02_sigma_maps", globals(), inputs={"halo_sample_path": halo_sample_path, "truth_path": truth_path})
+out, rng = run.out, run.rng
 
 halo = Table.read(halo_sample_path)
 chem = np.asarray(halo["chem_class"]).astype(str)
@@ -343,7 +336,5 @@ summary["profiles"] = {
        for k, v in beta_profiles.items()},
 }
 summary["profile_truth_coverage"] = profile_cover
-summary["runtime_s"] = time.perf_counter() - t_start
-summary.update(run_metadata(parameters))
-out.finish(summary)
+summary = run.finish(summary)
 print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.1f} s)")

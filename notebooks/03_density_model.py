@@ -76,28 +76,23 @@ from astropy.table import Table
 
 from halo_utils import density as dens, plotting
 from halo_utils.catalog import read_table
-from halo_utils.cuts import GSE_RADIAL_RANGE_KPC, satellite_mask
+from halo_utils.cuts import GSE_RADIAL_RANGE_KPC, SATELLITE_RADIUS_DEG, satellite_mask
 from halo_utils.fitting import summary_contains
 from halo_utils.mock import MockConfig, forward_mock
-from halo_utils.outputs import OutputDirectory, read_upstream
-from halo_utils.provenance import run_metadata
+from halo_utils.chapter import ChapterRun
+from halo_utils.outputs import read_upstream
 from halo_utils.samples import selectable_component_mask, true_component_positions
 from halo_utils.survey import read_tiles
 
-parameters = {k: globals()[k] for k in (
-    "gse_sample_path", "gse_parent_path", "tiles_path", "catalog_path", "truth_path", "output_dir", "seed", "models",
-    "n_starts", "n_walkers", "n_steps_max", "n_tau", "n_threads", "n_mocks", "kinematic_completeness",
-    "sky_nside")}
 # the GSE samples must come from a finished chapter-1 run on this survey's tiles and catalogue
 upstream_inputs = {"tiles_path": tiles_path, "catalog_path": catalog_path, "truth_path": truth_path}
 read_upstream(gse_sample_path, chapter="01_sample_construction", same_inputs=upstream_inputs)
 if kinematic_completeness:
     read_upstream(gse_parent_path, chapter="01_sample_construction", same_inputs=upstream_inputs)
-out = OutputDirectory(output_dir, chapter="03_density_model", inputs={
+run = ChapterRun("03_density_model", globals(), inputs={
     "gse_sample_path": gse_sample_path, "gse_parent_path": gse_parent_path if kinematic_completeness else "",
     **upstream_inputs})
-rng = np.random.default_rng(seed)
-t_start = time.perf_counter()
+out, rng = run.out, run.rng
 FIDUCIAL = "triaxial_double_break"
 
 gse = Table.read(gse_sample_path)
@@ -118,7 +113,7 @@ if truth_path:
 
 # %%
 t0 = time.perf_counter()
-survey = dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
+survey = dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], SATELLITE_RADIUS_DEG))
 bare_survey = survey  # the survey selection alone, before the kinematic completeness
 completeness = None
 if kinematic_completeness:
@@ -310,7 +305,7 @@ plt.show()
 # ## Stellar mass
 #
 # Integrating the fitted density over $1 < r_q < 100$ kpc gives the stellar mass of the traced
-# population (through the approximate giants-per-solar-mass factor of the mock, 1.5e-3); the
+# population (through the approximate giants-per-solar-mass factor of the mock, `halo_utils.survey.GIANTS_PER_MSUN`); the
 # part inside 6 kpc, where there are no data, is an extrapolation of the inner power law.
 
 # %%
@@ -360,8 +355,6 @@ summary = {
         "p_value": draw_check["p_value"], "params": draw_check["params"]},
     "sky_chi2": chi2_sky,
     "kinematic_completeness_coef": None if completeness is None else completeness.coef,
-    "runtime_s": time.perf_counter() - t_start,
-    **run_metadata(parameters),
 }
-out.finish(summary)
+run.finish(summary)
 print(json.dumps({k: summary[k] for k in ("aic", "truth_in_95")}, indent=1, default=str))

@@ -56,23 +56,18 @@ from astropy.table import Table
 
 from halo_utils import density as dens, plotting
 from halo_utils.coverage import binomial_sigma
-from halo_utils.cuts import satellite_mask
+from halo_utils.cuts import SATELLITE_RADIUS_DEG, satellite_mask
 from halo_utils.fitting import summary_contains
 from halo_utils.mock import GSE_TRUTH, forward_mock
-from halo_utils.outputs import OutputDirectory
-from halo_utils.provenance import run_metadata
+from halo_utils.chapter import ChapterRun
 from halo_utils.survey import read_tiles
 
-parameters = {k: globals()[k] for k in (
-    "tiles_path", "output_dir", "seed", "truth_log10_mass", "n_walkers", "n_steps_max", "n_tau",
-    "n_threads", "n_starts", "n_coverage_mocks", "restricted_model")}
-out = OutputDirectory(output_dir, chapter="04_mock_recovery", inputs={"tiles_path": tiles_path})
-rng = np.random.default_rng(seed)
-t_start = time.perf_counter()
+run = ChapterRun("04_mock_recovery", globals(), inputs={"tiles_path": tiles_path})
+out, rng = run.out, run.rng
 FIDUCIAL = "triaxial_double_break"
 truth = {**GSE_TRUTH, "log10_mass": truth_log10_mass}
 tiles = read_tiles(tiles_path)
-survey = dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0))
+survey = dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], SATELLITE_RADIUS_DEG))
 print(f"truth: {truth}")
 print(f"expected stars: {survey.expected_number(truth):.0f}")
 
@@ -239,8 +234,6 @@ summary = {
                      "n_steps": chain_b["n_steps"], "aic": fit_b["aic"], "delta_aic_vs_fiducial": delta_aic},
     "c_coverage": {r["parameter"]: {k: r[k] for k in r.colnames if k != "parameter"} for r in coverage},
     "c_laplace_failures": int(np.sum(~n_ok)),
-    "runtime_s": time.perf_counter() - t_start,
-    **run_metadata(parameters),
 }
-out.finish(summary)
+summary = run.finish(summary)
 print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.0f} s)")

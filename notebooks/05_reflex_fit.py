@@ -116,25 +116,18 @@ from halo_utils.catalog import match_truth, read_catalog, read_table
 from halo_utils.frames import solar_frame as make_solar_frame, wrap_longitude
 from halo_utils.fitting import MIN_STARS_PER_PARAMETER
 from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_default_data, reflex_truth_vector
-from halo_utils.outputs import OutputDirectory
-from halo_utils.provenance import run_metadata
+from halo_utils.chapter import ChapterRun
 from halo_utils.reference import LMC_LB
 from halo_utils.reflex.compare import compare_outlier_treatments, summary_row
 from halo_utils.reflex_coverage import coverage_mocks, coverage_summary
 
-parameters = {k: globals()[k] for k in (
-    "catalog_path", "truth_path", "generate_if_missing", "mock_seed", "output_dir", "seed", "r_min", "r_max",
-    "r_max_maps", "sgr_cut", "sigma_clip", "model", "outlier_mixture", "outlier_sigma", "f_out_max",
-    "distance_term", "n_distance_nodes", "distance_prior_slope", "distance_prior_volume", "distances_mean_unbiased",
-    "solar_frame", "compare_frame", "clip_n_sigma", "n_prior_mocks", "n_coverage_mocks", "coverage_sgr_cut", "nlive", "nlive_constant", "dlogz", "bound",
-    "sample", "maxiter", "n_procs", "resume", "n_boot", "map_nside", "map_kernel_deg", "report_radii")}
-t_start = time.perf_counter()
 make_solar_frame(solar_frame), make_solar_frame(compare_frame)  # a bad frame fails here, before any work
 inputs = {"catalog_path": catalog_path, "truth_path": truth_path}
 # the default mock is generated only for the default paths in data/: a mistyped path is an error
 ensure_default_data(inputs, generate=generate_if_missing, seed=mock_seed, outer_halo=True)
 # every file of this run goes to output_dir, atomically; summary.json, written last, marks it complete
-out = OutputDirectory(output_dir, chapter="05_reflex_fit", inputs=inputs)
+run = ChapterRun("05_reflex_fit", globals(), inputs=inputs)
+out, rng = run.out, run.rng
 catalog = read_catalog(catalog_path, required=rf.REFLEX_COLUMNS)
 truth = read_table(truth_path, what="truth_path") if truth_path else None
 has_truth = truth is not None
@@ -250,7 +243,6 @@ print(f"smoothed v_GSR map: min {vmap.min():.1f}, max {vmap.max():.1f} km/s")
 # bootstrap standard errors; dashed lines are the truth model at the same stars.
 
 # %%
-rng = np.random.default_rng(seed)
 bins = np.array([40, 50, 60, 70, 80, 90, 100, 120, 140, 160], float)
 quad = rf.lmc_quadrant_masks(gv["l"], gv["b"])
 model_u = (rf.model_galactic_velocities(reflex_truth_vector(), catalog, TRUTH_FIT.model, frame=solar_frame)
@@ -774,12 +766,10 @@ summary = {
     "distance_prior_steep_mocks": {"n_mocks": n_prior_mocks, "rows": rows_of(distance_priors)},
     "coverage": {"n_mocks": n_coverage_mocks, "runtime_s": runtime_coverage, "summary": rows_of(coverage_table),
                  "f_out_mean_pull": float(np.mean(f_out_pulls))},
-    "runtime_s": time.perf_counter() - t_start,
-    **run_metadata(parameters),
 }
 if has_truth:
     summary["truth"] = REFLEX_TRUTH
     summary["truths_in_95_at_100"] = truths_in_95_at_100
     summary["constant_v_travel_between_truth_40_120"] = bool(between)
-out.finish(summary)
+summary = run.finish(summary)
 print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.0f} s)")

@@ -25,7 +25,7 @@ LAYERS = (
     ("samples", "maps"),
     ("density", "reflex"),
     ("mock",),
-    ("reflex_coverage", "plotting"),
+    ("reflex_coverage", "plotting", "chapter"),
     ("pipeline",),
     ("bench",),
 )

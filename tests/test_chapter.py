@@ -1,0 +1,43 @@
+"""What every chapter does first and last (halo_utils.chapter)."""
+
+import json
+
+import numpy as np
+import papermill as pm
+import pytest
+
+from halo_utils.chapter import CHAPTERS, REPO_ROOT, ChapterRun, parameter_defaults
+from halo_utils.outputs import MARKER
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_parameter_defaults_agree_with_papermill(chapter):
+    """Our reading of the parameters cell against papermill's own (names, order, values)."""
+    found = pm.inspect_notebook(str(REPO_ROOT / "notebooks" / f"{chapter}.ipynb"))
+    ours = parameter_defaults(chapter)
+    assert list(ours) == list(found)
+    for name, info in found.items():
+        assert repr(ours[name]) == repr(eval(info["default"])), name  # papermill gives the source text
+
+
+def test_parameter_defaults_refuses_an_unknown_chapter():
+    with pytest.raises(ValueError, match="unknown chapter '06_nothing'"):
+        parameter_defaults("06_nothing")
+
+
+def test_chapter_run_records_every_parameter_and_seeds_its_generator(tmp_path):
+    namespace = dict(parameter_defaults("04_mock_recovery"), output_dir=str(tmp_path / "out"), seed=5)
+    run = ChapterRun("04_mock_recovery", namespace, inputs={})
+    assert run.parameters == {k: namespace[k] for k in parameter_defaults("04_mock_recovery")}
+    assert run.rng.standard_normal() == np.random.default_rng(5).standard_normal()
+    written = run.finish({"n": 3})
+    marker = json.loads((tmp_path / "out" / MARKER).read_text())
+    assert marker["n"] == 3 and marker["complete"] and marker["parameters"]["seed"] == 5
+    assert marker["runtime_s"] == written["runtime_s"] >= 0 and "versions" in marker
+
+
+def test_chapter_run_names_a_missing_parameter(tmp_path):
+    namespace = dict(parameter_defaults("02_sigma_maps"), output_dir=str(tmp_path))
+    del namespace["n_mc"]
+    with pytest.raises(NameError, match=r"\['n_mc'\]"):
+        ChapterRun("02_sigma_maps", namespace, inputs={})
