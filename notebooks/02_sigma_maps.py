@@ -301,28 +301,23 @@ print("truth coverage of the profiles:", json.dumps(profile_cover, indent=1))
 # 3. hot lines of sight are accreted lines of sight (the Spearman correlation above).
 
 # %%
-acc, ins = profiles["accreted"], profiles["in-situ"]
-both = np.isfinite(acc["median"]) & np.isfinite(ins["median"])
-hotter = bool(np.all(acc["median"][both] > ins["median"][both]))
-separated = int(np.sum(acc["p2_5"][both] > ins["p97_5"][both]))
-print(f"accreted hotter than in-situ in {np.sum(acc['median'][both] > ins['median'][both])} of {both.sum()} "
-      f"shells with >= {min_stars} stars of each; 2-sigma bands separated in {separated}")
+shells = maps.compare_profiles(profiles["accreted"], profiles["in-situ"])
+print(f"accreted hotter than in-situ in {shells['n_hotter']} of {shells['n_compared']} "
+      f"shells with >= {min_stars} stars of each; 2-sigma bands separated in {shells['n_separated_95']}")
 
 insitu = halo[samples["in-situ"]]
-hemi = (np.asarray(insitu["z"]) > 0).astype(int)  # 1 above the plane, 0 below
-hemi_res = maps.binned_dispersion(maps.membership_from_labels(hemi, 2),
-                                  np.asarray(insitu["V_r"]), np.asarray(insitu["V_r_err"]),
+hemi = maps.hemisphere_dispersion(np.asarray(insitu["z"]), np.asarray(insitu["V_r"]), np.asarray(insitu["V_r_err"]),
                                   min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac, rng=rng,
                                   deconvolve=deconvolve_errors)
-below, above = ({k: float(hemi_res[k][i]) for k in ("count", "median", "p16", "p84")} for i in (0, 1))
+above, below = hemi["above"], hemi["below"]
 print(f"in-situ sigma_r above the plane {above['median']:.1f} [{above['p16']:.1f}, {above['p84']:.1f}] km/s "
       f"({above['count']:.0f} stars), below {below['median']:.1f} [{below['p16']:.1f}, {below['p84']:.1f}] km/s "
-      f"({below['count']:.0f} stars): ratio {above['median'] / below['median']:.3f}")
+      f"({below['count']:.0f} stars): ratio {hemi['ratio']:.3f}")
 summary["asymmetry"] = {
-    "accreted_hotter_all_shells": hotter, "n_shells_compared": int(both.sum()),
-    "n_shells_2sigma_separated": separated,
+    "accreted_hotter_all_shells": shells["all_hotter"], "n_shells_compared": shells["n_compared"],
+    "n_shells_2sigma_separated": shells["n_separated_95"],
     "insitu_sigma_r_above_plane": above, "insitu_sigma_r_below_plane": below,
-    "insitu_above_below_ratio": above["median"] / below["median"],
+    "insitu_above_below_ratio": hemi["ratio"],
 }
 
 # %% [markdown]

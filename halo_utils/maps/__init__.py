@@ -7,7 +7,8 @@ Subpackage layout, bottom to top:
 * `~halo_utils.maps.grid`: maps on a square grid of a Galactocentric projection;
 * `~halo_utils.maps.sky`: maps per HEALPix pixel, and the four (l, b) sky quadrants;
 * `~halo_utils.maps.radial`: profiles in radial shells (sigma and beta);
-* `~halo_utils.maps.coverage`: how often a map's bands cover the truth.
+* `~halo_utils.maps.coverage`: how often a map's bands cover the truth;
+* `~halo_utils.maps.comparison`: hotter or colder, shell by shell and across the plane.
 """
 
 from .dispersion import binned_dispersion, keep_mask, membership_from_labels
@@ -15,6 +16,7 @@ from .grid import grid_centres, grid_dispersion, grid_membership
 from .sky import SKY_QUADRANTS, check_nside, healpix_dispersion, healpix_pixels, sky_quadrant_masks
 from .radial import anisotropy, radial_profile
 from .coverage import band_coverage
+from .comparison import compare_profiles, hemisphere_dispersion
 
 __all__ = [
     "grid_centres",
@@ -31,4 +33,6 @@ __all__ = [
     "keep_mask",
     "SKY_QUADRANTS",
     "sky_quadrant_masks",
+    "compare_profiles",
+    "hemisphere_dispersion",
 ]
