@@ -11,7 +11,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from halo_utils.mock import MockConfig, ensure_survey, generate_survey  # noqa: E402
+from halo_utils.mock import DEFAULT_SEED, MockConfig, ensure_survey, generate_outer_halo, generate_survey  # noqa: E402
 
 SMALL_SEED = 11
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -39,3 +39,9 @@ def small_survey(small_config):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def outer():
+    """(catalogue, truth) of the default outer-halo mock (the mock and the reflex tests share it)."""
+    return generate_outer_halo(DEFAULT_SEED)

@@ -61,7 +61,7 @@ def _power_integral(a, b, k):
 
 
 def shell_integral(alphas, breaks, r_min: float, r_max: float) -> float:
-    """Integral of r^2 `broken_power_law`(r) dr over [r_min, r_max], analytic.
+    """Integral of ``r**2 * broken_power_law(r)`` over r in [r_min, r_max] (analytic; see `broken_power_law`).
 
     Parameters
     ----------

@@ -18,7 +18,6 @@ The book runs on mocks defined by code, seed and config (conventions §4):
 Layer: above the models it draws from (density, reflex, survey, frames, reference).
 """
 
-from . import outer_halo as _outer_halo
 from .config import DEFAULT_SEED, GSE_TRUTH, MockConfig, config_from_dict, config_to_dict
 from .tiles import make_tiles, positions_in_tiles
 from .kinematics import gse_sigma_r, gse_velocities
@@ -43,6 +42,3 @@ __all__ = [
     "ensure_survey", "ensure_outer_halo", "ensure_default_data",
 ]
 
-# Private helpers that tests/test_reflex.py reaches as ``mock._name`` (their home is `outer_halo`).
-_default_outer_surveys = _outer_halo._default_outer_surveys
-_reflex_velocities = _outer_halo._reflex_velocities

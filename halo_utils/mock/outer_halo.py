@@ -26,7 +26,8 @@ from ..survey import distance_modulus
 from .config import DEFAULT_SEED
 from .kinematics import angular_momentum_velocities, scattered_angular_momenta
 
-__all__ = ["REFLEX_TRUTH", "PM_ERROR_RANGES", "OuterHaloConfig", "generate_outer_halo", "outer_footprint",
+__all__ = ["REFLEX_TRUTH", "PM_ERROR_RANGES", "OuterHaloConfig", "default_outer_surveys", "reflex_velocities",
+           "generate_outer_halo", "outer_footprint",
            "reflex_truth_vector", "constant_reflex_truth"]
 
 
@@ -40,7 +41,7 @@ REFLEX_TRUTH = {
 }
 
 
-def _default_outer_surveys():
+def default_outer_surveys():
     """Per-survey numbers of the outer-halo mock (`OuterHaloConfig.surveys`).
 
     ``n``: halo stars generated; ``r_range`` (kpc) and ``r_slope``: dN/dr ~ r^slope;
@@ -68,7 +69,7 @@ PM_ERROR_RANGES = {"edr3": (0.05, 0.3), "dr2": (0.11, 0.66)}
 class OuterHaloConfig:
     """Configuration of the all-sky outer-halo mock (the defaults make the default mock).
 
-    ``surveys`` holds the per-survey numbers (`_default_outer_surveys`), ``truth`` the
+    ``surveys`` holds the per-survey numbers (`default_outer_surveys`), ``truth`` the
     reflex truth (`REFLEX_TRUTH`). The mock is as messy as real data:
 
     * ``f_bad_errors``: fraction of halo stars given Vrad_err > 15 km/s or fractional
@@ -96,7 +97,7 @@ class OuterHaloConfig:
         1 <= lo <= hi, or an unknown ``pm_errors``.
     """
 
-    surveys: dict = field(default_factory=_default_outer_surveys)
+    surveys: dict = field(default_factory=default_outer_surveys)
     truth: dict = field(default_factory=lambda: dict(REFLEX_TRUTH))
     f_bad_errors: float = 0.06
     f_outlier: float = 0.02
@@ -167,7 +168,7 @@ def _outer_positions(n, r_range, slope, survey, cfg, rng):
     return np.concatenate(out, axis=1)[:, :n]
 
 
-def _reflex_velocities(pos, truth, rng, scale=1.0):
+def reflex_velocities(pos, truth, rng, scale=1.0):
     """Velocities (n, 3), km/s, drawn from the reflex model of ``truth`` at ``pos`` (3, n), kpc:
     the mean field plus Gaussian dispersions (times ``scale``) along the line of sight and
     the Galactic unit vectors e_l, e_b (conventions §11)."""
@@ -268,8 +269,8 @@ def generate_outer_halo(seed: int = DEFAULT_SEED, config: OuterHaloConfig = Oute
     for name, sv in cfg.surveys.items():
         pos = _outer_positions(sv["n"], sv["r_range"], sv["r_slope"], name, cfg, rng)
         outlier = rng.uniform(size=sv["n"]) < cfg.f_outlier
-        vel = _reflex_velocities(pos, cfg.truth, rng)
-        vel[:, outlier] = _reflex_velocities(pos[:, outlier], cfg.truth, rng, scale=4.0)
+        vel = reflex_velocities(pos, cfg.truth, rng)
+        vel[:, outlier] = reflex_velocities(pos[:, outlier], cfg.truth, rng, scale=4.0)
         comp = np.where(outlier, "outlier", "halo").astype("U14")
         factor = np.ones(sv["n"])
         wrong = (rng.uniform(size=sv["n"]) < cfg.f_wrong_distance) & ~outlier

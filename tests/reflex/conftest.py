@@ -61,12 +61,6 @@ def reference_catalogue():
 
 
 @pytest.fixture(scope="session")
-def outer():
-    """(catalogue, truth) of the default outer-halo mock."""
-    return mock.generate_outer_halo(mock.DEFAULT_SEED)
-
-
-@pytest.fixture(scope="session")
 def messy():
     """The default mock with 10 % wrong distances and no pre-fit clipping, 40-120 kpc."""
     cat, truth = mock.generate_outer_halo(21, mock.OuterHaloConfig(f_wrong_distance=0.1, f_outlier=0.0))

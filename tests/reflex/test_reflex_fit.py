@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from halo_utils import mock, reflex as rf
+from halo_utils.mock.outer_halo import default_outer_surveys
 from halo_utils.catalog import CatalogError, read_catalog
 from halo_utils.frames import solar_frame
 from halo_utils.reflex.fit import _cartesian_from_natural
@@ -16,7 +17,7 @@ THETA18 = np.array([10.0, -26.0, 6.0, -8.0, 14.0, -1.0, np.log(106), np.log(78),
 
 
 def _big_mock(factor, exact_distances=False, seed=11):
-    sv = mock._default_outer_surveys()
+    sv = default_outer_surveys()
     for k in sv:
         sv[k]["n"] *= factor
         if exact_distances:

@@ -10,6 +10,7 @@ from gala.coordinates import MagellanicStreamNidever08
 from scipy.stats import multivariate_normal
 
 from halo_utils import mock, reflex as rf
+from halo_utils.mock.outer_halo import reflex_velocities
 from halo_utils.frames import GALCEN_FRAME, icrs_to_galactocentric, solar_frame
 from halo_utils.reflex.likelihood import halo_log_likelihoods
 
@@ -78,7 +79,7 @@ def test_model_mean_velocities_of_stars_moving_with_the_mean(shell_positions, ex
     """Stars moving exactly with the truth's mean field: data and model velocities agree."""
     rng = np.random.default_rng(9)
     pos = shell_positions(rng, 50)
-    vel = mock._reflex_velocities(pos, mock.REFLEX_TRUTH, rng, scale=0.0)
+    vel = reflex_velocities(pos, mock.REFLEX_TRUTH, rng, scale=0.0)
     table = exact_catalogue(pos, vel)
     data = rf.galactic_velocities(table)
     model = rf.model_galactic_velocities(TRUTH, table, LINEAR)
