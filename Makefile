@@ -5,6 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PROFILE ?= full
+# FORCE=1 re-executes every chapter; otherwise a chapter runs only when its notebook, the
+# package, its parameters or its input files changed (halo_utils.chapter_cache)
+FORCE ?=
 STAMP  := $(VENV)/.installed
 
 .PHONY: venv data chapters book test bench clean
@@ -22,7 +25,7 @@ data: $(STAMP)
 	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo; ensure_survey('data'); ensure_outer_halo('data')"
 
 chapters: data
-	$(BIN)/python -m halo_utils.pipeline --profile $(PROFILE)
+	$(BIN)/python -m halo_utils.pipeline --profile $(PROFILE) $(if $(FORCE),--force)
 
 book: chapters
 	$(BIN)/jupyter-book build . --warningiserror --keep-going

@@ -8,11 +8,17 @@ paths in its parameter cell are relative to the root) into ``book/executed/<name
 which the book renders with execution off. A failing cell raises and stops the run.
 Profiles live in ``notebooks/profiles.yml``: ``{profile: {chapter: {parameter: value}}}``;
 parameters not named there keep the notebook's defaults (the publication values).
+
+From the command line a chapter re-executes only when something it depends on changed
+(`halo_utils.chapter_cache`: its notebook, the package, its parameters, its input files,
+among them the outputs of the chapters it reads); ``--force`` re-executes everything. The
+chapters' own output is echoed while they run (``--quiet`` silences it).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from pathlib import Path
 
@@ -20,6 +26,7 @@ import papermill as pm
 import yaml
 
 from .chapter import CHAPTERS, REPO_ROOT, parameter_defaults
+from .chapter_cache import chapter_key, is_up_to_date, record_key
 
 __all__ = ["load_profiles", "check_parameters", "run_chapter", "run_all"]
 
@@ -66,11 +73,35 @@ def check_parameters(chapter: str, parameters: dict) -> None:
 
 
 def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path = REPO_ROOT / "book" / "executed",
-                overrides: dict | None = None, cwd: str | Path = REPO_ROOT) -> Path:
-    """Execute one chapter with papermill; returns the executed notebook's path.
+                overrides: dict | None = None, cwd: str | Path = REPO_ROOT, cache: bool = False,
+                log_output: bool = False) -> dict:
+    """Execute one chapter with papermill.
 
     Parameters not in the chapter's parameters cell, or of another type than their
     default, raise before anything runs (`check_parameters`).
+
+    Parameters
+    ----------
+    chapter, profile : str
+        One of `CHAPTERS`, and a profile of ``notebooks/profiles.yml``.
+    output_dir : str or Path
+        Where the executed notebook goes (its outputs go to the chapter's own ``output_dir``
+        parameter, relative to ``cwd``).
+    overrides : dict, optional
+        Parameters that replace the profile's.
+    cwd : str or Path
+        Working directory of the kernel (relative paths in the parameters start here).
+    cache : bool
+        Skip the run when the chapter's key (`halo_utils.chapter_cache`) equals the one stored
+        by its last run and that run's outputs are intact; store the key after a run.
+    log_output : bool
+        Echo the notebook's output to the terminal while it runs (its progress reports).
+
+    Returns
+    -------
+    dict
+        ``executed`` (the executed notebook's path), ``ran`` (False when skipped as up to date)
+        and ``key`` (the chapter's key, or None without ``cache``).
     """
     if chapter not in CHAPTERS:
         raise ValueError(f"unknown chapter {chapter!r}; expected one of {CHAPTERS}")
@@ -83,20 +114,31 @@ def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path =
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     out = output_dir / f"{chapter}.ipynb"
+    key = None
+    if cache:
+        key = chapter_key(chapter, parameters, cwd=Path(cwd))
+        outputs = Path(key["components"]["parameters"]["output_dir"])
+        if is_up_to_date(key, out, outputs if outputs.is_absolute() else Path(cwd) / outputs):
+            return {"executed": out, "ran": False, "key": key["key"]}
     pm.execute_notebook(str(REPO_ROOT / "notebooks" / f"{chapter}.ipynb"), str(out),
                         parameters=parameters, cwd=str(cwd), kernel_name="python3",
-                        progress_bar=False)
-    return out
+                        progress_bar=False, log_output=log_output)
+    if cache:
+        record_key(key, out)
+    return {"executed": out, "ran": True, "key": None if key is None else key["key"]}
 
 
 def run_all(profile: str = "full", chapters=CHAPTERS, **kwargs) -> dict:
-    """Run chapters in order; returns ``{chapter: wall seconds}``."""
+    """Run chapters in order, printing what runs and how long it took; returns
+    ``{chapter: wall seconds}`` (0 for a chapter skipped as up to date)."""
     times = {}
-    for chapter in chapters:
+    for i, chapter in enumerate(chapters, 1):
+        print(f"[{profile}] {chapter} ({i}/{len(chapters)}) ...", flush=True)
         start = time.perf_counter()
-        run_chapter(chapter, profile, **kwargs)
-        times[chapter] = time.perf_counter() - start
-        print(f"[{profile}] {chapter}: {times[chapter]:.1f} s", flush=True)
+        result = run_chapter(chapter, profile, **kwargs)
+        times[chapter] = time.perf_counter() - start if result["ran"] else 0.0
+        state = f"{times[chapter]:.1f} s" if result["ran"] else "up to date, not re-executed"
+        print(f"[{profile}] {chapter}: {state}", flush=True)
     return times
 
 
@@ -104,8 +146,15 @@ def _main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="full", help="parameter profile (notebooks/profiles.yml)")
     parser.add_argument("--chapters", nargs="*", default=list(CHAPTERS), help="chapters to run")
+    parser.add_argument("--force", action="store_true",
+                        help="re-execute every chapter even when nothing it depends on changed")
+    parser.add_argument("--quiet", action="store_true", help="do not echo the chapters' output while they run")
     args = parser.parse_args(argv)
-    run_all(args.profile, args.chapters)
+    if not args.quiet:
+        # papermill echoes cell outputs through its logger at INFO level
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+        logging.getLogger("papermill").setLevel(logging.INFO)
+    run_all(args.profile, args.chapters, cache=not args.force, log_output=not args.quiet)
 
 
 if __name__ == "__main__":
