@@ -25,6 +25,13 @@ def pytest_configure(config):
         ensure_survey(DATA)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Slow tests (the chapter reruns, minutes each) first: pytest-xdist hands tests out in
+    collection order, so long tests started last would leave one worker finishing them alone
+    while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def small_config():
     return MockConfig(n_tiles=250)
