@@ -10,6 +10,8 @@ the box-bounded coordinates of the optimiser (conventions §9).
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["RELATIVE_STEP", "Component"]
 
 #: Finite-difference step of a relative optimiser coordinate (in [0, 1]; see `Component.relative`).
@@ -79,6 +81,17 @@ class Component:
         """Inverse of `to_opt`: ``{free parameter: value}`` in natural units."""
         out = {n: float(v) for n, v in zip(self.free, values)}
         return self.relative_from_opt(out) if self.relative else out
+
+    def from_opt_jacobian(self, values) -> np.ndarray:
+        """d(free parameters, natural units)/d(optimiser coordinates) at ``values`` (`to_opt` order).
+
+        The identity by default; a component with ``relative`` coordinates overrides it, so
+        that a gradient in natural units maps to the optimiser's coordinates (the transpose
+        of this matrix times the gradient).
+        """
+        if self.relative:
+            raise NotImplementedError(f"{type(self).__name__} has relative coordinates but no from_opt_jacobian")
+        return np.eye(len(self.free))
 
     def opt_bounds(self) -> list:
         """Box bounds of the optimiser coordinates (just inside the prior ranges)."""

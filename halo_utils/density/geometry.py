@@ -18,8 +18,8 @@ import numpy as np
 
 from .components import Component
 
-__all__ = ["rotation_matrix", "ellipsoidal_radius", "quadratic_form", "monomials", "SHAPE_NAMES", "SHAPE_BOUNDS",
-           "SHAPE_STEPS", "Geometry", "Spherical", "Oblate", "TriaxialAligned", "Triaxial"]
+__all__ = ["rotation_matrix", "ellipsoidal_radius", "quadratic_form", "quadratic_form_jacobian", "monomials",
+           "SHAPE_NAMES", "SHAPE_BOUNDS", "SHAPE_STEPS", "Geometry", "Spherical", "Oblate", "TriaxialAligned", "Triaxial"]
 
 
 def rotation_matrix(pitch_deg: float, yaw_deg: float) -> np.ndarray:
@@ -69,7 +69,46 @@ def quadratic_form(p: float, q: float, pitch: float, yaw: float) -> np.ndarray:
     """
     R = rotation_matrix(pitch, yaw)
     A = R.T @ np.diag([1.0, 1.0 / p ** 2, 1.0 / q ** 2]) @ R
+    return _coefficients(A)
+
+
+def _coefficients(A):
+    """The six coefficients of a symmetric matrix's quadratic form, in the order of `monomials`."""
     return np.array([A[0, 0], A[1, 1], A[2, 2], 2 * A[0, 1], 2 * A[0, 2], 2 * A[1, 2]])
+
+
+def quadratic_form_jacobian(p: float, q: float, pitch: float, yaw: float) -> np.ndarray:
+    """Derivatives of the six `quadratic_form` coefficients with respect to (p, q, pitch, yaw).
+
+    With A = R^T D R, D = diag(1, p^-2, q^-2) and R = R_y(pitch) R_z(-yaw) (`rotation_matrix`),
+    dA/dp = R^T dD/dp R and dA/dangle = dR^T D R + R^T D dR. The exact gradient of the
+    density likelihood composes these with the profile's d ln f / d ln r_q^2 (conventions §8).
+
+    Parameters
+    ----------
+    p, q : float
+        Intermediate/major and minor/major axis ratios.
+    pitch, yaw : float
+        Orientation of the major axis, deg.
+
+    Returns
+    -------
+    ndarray, shape (4, 6)
+        Row j is dc/d(`SHAPE_NAMES`[j]): per unit axis ratio for p and q, per degree for
+        pitch and yaw (the units the parameters use).
+    """
+    a, b = np.deg2rad(pitch), np.deg2rad(yaw)
+    r_y = np.array([[np.cos(a), 0.0, np.sin(a)], [0.0, 1.0, 0.0], [-np.sin(a), 0.0, np.cos(a)]])
+    r_z = np.array([[np.cos(b), np.sin(b), 0.0], [-np.sin(b), np.cos(b), 0.0], [0.0, 0.0, 1.0]])
+    dr_y = np.array([[-np.sin(a), 0.0, np.cos(a)], [0.0, 0.0, 0.0], [-np.cos(a), 0.0, -np.sin(a)]])
+    dr_z = np.array([[-np.sin(b), np.cos(b), 0.0], [-np.cos(b), -np.sin(b), 0.0], [0.0, 0.0, 0.0]])
+    R = r_y @ r_z
+    D = np.diag([1.0, 1.0 / p**2, 1.0 / q**2])
+    deg = np.pi / 180.0  # d(radians)/d(degrees)
+    rows = [R.T @ np.diag([0.0, -2.0 / p**3, 0.0]) @ R, R.T @ np.diag([0.0, 0.0, -2.0 / q**3]) @ R]
+    for dR in (dr_y @ r_z * deg, r_y @ dr_z * deg):
+        rows.append(dR.T @ D @ R + R.T @ D @ dR)
+    return np.array([_coefficients(dA) for dA in rows])
 
 
 def monomials(pos) -> np.ndarray:
@@ -121,6 +160,20 @@ class Geometry(Component):
     def quadratic_form(self, full: dict) -> np.ndarray:
         """`quadratic_form` of completed parameters ``full``."""
         return quadratic_form(full["p"], full["q"], full["pitch"], full["yaw"])
+
+    def quadratic_form_jacobian(self, full: dict) -> np.ndarray:
+        """`quadratic_form_jacobian` rows of the free parameters, shape (len(free), 6) (per unit; per deg)."""
+        jac = quadratic_form_jacobian(full["p"], full["q"], full["pitch"], full["yaw"])
+        return jac[[SHAPE_NAMES.index(n) for n in self.free]]
+
+    def from_opt_jacobian(self, values) -> np.ndarray:
+        """d(free parameters)/d(`to_opt` coordinates ``values``): q = q_low + (p - q_low) s."""
+        jac = np.eye(len(self.free))
+        if self.relative:
+            i_p, i_q = self.free.index("p"), self.free.index("q")
+            jac[i_q, i_p] = values[i_q]
+            jac[i_q, i_q] = values[i_p] - self.bounds["q"][0]
+        return jac
 
     def draw_start(self, rng) -> dict:
         # every geometry draws all four (the fixed ones are ignored): the same random
