@@ -15,6 +15,8 @@ stellar mass in 1 < r_q < 100 kpc (conventions §7). Subpackage layout, bottom t
 * `~halo_utils.density.selection`: `SelectionGrid` (the survey selection on nodes),
   `KinematicCompleteness`.
 * `~halo_utils.density.likelihood`: `Stars`, the Poisson likelihood, AIC.
+* `~halo_utils.density.gradient`: the likelihood's exact gradient (natural and optimiser
+  coordinates).
 * `~halo_utils.density.mle`: maximum likelihood and Laplace errors.
 * `~halo_utils.density.profile_likelihood`: profile-likelihood ratios.
 * `~halo_utils.density.recovery`: consistency with a known truth, coverage over mocks.
@@ -33,6 +35,8 @@ from .models import (MODEL_NAMES, PARAM_NAMES, PRIOR_BOUNDS, DensityModel, check
                      log_number_density, log_prior, stellar_mass)
 from .selection import KinematicCompleteness, SelectionGrid, apply_completeness
 from .likelihood import Stars, aic, log_likelihood, log_probability, relative_likelihoods
+from .gradient import (log_likelihood_and_gradient, log_probability_and_gradient,
+                       profiled_log_likelihood_and_gradient)
 from .mle import fit_mle, laplace_errors, profiled_log10_mass
 from .profile_likelihood import profile_likelihood_ratio, profile_likelihood_ratios
 from .recovery import coverage_table, laplace_ok, recovery_fit, truth_consistency
@@ -48,6 +52,7 @@ __all__ = [
     "stellar_mass", "log_number_density",
     "SelectionGrid", "KinematicCompleteness", "apply_completeness",
     "Stars", "log_likelihood", "log_probability", "aic", "relative_likelihoods",
+    "log_likelihood_and_gradient", "log_probability_and_gradient", "profiled_log_likelihood_and_gradient",
     "fit_mle", "laplace_errors", "profiled_log10_mass",
     "profile_likelihood_ratio", "profile_likelihood_ratios",
     "truth_consistency", "recovery_fit", "laplace_ok", "coverage_table",

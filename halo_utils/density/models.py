@@ -19,7 +19,8 @@ from .geometry import SHAPE_BOUNDS, SHAPE_NAMES, Oblate, Spherical, Triaxial, Tr
 from .profiles import POWER_LAW_BOUNDS, SLOPE_NAMES, BrokenPowerLaw, Einasto, PowerLaw
 
 __all__ = ["PARAM_NAMES", "PRIOR_BOUNDS", "MASS_RANGE_KPC", "DensityModel", "GEOMETRIES", "PROFILES",
-           "MODEL_NAMES", "get_model", "log_prior", "check_params", "stellar_mass", "log_number_density"]
+           "MODEL_NAMES", "get_model", "log_prior", "check_params", "stellar_mass", "log_amplitude",
+           "log_number_density"]
 
 #: Every parameter of the fiducial model (radii kpc, angles deg, mass log10 Msun).
 PARAM_NAMES = SLOPE_NAMES + SHAPE_NAMES + ("log10_mass",)
@@ -128,6 +129,18 @@ class DensityModel:
         """Finite-difference steps of `to_opt`'s coordinates."""
         return self.profile.opt_steps() + self.geometry.opt_steps()
 
+    def from_opt_jacobian(self, x) -> np.ndarray:
+        """d(shape parameters, natural units, order of ``free`` without log10_mass)/d(`to_opt` coordinates) at ``x``.
+
+        Block-diagonal (profile, geometry); a gradient g in natural units is J^T g in the
+        optimiser's coordinates.
+        """
+        n, k = len(self.profile.free), len(self.free) - 1
+        jac = np.zeros((k, k))
+        jac[:n, :n] = self.profile.from_opt_jacobian(x[:n])
+        jac[n:, n:] = self.geometry.from_opt_jacobian(x[n:])
+        return jac
+
 
 #: The geometries by the name they take in model names: ``"<geometry>_<profile>"`` composes one of each.
 GEOMETRIES = {"spherical": Spherical(), "oblate": Oblate(), "triaxial_aligned": TriaxialAligned(),
@@ -228,5 +241,26 @@ def log_number_density(mono, params: dict, model="triaxial_double_break", giants
     m = get_model(model)
     full = m.complete(params)
     ln_rq2 = np.log(mono @ m.geometry.quadratic_form(full))
-    ln_amp = (full["log10_mass"] * np.log(10.0) + np.log(giants_per_msun) - np.log(_shape_norm(full, m)))
-    return ln_amp + m.profile.log_profile(ln_rq2, full)
+    return log_amplitude(full, m, giants_per_msun) + m.profile.log_profile(ln_rq2, full)
+
+
+def log_amplitude(full: dict, model, giants_per_msun=GIANTS_PER_MSUN) -> float:
+    """ln of the tracer density's amplitude, N_tracers / (4 pi p q shell_integral(1, 100 kpc)).
+
+    ln n = `log_amplitude` + ln f(r_q) (conventions §7); its derivatives are ln 10 per dex
+    of log10_mass, -1/p, -1/q and minus the profile's `log_shell_integral_gradient`.
+
+    Parameters
+    ----------
+    full : dict
+        Completed parameters (`DensityModel.complete`).
+    model : DensityModel
+    giants_per_msun : float
+        Tracers per solar mass of the population (giants / Msun).
+
+    Returns
+    -------
+    float
+        ln(tracers per kpc^3).
+    """
+    return full["log10_mass"] * np.log(10.0) + np.log(giants_per_msun) - np.log(_shape_norm(full, model))
