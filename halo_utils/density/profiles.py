@@ -311,21 +311,25 @@ class BrokenPowerLaw(_PowerLawFamily):
         return -0.5 * total
 
     def log_profile_gradient(self, ln_rq2, full: dict):
-        # slope alpha_j acts on segment j; moving break i shifts every segment above it
-        # (d ln f / d r1 = alpha(segment, capped at alpha2) / r1; d ln f / d r2 = (alpha3 - alpha2) / r2 beyond r2)
-        ln_rq2 = np.asarray(ln_rq2, float)
+        # slope alpha_j acts on ln r_q^2 clipped to its segment [L_j-1, L_j] (from L_0 for j = 0);
+        # moving break i shifts every segment above it: d ln f / d r1 = alpha1 below r1, alpha2 above;
+        # d ln f / d r2 = alpha3 - alpha2 above r2 (each per r_i), looked up by segment
+        u = np.asarray(ln_rq2, float)
         alphas, breaks = self.alphas_breaks(full)
+        n = self.n_breaks
         L = [2.0 * np.log(rb) for rb in breaks]
-        seg = np.searchsorted(L, ln_rq2, side="right")  # segment of each point (r_q >= break: above)
-        d_ln_rq2 = -0.5 * np.asarray(alphas)[seg]
-        d_alpha = [-0.5 * np.minimum(ln_rq2 - L[0], 0.0)]
-        for i in range(1, self.n_breaks):
-            d_alpha.append(-0.5 * np.clip(ln_rq2 - L[i - 1], 0.0, L[i] - L[i - 1]))
-        d_alpha.append(-0.5 * np.maximum(ln_rq2 - L[-1], 0.0))
-        d_break = [np.where(seg == 0, alphas[0], alphas[1]) / breaks[0]]
-        for i in range(1, self.n_breaks):
-            d_break.append(np.where(seg > i, alphas[i + 1] - alphas[i], 0.0) / breaks[i])
-        return d_ln_rq2, np.array(d_alpha + d_break)
+        seg = np.searchsorted(L, u, side="right")  # 0 below r1, ..., n at or beyond the last break
+        d_ln_rq2 = -0.5 * np.take(alphas, seg)
+        d_params = np.empty((2 * n + 1,) + u.shape)
+        for j, (lo, hi, base) in enumerate(zip([-np.inf] + L, L + [np.inf], L[:1] + L)):
+            np.clip(u, lo, hi, out=d_params[j])
+            d_params[j] -= base
+            d_params[j] *= -0.5
+        np.take(np.array([alphas[0]] + [alphas[1]] * n) / breaks[0], seg, out=d_params[n + 1])
+        for i in range(1, n):
+            coef = np.where(np.arange(n + 1) > i, (alphas[i + 1] - alphas[i]) / breaks[i], 0.0)
+            np.take(coef, seg, out=d_params[n + 1 + i])
+        return d_ln_rq2, d_params
 
     def problems(self, full: dict) -> list:
         radii = ("r1", "r2")[: self.n_breaks]
