@@ -126,7 +126,8 @@ def profiled_log_likelihood_and_gradient(x, stars, grid: SelectionGrid, model):
     there, the gradient is the partial one in the shape parameters at the profiled amplitude
     (envelope theorem), mapped to ``x`` by the transpose of `DensityModel.from_opt_jacobian`,
     ready for e.g. ``scipy.optimize.minimize(jac=True)``. Outside the prior (never inside
-    the optimiser's box) the value is -inf and the gradient zero.
+    the optimiser's box), or where Lambda at log10_mass = 9 under- or overflows (e.g. an
+    Einasto profile at the edge of its prior), the value is -inf and the gradient zero.
 
     Parameters
     ----------
@@ -154,7 +155,10 @@ def profiled_log_likelihood_and_gradient(x, stars, grid: SelectionGrid, model):
     r2_s, ln_rq2_s, ln_n_s = _point_terms(stars.mono, full, m, grid.giants_per_msun)
     r2_k, ln_rq2_k, ln_n_k = _point_terms(grid._mono, full, m, grid.giants_per_msun)
     n_k = np.exp(ln_n_k)
-    ratio = len(stars) / float(grid._w @ n_k)  # 10**(profiled log10_mass - 9)
+    lam = float(grid._w @ n_k)
+    if not 0.0 < lam < np.inf:  # a shape whose Lambda under- or overflows at any amplitude we can represent
+        return -np.inf, np.zeros(x.size)
+    ratio = len(stars) / lam  # 10**(profiled log10_mass - 9)
     n_k = n_k * ratio
     value = float(np.sum(ln_n_s) + len(stars) * np.log(ratio) - grid._w @ n_k)
     grad = (_pullback(stars.mono, r2_s, ln_rq2_s, np.ones(len(stars)), full, m)

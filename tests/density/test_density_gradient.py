@@ -132,6 +132,16 @@ def test_profiled_gradient_in_optimiser_coordinates(name, small_problem):
         _assert_matches(grad, fd, floor, [f"x[{j}]" for j in range(x.size)])
 
 
+def test_profiled_gradient_where_lambda_underflows(small_problem, full_sky_nodes):
+    """A steep Einasto with a small scale radius (a corner of the optimiser's box) leaves no
+    tracer in a distant survey, Lambda = 0 in floating point: -inf, not a division by zero."""
+    stars, _ = small_problem
+    far = dens.SelectionGrid.from_nodes(*full_sky_nodes(30.0, 60.0, n_r=10, nside=2))
+    m = dens.get_model("spherical_einasto")
+    value, grad = dens.profiled_log_likelihood_and_gradient(m.to_opt({"alpha_ein": 2.99, "r_s": 1.01}), stars, far, m)
+    assert value == -np.inf and np.all(grad == 0.0)
+
+
 def test_log_probability_and_gradient(small_problem):
     stars, grid = small_problem
     m = dens.get_model("triaxial_double_break")
