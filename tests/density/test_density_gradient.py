@@ -9,7 +9,10 @@ rounding bound with a wide margin), and require every compared derivative to exc
 floor tenfold, so that a sign error in any one component fails (and a missing term unless
 it is that small). The
 parameter points are random inside the prior; a star exactly at a break (where ln f has a
-kink) has probability zero.
+kink) has probability zero, but one within a step of a break spoils the finite difference
+itself: at H3 scale (~1.8e5 nodes) a relative step of 1e-6 straddles r1 for a node or two
+and the difference is off by ~1e-4 relative, an error that shrinks with the step (a wrong
+gradient would not). The problems here have ~8e3 nodes, where that is rare.
 """
 
 import numpy as np
