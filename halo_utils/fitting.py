@@ -15,6 +15,7 @@ from scipy import optimize
 
 from .fingerprint import check_fingerprint
 from .fingerprint import fingerprint as _fingerprint
+from .progress import Progress
 from .validation import check_integer, check_real
 
 __all__ = ["MIN_STARS_PER_PARAMETER", "check_sample_size", "maximize", "hessian", "laplace_covariance",
@@ -175,7 +176,8 @@ def _acceptance(chain, p0) -> float:
 
 
 def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint=None, restart=False,
-              pool=None, check_every=500, n_tau=50, tau_rtol=0.05, progress=False, moves=None):
+              pool=None, check_every=500, n_tau=50, tau_rtol=0.05, progress=False, moves=None,
+              report_progress=True):
     """Run emcee until the chain is longer than ``n_tau`` autocorrelation times.
 
     Parameters
@@ -211,6 +213,13 @@ def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint
     n_tau, tau_rtol : float
         Converged when the chain after burn-in is longer than n_tau * max(tau) and tau
         changed by < tau_rtol since the previous check (see `_autocorr_at` for the burn-in).
+    progress : bool
+        emcee's own per-step progress bar (tqdm).
+    moves : optional
+        emcee moves (default: emcee's stretch move).
+    report_progress : bool
+        Print one line per convergence check: steps done, max tau, elapsed time and the most
+        time the chain can still take (`halo_utils.progress.Progress`).
 
     Returns
     -------
@@ -260,6 +269,8 @@ def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint
                 break
             old_tau = tau
     start = p0 if not resumed else None
+    first = sampler.iteration
+    report = Progress("emcee", int(n_steps_max) - first, unit="steps", upper_bound=True, enabled=report_progress)
     for point in [c for c in checks if c > sampler.iteration]:
         if converged:
             break
@@ -268,6 +279,8 @@ def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint
         burn_in, tau = _autocorr_at(sampler.get_chain(), point)
         converged = _converged(tau, old_tau, point - burn_in, n_tau, tau_rtol)
         old_tau = tau
+        report.update(point - first if not converged else report.total,
+                      f"step {point:,}, max tau {np.nanmax(tau):.0f}" + (", converged" if converged else ""))
     return {"sampler": sampler, "tau": tau, "burn_in": int(burn_in), "converged": converged,
             "n_steps": int(sampler.iteration), "acceptance": _acceptance(sampler.get_chain(), p0),
             "resumed": resumed}

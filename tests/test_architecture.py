@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "halo_utils"
 #: Layers, lowest first. A module is named by its dotted path below halo_utils; a
 #: subpackage name stands for all its modules.
 LAYERS = (
-    ("validation", "fingerprint", "provenance"),
+    ("validation", "fingerprint", "provenance", "progress"),
     ("outputs", "reference"),
     ("catalog",),
     ("frames", "survey"),
