@@ -21,7 +21,7 @@ LAYERS = (
     ("catalog",),
     ("frames", "survey"),
     ("dynamics",),
-    ("cuts", "fitting", "coverage"),
+    ("cuts", "fitting", "coverage", "studies"),
     ("samples", "maps"),
     ("density", "reflex"),
     ("mock",),
