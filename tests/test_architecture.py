@@ -25,7 +25,7 @@ LAYERS = (
     ("samples", "maps"),
     ("density", "reflex"),
     ("mock",),
-    ("reflex_coverage", "plotting", "chapter", "chapter_cache"),
+    ("reflex_coverage", "density_coverage", "plotting", "chapter", "chapter_cache"),
     ("pipeline",),
     ("bench",),
 )
