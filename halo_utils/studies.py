@@ -61,8 +61,12 @@ def _line(label: str, done: int, total: int, elapsed: float) -> str:
 
 
 def _local_cluster(n_workers: int | None) -> LocalCluster:
+    # no dashboard; the scheduler's small HTTP server (health checks) takes any free local port
+    # instead of 8787, so that two studies at once do not warn about a busy port; the errors of
+    # tasks reach the caller as StudyTaskError, so the cluster's own logs stay silent
     return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.ERROR)
+                        dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                        silence_logs=logging.CRITICAL)
 
 
 def run_study(task: Callable, n_tasks: int, *, seed: int, args: Sequence = (), scheduler_address: str | None = None,

@@ -73,7 +73,8 @@ def test_a_failing_task_is_named():
 
 
 def test_a_running_cluster_is_used_when_named():
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
         workers = set(cluster.scheduler_info["workers"])
         where = run_study(_worker, 3, seed=0, scheduler_address=cluster.scheduler_address, progress=False)
         assert set(where) <= workers
