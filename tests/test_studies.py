@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from distributed import LocalCluster, get_worker
 
-from halo_utils.studies import StudyTaskError, run_study, run_task, task_seeds
+from halo_utils.studies import WORKER_MALLOC_ENVIRON, StudyTaskError, run_study, run_task, task_seeds
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,6 +35,10 @@ def _fail_at_two(index, rng):
 
 def _worker(index, rng):
     return get_worker().address
+
+
+def _malloc_environ(index, rng):
+    return {k: os.environ.get(k) for k in WORKER_MALLOC_ENVIRON}
 
 
 ARGS = (2.5, np.arange(100_000.0), {"tag": "x"})
@@ -81,6 +85,14 @@ def test_a_running_cluster_is_used_when_named():
         _assert_same(run_study(_draw, 5, seed=7, args=ARGS, scheduler_address=cluster.scheduler_address,
                                progress=False), _plain_loop(7, 5))
         assert cluster.status.name == "running", "the study leaves a cluster it did not start running"
+
+
+def test_local_workers_get_the_malloc_settings_and_this_process_keeps_its_environment(monkeypatch):
+    for name in WORKER_MALLOC_ENVIRON:
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    assert run_study(_malloc_environ, 1, seed=0, n_workers=1, progress=False) == [WORKER_MALLOC_ENVIRON]
+    assert dict(os.environ) == before
 
 
 @pytest.mark.parametrize("bad", [{"n_tasks": 0}, {"n_tasks": 2.5}, {"n_tasks": 2, "n_workers": 0}])
