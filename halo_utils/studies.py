@@ -7,7 +7,7 @@ result depends on the study seed and its index alone: the same for any number of
 any order of completion and any machine running it (conventions §12).
 
 By default `run_study` starts a `distributed.LocalCluster` on this machine (one process per
-core, one thread each) and closes it afterwards; given ``scheduler_address`` it sends the same
+core, one thread each, glibc malloc set by `WORKER_MALLOC_ENVIRON`) and closes it afterwards; given ``scheduler_address`` it sends the same
 tasks to a cluster that is already running (for example one started with dask-jobqueue on an
 HPC system, see the README). The task function must be importable on the workers: a
 module-level function of an installed package, not one defined in a notebook.
@@ -109,9 +109,10 @@ def run_study(task: Callable, n_tasks: int, *, seed: int, args: Sequence = (), s
         Further arguments, the same for every task. Each is sent to every worker once
         (``Client.scatter(..., broadcast=True)``), not once per task.
     scheduler_address : str, optional
-        Address of a running dask scheduler (``"tcp://host:8786"``); its workers must have
-        this package installed. None or ``""``: a `distributed.LocalCluster` on this machine,
-        started here and closed afterwards.
+        Address of a running dask scheduler (``"tcp://host:8786"``); its workers must import
+        the same version of this package (and should have `WORKER_MALLOC_ENVIRON` set, see
+        the README). None or ``""``: a `distributed.LocalCluster` on this machine, started
+        here and closed afterwards.
     n_workers : int, optional
         Worker processes of the local cluster (default: the number of cores). Ignored with
         ``scheduler_address``. The results do not depend on it.
