@@ -3,8 +3,9 @@
 Each mock is a new draw of the outer-halo survey (`halo_utils.mock.generate_outer_halo`,
 messy by default) from a truth whose parameters do not change with radius, so that the
 constant model is the right model; each is selected and fitted by maximum likelihood with
-Laplace bands, with and without the outlier mixture. Task i is seeded from (seed, i), so
-the results do not depend on how many processes run them.
+Laplace bands, with and without the outlier mixture. The mocks are the tasks of a
+`halo_utils.studies.run_study` (a local dask cluster, or a running one); mock i is seeded
+from (seed, i), so the results do not depend on how many workers run them.
 
 This module sits above the mock (it draws from it) and the reflex models it fits, so it lives
 beside the mock at the top of the package, not inside `halo_utils.reflex`.
@@ -12,7 +13,6 @@ beside the mock at the top of the package, not inside `halo_utils.reflex`.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -21,6 +21,7 @@ from astropy.table import Table
 from .coverage import binomial_p_value, binomial_sigma, fraction_inside, pulls, within_sigmas
 from .mock import OuterHaloConfig, constant_reflex_truth, generate_outer_halo, reflex_truth_vector
 from .reflex import OuterHaloCuts, OutlierMixture, ReflexFit, ReflexModel, fit_reflex, select_outer_halo
+from .studies import run_study
 
 __all__ = ["COVERAGE_QUANTITIES", "coverage_mocks", "coverage_summary"]
 
@@ -28,8 +29,8 @@ __all__ = ["COVERAGE_QUANTITIES", "coverage_mocks", "coverage_summary"]
 COVERAGE_QUANTITIES = ("v_travel", "l_apex", "b_apex", "sigma_los", "sigma_l", "sigma_b")
 
 
-def _one_mock(args):
-    index, seed, config, cuts, r_kpc, n_starts, fit_kwargs, likelihoods = args
+def _one_mock(index, _rng, seed, config, cuts, r_kpc, n_starts, fit_kwargs, likelihoods):
+    # a study task; it keeps this module's own seeding from (seed, index), not the study's stream
     cat, truth = generate_outer_halo(int(seed * 100_003 + index), config)
     mask, _ = select_outer_halo(cat, cuts)
     sample = cat[mask]
@@ -57,8 +58,9 @@ def _one_mock(args):
 
 def coverage_mocks(n_mocks: int, *, seed: int = 0, config: OuterHaloConfig | None = None,
                    cuts: OuterHaloCuts = OuterHaloCuts(r_range=(40.0, 120.0), clip=False, sgr_cut="sky"),
-                   r_kpc: float = 100.0, n_starts: int = 2, n_procs: int = 1, progress=print,
-                   fit_kwargs: dict | None = None, likelihoods=("mixture", "gaussian")) -> Table:
+                   r_kpc: float = 100.0, n_starts: int = 2, n_procs: int | None = 1, progress=print,
+                   fit_kwargs: dict | None = None, likelihoods=("mixture", "gaussian"),
+                   scheduler_address: str | None = None) -> Table:
     """Fit ``n_mocks`` messy mocks of a constant-model truth, with and without the mixture.
 
     Parameters
@@ -75,14 +77,18 @@ def coverage_mocks(n_mocks: int, *, seed: int = 0, config: OuterHaloConfig | Non
         outliers reach the fit, where the mixture has to deal with them, and with the sky
         cut of Sagittarius, which selects on position only: S004's angular-momentum cut
         selects on velocity and biases the apex, which this study would measure too).
-    n_procs : int
-        Worker processes (results are identical for any number).
+    n_procs : int or None
+        Worker processes of the local dask cluster (None: one per core); results are
+        identical for any number.
     progress : callable or None
-        Called with a one-line report after each mock.
+        Called with a one-line report (mocks done, elapsed time, time left) after each mock.
     fit_kwargs : dict, optional
         Further arguments of `fit_reflex` (``distance_term``, ``distance_prior``, ``frame``...).
     likelihoods : tuple
         Which fits to run per mock: ``"mixture"`` (the outlier mixture) and/or ``"gaussian"``.
+    scheduler_address : str, optional
+        A running dask scheduler to send the mocks to instead of the local cluster
+        (`~halo_utils.studies.run_study`).
 
     Returns
     -------
@@ -97,21 +103,11 @@ def coverage_mocks(n_mocks: int, *, seed: int = 0, config: OuterHaloConfig | Non
         raise ValueError(f"likelihoods must name 'mixture' and/or 'gaussian', got {likelihoods!r}")
     config = OuterHaloConfig() if config is None else config
     config = replace(config, truth=constant_reflex_truth(r_kpc, config.truth))
-    tasks = [(i, seed, config, cuts, r_kpc, n_starts, dict(fit_kwargs or {}), tuple(likelihoods))
-             for i in range(int(n_mocks))]
-    rows = []
-    if n_procs > 1:
-        with ProcessPoolExecutor(n_procs) as pool:
-            for i, result in enumerate(pool.map(_one_mock, tasks)):
-                rows += result
-                if progress:
-                    progress(f"coverage mock {i + 1}/{n_mocks} done")
-    else:
-        for i, task in enumerate(tasks):
-            rows += _one_mock(task)
-            if progress:
-                progress(f"coverage mock {i + 1}/{n_mocks} done")
-    return Table(rows=rows)
+    per_mock = run_study(_one_mock, int(n_mocks), seed=seed,
+                         args=(seed, config, cuts, r_kpc, n_starts, dict(fit_kwargs or {}), tuple(likelihoods)),
+                         scheduler_address=scheduler_address, n_workers=n_procs, progress=progress or False,
+                         label="reflex coverage mocks")
+    return Table(rows=[row for rows in per_mock for row in rows])
 
 
 def coverage_summary(table: Table, level: float = 0.68) -> Table:

@@ -38,6 +38,7 @@ n_tau = 50  # chain length in autocorrelation times
 n_threads = 2  # threads of the emcee pool
 n_starts = 2  # random optimiser starts for the fits of parts (a) and (b)
 n_coverage_mocks = 50  # mocks for the coverage test (maximum likelihood + Laplace)
+scheduler_address = ""  # dask scheduler of the coverage study ("": a local cluster, one worker per core)
 restricted_model = "oblate_single_break"  # the misspecified model of S001 fig 5
 
 # %%
@@ -48,13 +49,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import time  # noqa: E402
-from multiprocessing.pool import ThreadPool
 
 import numpy as np
 import matplotlib.pyplot as plt
-from astropy.table import Table
 
-from halo_utils import density as dens, plotting
+from halo_utils import density as dens, density_coverage, plotting
 from halo_utils.coverage import binomial_sigma
 from halo_utils.cuts import SATELLITE_RADIUS_DEG, satellite_mask
 from halo_utils.fitting import summary_contains
@@ -153,29 +152,19 @@ print(f"AIC(restricted) - AIC(fiducial) = {delta_aic:.1f}")
 # Hessian at the MLE from the Gaussian conditional maximum: finite-difference L-BFGS-B stopped
 # after one iteration on such kinked profiles, which inflated the ratio (47 instead of 4.4 on
 # that mock) and lowered the profile coverage. Fits whose Hessian is not negative
-# definite are counted as Laplace failures and reported. Each mock has its own seed from a `SeedSequence`, so the result does not depend on
-# the order in which the thread pool runs them. For a calibrated method, each parameter's
-# 68 % interval contains the truth in 68 % of the mocks, within the binomial error
+# definite are counted as Laplace failures and reported. The mocks run as the tasks of a dask
+# study (`halo_utils.density_coverage.coverage_fits`): on a local cluster, one worker per core, or
+# on the cluster at `scheduler_address`. Each mock has its own seed from a `SeedSequence` of the
+# chapter seed, so the result does not depend on how many workers run them, or in which order.
+# For a calibrated method, each parameter's 68 % interval contains the truth in 68 % of the
+# mocks, within the binomial error
 # $\sqrt{0.68 \times 0.32 / N}$.
 
 # %%
 t0 = time.perf_counter()
 model = dens.get_model(FIDUCIAL)
-
-
-def coverage_fit(item):
-    """Draw one mock at the truth and fit it: the MLE, its Laplace errors and each
-    parameter's profile-likelihood ratio at its true value (`density.recovery_fit`)."""
-    i, seed_seq = item
-    r = np.random.default_rng(seed_seq)
-    st = dens.Stars.from_table(forward_mock(truth, survey, r))
-    return {"mock": i, **dens.recovery_fit(st, survey, truth, FIDUCIAL, rng=r)}
-
-
-seeds = np.random.SeedSequence(seed).spawn(n_coverage_mocks)
-with ThreadPool(n_threads) as pool:
-    rows = pool.map(coverage_fit, list(enumerate(seeds)))
-coverage_fits = Table(rows=rows)
+coverage_fits = density_coverage.coverage_fits(n_coverage_mocks, truth, survey, FIDUCIAL, seed=seed,
+                                               scheduler_address=scheduler_address or None)
 out.write_table(coverage_fits, "coverage_fits.ecsv")
 print(f"{n_coverage_mocks} mock fits in {time.perf_counter() - t0:.0f} s")
 

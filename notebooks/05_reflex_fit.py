@@ -718,7 +718,7 @@ distance_priors.pprint(max_width=200)
 t0 = time.perf_counter()
 coverage_cuts = rf.OuterHaloCuts(r_range=(r_min, r_max), clip=False, sgr_cut=coverage_sgr_cut)
 coverage = coverage_mocks(n_coverage_mocks, seed=seed, n_procs=n_procs, cuts=coverage_cuts,
-                          progress=lambda msg: print(f"{msg} ({time.perf_counter() - t0:.0f} s)", flush=True),
+                          progress=lambda line: print(line, flush=True),
                           fit_kwargs={"distance_prior": distance_prior, "frame": solar_frame,
                                       "distance_term": distance_term, "n_distance_nodes": n_distance_nodes})
 runtime_coverage = time.perf_counter() - t0

@@ -21,11 +21,11 @@ LAYERS = (
     ("catalog",),
     ("frames", "survey"),
     ("dynamics",),
-    ("cuts", "fitting", "coverage"),
+    ("cuts", "fitting", "coverage", "studies"),
     ("samples", "maps"),
     ("density", "reflex"),
     ("mock",),
-    ("reflex_coverage", "plotting", "chapter", "chapter_cache"),
+    ("reflex_coverage", "density_coverage", "plotting", "chapter", "chapter_cache"),
     ("pipeline",),
     ("bench",),
 )

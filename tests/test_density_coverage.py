@@ -1,0 +1,41 @@
+"""The density coverage study (chapter 4, part c) as a dask study."""
+
+import numpy as np
+import pytest
+from astropy.table import Table
+
+from halo_utils import density as dens
+from halo_utils.cuts import satellite_mask
+from halo_utils.density_coverage import coverage_fits, coverage_mock_fit
+from halo_utils.mock import forward_mock
+
+MODEL = "spherical_no_break"  # two parameters: a small mock and a fast fit
+TRUTH = {"alpha1": 1.7, "log10_mass": 8.5}
+
+
+@pytest.fixture(scope="module")
+def grid(small_survey):
+    tiles = small_survey[0]
+    return dens.SelectionGrid.from_tiles(tiles, exclude=satellite_mask(tiles["RA"], tiles["DEC"], 1.0),
+                                         distance=np.geomspace(1, 150, 200))
+
+
+def test_study_equals_the_loop_it_replaced(grid):
+    """The rows of chapter 4's former thread-pool loop (mock i drawn and fitted with the
+    stream of SeedSequence(seed).spawn(n)[i]), from a two-worker local cluster."""
+    old = []
+    for i, s in enumerate(np.random.SeedSequence(4).spawn(3)):
+        r = np.random.default_rng(s)
+        st = dens.Stars.from_table(forward_mock(TRUTH, grid, r, MODEL))
+        old.append({"mock": i, **dens.recovery_fit(st, grid, TRUTH, MODEL, rng=r)})
+    old = Table(rows=old)
+    new = coverage_fits(3, TRUTH, grid, MODEL, seed=4, n_workers=2, progress=False)
+    assert new.colnames == old.colnames and list(new["mock"]) == [0, 1, 2]
+    for name in old.colnames:
+        assert np.array_equal(new[name], old[name]), name
+    assert new["n_stars"].min() > 50
+
+
+def test_one_task_is_one_mock_and_its_fit(grid):
+    row = coverage_mock_fit(5, np.random.default_rng(1), TRUTH, grid, MODEL)
+    assert row["mock"] == 5 and set(row) >= {"n_stars", "alpha1_fit", "alpha1_sigma", "alpha1_plr"}

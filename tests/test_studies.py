@@ -1,0 +1,101 @@
+"""Many-task studies on dask.distributed: the same results for any number of workers, in task
+order, equal to a plain loop over the same seeds; failures name their task; a running
+cluster named by its scheduler address is used instead of a local one."""
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from distributed import LocalCluster, get_worker
+
+from halo_utils.studies import WORKER_MALLOC_ENVIRON, StudyTaskError, run_study, run_task, task_seeds
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def workers_import_this_module(monkeypatch):
+    """The workers are new processes: they import the task functions below from this file."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+
+
+def _draw(index, rng, scale, shared, options):
+    """A tiny task: a few draws of its own stream; the early tasks finish last."""
+    time.sleep(0.05 * (4 - index) if index < 4 else 0.0)
+    return index, scale * rng.standard_normal(3), float(shared.sum()), options["tag"]
+
+
+def _fail_at_two(index, rng):
+    if index == 2:
+        raise ValueError("bad mock")
+    return rng.random()
+
+
+def _worker(index, rng):
+    return get_worker().address
+
+
+def _malloc_environ(index, rng):
+    return {k: os.environ.get(k) for k in WORKER_MALLOC_ENVIRON}
+
+
+ARGS = (2.5, np.arange(100_000.0), {"tag": "x"})
+
+
+def _plain_loop(seed, n):
+    return [_draw(i, np.random.default_rng(s), *ARGS) for i, s in enumerate(np.random.SeedSequence(seed).spawn(n))]
+
+
+def _assert_same(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x[0] == y[0] and np.array_equal(x[1], y[1]) and x[2:] == y[2:]
+
+
+def test_results_do_not_depend_on_the_number_of_workers():
+    lines = []
+    one = run_study(_draw, 6, seed=11, args=ARGS, n_workers=1, progress=lines.append)
+    two = run_study(_draw, 6, seed=11, args=ARGS, n_workers=2, progress=False)
+    assert [r[0] for r in two] == list(range(6)), "results come back in task order"
+    _assert_same(one, two)
+    _assert_same(one, _plain_loop(11, 6))
+    assert len(lines) == 6 and lines[-1].startswith("study: 6/6 tasks done") and "s left" in lines[-1]
+
+
+def test_task_seeds_are_the_spawned_sequence():
+    seeds = task_seeds(4, 3)
+    assert [s.spawn_key for s in seeds] == [(0,), (1,), (2,)] and seeds[0].entropy == 4
+    assert np.array_equal(run_task(_draw, 3, seeds[2], *ARGS)[1], _plain_loop(4, 3)[2][1])
+
+
+def test_a_failing_task_is_named():
+    with pytest.raises(StudyTaskError, match="study task 2 \\(of 4\\) failed: ValueError: bad mock") as err:
+        run_study(_fail_at_two, 4, seed=0, n_workers=2, progress=False)
+    assert err.value.index == 2 and isinstance(err.value.__cause__, ValueError)
+
+
+def test_a_running_cluster_is_used_when_named():
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+        workers = set(cluster.scheduler_info["workers"])
+        where = run_study(_worker, 3, seed=0, scheduler_address=cluster.scheduler_address, progress=False)
+        assert set(where) <= workers
+        _assert_same(run_study(_draw, 5, seed=7, args=ARGS, scheduler_address=cluster.scheduler_address,
+                               progress=False), _plain_loop(7, 5))
+        assert cluster.status.name == "running", "the study leaves a cluster it did not start running"
+
+
+def test_local_workers_get_the_malloc_settings_and_this_process_keeps_its_environment(monkeypatch):
+    for name in WORKER_MALLOC_ENVIRON:
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    assert run_study(_malloc_environ, 1, seed=0, n_workers=1, progress=False) == [WORKER_MALLOC_ENVIRON]
+    assert dict(os.environ) == before
+
+
+@pytest.mark.parametrize("bad", [{"n_tasks": 0}, {"n_tasks": 2.5}, {"n_tasks": 2, "n_workers": 0}])
+def test_bad_sizes_are_refused(bad):
+    with pytest.raises(ValueError):
+        run_study(_draw, seed=0, **bad)
