@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import time
 from contextlib import contextmanager, nullcontext
 from collections.abc import Callable, Sequence
 
 import dask
 import numpy as np
 from distributed import Client, LocalCluster, as_completed
+
+from .progress import Progress
 
 __all__ = ["StudyTaskError", "task_seeds", "run_task", "run_study", "WORKER_MALLOC_ENVIRON"]
 
@@ -54,11 +55,6 @@ def _reporter(progress) -> Callable[[str], None] | None:
     if progress is True:
         return lambda line: print(line, file=sys.stdout, flush=True)
     return progress or None
-
-
-def _line(label: str, done: int, total: int, elapsed: float) -> str:
-    left = elapsed / done * (total - done)
-    return f"{label}: {done}/{total} tasks done, {elapsed:.0f} s elapsed, about {left:.0f} s left"
 
 
 #: glibc malloc settings of the local cluster's workers. dask's nanny sets
@@ -146,7 +142,7 @@ def run_study(task: Callable, n_tasks: int, *, seed: int, args: Sequence = (), s
 
 def _run(client: Client, task: Callable, seeds: list, args: list, report, label: str) -> list:
     shared = client.scatter(args, broadcast=True) if args else []
-    t0 = time.perf_counter()
+    tracker = Progress(label, len(seeds), unit="tasks", enabled=False)  # report() prints the line
     futures = {client.submit(run_task, task, i, s, *shared, pure=False): i for i, s in enumerate(seeds)}
     results = [None] * len(seeds)
     for done, future in enumerate(as_completed(futures), start=1):
@@ -156,6 +152,7 @@ def _run(client: Client, task: Callable, seeds: list, args: list, report, label:
         except Exception as exc:
             client.cancel(list(futures))
             raise StudyTaskError(i, len(seeds), exc) from exc
+        line = tracker.update(done)
         if report:
-            report(_line(label, done, len(seeds), time.perf_counter() - t0))
+            report(line)
     return results

@@ -61,7 +61,8 @@ def test_results_do_not_depend_on_the_number_of_workers():
     assert [r[0] for r in two] == list(range(6)), "results come back in task order"
     _assert_same(one, two)
     _assert_same(one, _plain_loop(11, 6))
-    assert len(lines) == 6 and lines[-1].startswith("study: 6/6 tasks done") and "s left" in lines[-1]
+    assert len(lines) == 6 and lines[-1].startswith("study: 6/6 tasks (100 %)") and lines[-1].endswith("done")
+    assert lines[0].startswith("study: 1/6 tasks (17 %)") and "to go" in lines[0]
 
 
 def test_task_seeds_are_the_spawned_sequence():
