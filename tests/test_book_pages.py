@@ -198,3 +198,15 @@ def test_no_file_cites_the_unpublished_specification():
             if token.search(line):
                 hits.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()[:100]}")
     assert not hits, f"{len(hits)} line(s) still cite the specification:\n" + "\n".join(hits)
+
+
+def test_no_docstring_reference_runs_into_a_word_or_bracket():
+    """`name`(x) or `name`[i] is not valid reStructuredText (a role's end-string must be followed
+    by a space or punctuation); the book build, run with --warningiserror, would fail on it."""
+    bad = []
+    pattern = re.compile(r"(?<!`)`[A-Za-z_][\w.]*`(?!`)[\w(\[]")
+    for path in sorted((ROOT / "halo_utils").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if pattern.search(line):
+                bad.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not bad, "\n".join(bad)

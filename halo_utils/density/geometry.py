@@ -94,7 +94,7 @@ def quadratic_form_jacobian(p: float, q: float, pitch: float, yaw: float) -> np.
     Returns
     -------
     ndarray, shape (4, 6)
-        Row j is dc/d(`SHAPE_NAMES`[j]): per unit axis ratio for p and q, per degree for
+        Row j is dc/d(``SHAPE_NAMES[j]``) (see `SHAPE_NAMES`): per unit axis ratio for p and q, per degree for
         pitch and yaw (the units the parameters use).
     """
     a, b = np.deg2rad(pitch), np.deg2rad(yaw)
