@@ -1,7 +1,8 @@
-"""Generic fitting and sampling helpers: multi-start maximisation, Laplace errors, emcee.
+"""Generic fitting and sampling helpers: sample-size checks, emcee runs and chain summaries.
 
 The model subpackages (`halo_utils.density`, `halo_utils.reflex`) own their likelihoods;
-this module only knows about functions of a parameter vector.
+this module only knows about functions of a parameter vector (maximisation and Hessians are in
+`halo_utils.maximization`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from pathlib import Path
 import emcee
 import h5py
 import numpy as np
-from scipy import optimize
 
 from .fingerprint import check_fingerprint
 from .fingerprint import fingerprint as _fingerprint
 from .progress import Progress
 from .validation import check_integer, check_real
 
-__all__ = ["MIN_STARS_PER_PARAMETER", "check_sample_size", "maximize", "hessian", "laplace_covariance",
-           "run_emcee", "chain_summary", "summary_contains"]
+__all__ = ["MIN_STARS_PER_PARAMETER", "check_sample_size", "run_emcee", "chain_summary", "summary_contains"]
 
 
 #: Fewest stars per free parameter a fit accepts. Below ~5 a model's parameters are set by a
@@ -38,69 +37,6 @@ def check_sample_size(n_stars: int, n_params: int, what: str) -> None:
         raise ValueError(f"{n_stars} stars cannot constrain the {n_params} parameters of {what}: it needs at "
                          f"least {need} ({MIN_STARS_PER_PARAMETER} per parameter); select more stars or fit "
                          "a simpler model")
-
-
-def maximize(func, starts, *, bounds=None, polish=True, fd_step=1e-4):
-    """Maximise ``func`` (a vector -> float, -inf allowed) from several starting vectors.
-
-    Each start runs L-BFGS-B (box ``bounds``) with finite-difference gradients of step
-    ``fd_step``: a log-likelihood of ~1e4 carries ~1e-5 of rounding noise, so scipy's
-    default 1e-8 step gives garbage gradients and stops the search at its start. The best
-    result is polished with Nelder-Mead. Returns ``(best_vector, best_value, values)``.
-    """
-    def neg(x):
-        val = func(x)
-        return 1e300 if not np.isfinite(val) else -val
-
-    best_x, best_val, values = None, -np.inf, []
-    for x0 in starts:
-        res = optimize.minimize(neg, np.asarray(x0, float), method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": 2000, "maxfun": 20000, "eps": fd_step})
-        val = -res.fun if res.fun < 1e299 else -np.inf
-        values.append(val)
-        if val > best_val:
-            best_x, best_val = res.x, val
-    if best_x is None:
-        raise RuntimeError("no start gave a finite objective")
-    if polish:
-        res = optimize.minimize(neg, best_x, method="Nelder-Mead",
-                                options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6, "adaptive": True})
-        if -res.fun > best_val:
-            best_x, best_val = res.x, -res.fun
-    return np.asarray(best_x), float(best_val), values
-
-
-def hessian(func, x, steps):
-    """Central finite-difference Hessian of ``func`` at ``x`` with per-parameter ``steps``."""
-    x = np.asarray(x, float)
-    h = np.asarray(steps, float)
-    n = x.size
-    f0 = func(x)
-    H = np.empty((n, n))
-    for i in range(n):
-        ei = np.zeros(n)
-        ei[i] = h[i]
-        H[i, i] = (func(x + ei) - 2 * f0 + func(x - ei)) / h[i] ** 2
-        for j in range(i + 1, n):
-            ej = np.zeros(n)
-            ej[j] = h[j]
-            H[i, j] = H[j, i] = (func(x + ei + ej) - func(x + ei - ej) - func(x - ei + ej)
-                                 + func(x - ei - ej)) / (4 * h[i] * h[j])
-    return H
-
-
-def laplace_covariance(log_like, x, steps):
-    """Covariance of the Laplace approximation: inverse of minus the Hessian of ln L.
-
-    Raises ValueError if the Hessian is not negative definite (not a maximum).
-    """
-    H = hessian(log_like, x, steps)
-    if not np.all(np.isfinite(H)):
-        raise ValueError("Hessian has non-finite entries (maximum at a prior edge?)")
-    cov = np.linalg.inv(-H)
-    if np.any(np.linalg.eigvalsh(0.5 * (cov + cov.T)) <= 0):
-        raise ValueError("minus the Hessian is not positive definite: not at a maximum")
-    return 0.5 * (cov + cov.T)
 
 
 def _check_points(n_steps_max: int, check_every: int):

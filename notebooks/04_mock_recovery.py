@@ -138,7 +138,7 @@ print(f"AIC(restricted) - AIC(fiducial) = {delta_aic:.1f}")
 # ## (c) Coverage over many mocks
 #
 # Beyond the paper: `n_coverage_mocks` independent mocks at the truth, each fitted by maximum
-# likelihood (L-BFGS-B started at the truth and polished with Nelder-Mead, amplitude profiled),
+# likelihood (L-BFGS-B on the exact gradient, started at the truth, amplitude profiled),
 # with two kinds of 68 % interval: Laplace (MLE +- the inverse-Hessian sigma) and
 # profile likelihood (the values whose re-maximised likelihood is within
 # $2\Delta\ln L \le 1$ of the peak; `density.profile_likelihood_ratios`). The Laplace interval
@@ -148,10 +148,10 @@ print(f"AIC(restricted) - AIC(fiducial) = {delta_aic:.1f}")
 # $\alpha_1 = 0.45$, $r_1 = 10.2$ kpc (a flat inner halo, the break just outside the 6 kpc
 # inner edge), with a second peak at $\alpha_1 = 1.7$, $r_1 = 11.7$ kpc only 1.9 lower in
 # $\ln L$. The Hessian at either peak knows nothing of the other; the profile follows both.
-# Each constrained re-maximisation runs Powell's method along the principal axes of the
-# Hessian at the MLE from the Gaussian conditional maximum: finite-difference L-BFGS-B stopped
-# after one iteration on such kinked profiles, which inflated the ratio (47 instead of 4.4 on
-# that mock) and lowered the profile coverage. Fits whose Hessian is not negative
+# Each constrained re-maximisation runs L-BFGS-B on the exact gradient from the Gaussian
+# conditional maximum, restarted where a kink ends its line search (conventions §9): with
+# finite-difference gradients it stopped after one iteration on such kinked profiles, which
+# inflated the ratio (47 instead of 4.4 on that mock) and lowered the profile coverage. Fits whose Hessian is not negative
 # definite are counted as Laplace failures and reported. The mocks run as the tasks of a dask
 # study (`halo_utils.density_coverage.coverage_fits`): on a local cluster, one worker per core, or
 # on the cluster at `scheduler_address`. Each mock has its own seed from a `SeedSequence` of the

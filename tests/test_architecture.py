@@ -21,7 +21,7 @@ LAYERS = (
     ("catalog",),
     ("frames", "survey"),
     ("dynamics",),
-    ("cuts", "fitting", "coverage", "studies"),
+    ("cuts", "fitting", "maximization", "coverage", "studies"),
     ("samples", "maps"),
     ("density", "reflex"),
     ("mock",),

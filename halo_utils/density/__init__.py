@@ -36,7 +36,7 @@ from .models import (MODEL_NAMES, PARAM_NAMES, PRIOR_BOUNDS, DensityModel, check
 from .selection import KinematicCompleteness, SelectionGrid, apply_completeness
 from .likelihood import Stars, aic, log_likelihood, log_probability, relative_likelihoods
 from .gradient import (log_likelihood_and_gradient, log_probability_and_gradient,
-                       profiled_log_likelihood_and_gradient)
+                       profiled_log_likelihood_and_gradient, profiled_value_and_shape_gradient)
 from .mle import fit_mle, laplace_errors, profiled_log10_mass
 from .profile_likelihood import profile_likelihood_ratio, profile_likelihood_ratios
 from .recovery import coverage_table, laplace_ok, recovery_fit, truth_consistency
@@ -53,7 +53,7 @@ __all__ = [
     "SelectionGrid", "KinematicCompleteness", "apply_completeness",
     "Stars", "log_likelihood", "log_probability", "aic", "relative_likelihoods",
     "log_likelihood_and_gradient", "log_probability_and_gradient", "profiled_log_likelihood_and_gradient",
-    "fit_mle", "laplace_errors", "profiled_log10_mass",
+    "profiled_value_and_shape_gradient", "fit_mle", "laplace_errors", "profiled_log10_mass",
     "profile_likelihood_ratio", "profile_likelihood_ratios",
     "truth_consistency", "recovery_fit", "laplace_ok", "coverage_table",
     "DensityPosterior", "fit_emcee", "sample_posterior", "chain_report",

@@ -26,7 +26,8 @@ from .likelihood import as_stars
 from .models import MASS_RANGE_KPC, check_params, get_model, log_amplitude
 from .selection import SelectionGrid
 
-__all__ = ["log_likelihood_and_gradient", "log_probability_and_gradient", "profiled_log_likelihood_and_gradient"]
+__all__ = ["log_likelihood_and_gradient", "log_probability_and_gradient", "profiled_log_likelihood_and_gradient",
+           "profiled_value_and_shape_gradient"]
 
 
 def _point_terms(mono, full, m, giants_per_msun):
@@ -146,21 +147,51 @@ def profiled_log_likelihood_and_gradient(x, stars, grid: SelectionGrid, model):
         d value / d x.
     """
     m = get_model(model)
-    stars = as_stars(stars)
     x = np.asarray(x, float)
-    params = {**m.from_opt(x), "log10_mass": 9.0}
+    value, grad = profiled_value_and_shape_gradient(m.from_opt(x), as_stars(stars), grid, m)
+    return value, (m.from_opt_jacobian(x).T @ grad if np.isfinite(value) else np.zeros(x.size))
+
+
+def profiled_value_and_shape_gradient(shape: dict, stars, grid: SelectionGrid, model):
+    """ln L at the shape parameters ``shape`` with log10_mass profiled, and its gradient in natural units.
+
+    The building block of `profiled_log_likelihood_and_gradient` and of the constrained
+    maximisations of `~halo_utils.density.profile_likelihood`: the amplitude makes
+    Lambda = N, and by the envelope theorem the gradient is the partial one in the shape
+    parameters there.
+
+    Parameters
+    ----------
+    shape : dict
+        Every free parameter of ``model`` but log10_mass (natural units; log10_mass, if
+        given, is ignored).
+    stars : Stars
+    grid : SelectionGrid
+    model : str or DensityModel
+
+    Returns
+    -------
+    value : float
+        The profiled ln L; -inf outside the prior or where Lambda at log10_mass = 9 under-
+        or overflows.
+    gradient : ndarray, shape (model.ndim - 1,)
+        d value / d(shape parameter), order of ``model.free`` without log10_mass (per kpc,
+        per deg); zeros where the value is -inf.
+    """
+    m = get_model(model)
+    params = {**shape, "log10_mass": 9.0}
     if m.problems(params):
-        return -np.inf, np.zeros(x.size)
+        return -np.inf, np.zeros(m.ndim - 1)
     full = m.complete(params)
     r2_s, ln_rq2_s, ln_n_s = _point_terms(stars.mono, full, m, grid.giants_per_msun)
     r2_k, ln_rq2_k, ln_n_k = _point_terms(grid._mono, full, m, grid.giants_per_msun)
     n_k = np.exp(ln_n_k)
     lam = float(grid._w @ n_k)
     if not 0.0 < lam < np.inf:  # a shape whose Lambda under- or overflows at any amplitude we can represent
-        return -np.inf, np.zeros(x.size)
+        return -np.inf, np.zeros(m.ndim - 1)
     ratio = len(stars) / lam  # 10**(profiled log10_mass - 9)
     n_k = n_k * ratio
     value = float(np.sum(ln_n_s) + len(stars) * np.log(ratio) - grid._w @ n_k)
     grad = (_pullback(stars.mono, r2_s, ln_rq2_s, np.ones(len(stars)), full, m)
             + _pullback(grid._mono, r2_k, ln_rq2_k, -grid._w * n_k, full, m))
-    return value, m.from_opt_jacobian(x).T @ grad
+    return value, grad

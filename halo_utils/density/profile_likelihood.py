@@ -1,18 +1,18 @@
 """Profile-likelihood ratios of a density fit: intervals that follow a non-Gaussian likelihood.
 
-For a parameter held at a value the other shape parameters are re-maximised and the
-amplitude is profiled analytically; by Wilks' theorem twice the drop in ln L is chi^2 with
-one degree of freedom at the true value (conventions §9 and §10).
+For a parameter held at a value the other shape parameters are re-maximised (L-BFGS-B with
+the exact gradient of `~halo_utils.density.gradient`) and the amplitude is profiled
+analytically; by Wilks' theorem twice the drop in ln L is chi^2 with one degree of freedom
+at the true value (conventions §9 and §10).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
 
-from ..fitting import hessian
-from .likelihood import as_stars, log_likelihood, log_probability
-from .mle import profiled_log10_mass
+from ..maximization import hessian_with_gradient, maximize_with_gradient
+from .gradient import log_probability_and_gradient, profiled_value_and_shape_gradient
+from .likelihood import as_stars, log_likelihood
 from .models import get_model
 from .selection import SelectionGrid
 
@@ -28,6 +28,33 @@ def profile_likelihood_ratio(fit: dict, stars, grid: SelectionGrid, name: str, v
     return profile_likelihood_ratios(fit, stars, grid, {name: value}, starts=starts)[name]
 
 
+def _constrained(m, stars, grid, name, value):
+    """ln L (amplitude profiled unless ``name`` is log10_mass) and its gradient in the optimiser's
+    coordinates x, with ``name`` held at ``value`` in natural units.
+
+    r2 and q are relative coordinates in x (`DensityModel.to_opt`), so x's entry for
+    ``name`` still enters the others; only the held parameter's row of the Jacobian of
+    `DensityModel.from_opt` is dropped.
+    """
+    j = m.free.index(name)
+    fixed_mass = name == "log10_mass"
+
+    def func(x):
+        params = m.from_opt(x)
+        if fixed_mass:
+            val, grad = log_probability_and_gradient(m.vector({**params, name: value}), stars, grid, m)
+            grad = grad[:-1]
+        else:
+            val, grad = profiled_value_and_shape_gradient({**params, name: value}, stars, grid, m)
+        if not np.isfinite(val):
+            return -np.inf, np.zeros(x.size)
+        jac = m.from_opt_jacobian(x)
+        if not fixed_mass:
+            jac[j] = 0.0  # the held parameter does not move with x
+        return val, jac.T @ grad
+    return func
+
+
 def profile_likelihood_ratios(fit: dict, stars, grid: SelectionGrid, values: dict, starts=()) -> dict:
     """Profile-likelihood ratio statistics 2 [ln L_max - max ln L | name = value], per name.
 
@@ -38,10 +65,11 @@ def profile_likelihood_ratios(fit: dict, stars, grid: SelectionGrid, values: dic
     kinked or two-peaked likelihood, as the break radii's is (an inner slope near 0 with
     r1 just inside the data, or the true slope with r1 further out).
 
-    The constrained maximisation is Powell's method along the principal axes of the
-    Hessian at the MLE (in the optimiser's coordinates, computed once for all names),
-    started from the Gaussian conditional maximum: finite-difference L-BFGS-B can stop
-    after one iteration on such kinked profiles and overstate the statistic many times.
+    Each constrained maximisation is L-BFGS-B with the exact gradient, restarted where it
+    stops (`~halo_utils.maximization.maximize_with_gradient`), from every candidate: the
+    fit itself, moved to the Gaussian conditional maximum (the MLE shifted along the
+    correlations of the Hessian at the MLE, in the optimiser's coordinates, from values and
+    gradients once for all names), and each of ``starts``.
 
     Parameters
     ----------
@@ -72,59 +100,37 @@ def profile_likelihood_ratios(fit: dict, stars, grid: SelectionGrid, values: dic
     x_mle = m.to_opt(fit["params"])
     peak = log_likelihood(fit["params"], stars, grid, m)
 
-    def lnl(x, name=None, value=None):
-        # x: all shape coordinates of `DensityModel.to_opt`; `name` is held at `value` in natural
-        # units (r2 and q are relative coordinates in x); the amplitude is fixed or profiled
-        params = {**m.from_opt(x), "log10_mass": 9.0}
-        if name is not None:
-            params[name] = value
-        mass = value if name == "log10_mass" else None
-        if m.problems(params):
-            return -np.inf
-        if mass is None:
-            params["log10_mass"] = profiled_log10_mass(params, stars, grid, m)
-        return log_probability(m.vector(params), stars, grid, m)
+    def profiled(x):
+        val, grad = profiled_value_and_shape_gradient(m.from_opt(x), stars, grid, m)
+        return val, m.from_opt_jacobian(x).T @ grad
 
     inner = np.clip(x_mle, bounds[:, 0] + steps, bounds[:, 1] - steps)
-    neg_h = -hessian(lnl, inner, steps) if shape else np.zeros((0, 0))
+    neg_h = -hessian_with_gradient(profiled, inner, steps) if shape else np.zeros((0, 0))
     out = {}
     for name, value in values.items():
-        mass = value if name == "log10_mass" else None
+        fixed_mass = name == "log10_mass"
         keep = np.array([n != name for n in shape], dtype=bool)
-
-        def embed(y, x_fixed):
-            x = x_fixed.copy()
-            x[keep] = y
-            return x
-
-        cands = []
-        for cand in (fit["params"], *starts):
-            x = m.to_opt({**fit["params"], **cand, **({} if mass is not None else {name: value})})
-            cands.append(x)
-        if not keep.any() or not shape:
-            best = max(lnl(x, name, value) for x in cands)
-        else:
+        func = _constrained(m, stars, grid, name, value)
+        cands = [m.to_opt({**fit["params"], **cand, **({} if fixed_mass else {name: value})})
+                 for cand in (fit["params"], *starts)]
+        if not fixed_mass and keep.any():
             sub = neg_h[np.ix_(keep, keep)]
-            w, vec = np.linalg.eigh(sub) if np.all(np.isfinite(sub)) else (np.zeros(1), None)
-            direc = (vec / np.sqrt(w)).T if np.all(w > 0) else None
-            if direc is not None and mass is None:
-                # Gaussian conditional maximum: the MLE shifted along the correlations
+            if np.all(np.isfinite(sub)) and np.all(np.linalg.eigvalsh(sub) > 0):
+                j = shape.index(name)  # Gaussian conditional maximum of the others given x_j
                 x0 = cands[0].copy()
-                j = shape.index(name)
-                x0[keep] = x_mle[keep] - np.linalg.solve(sub, neg_h[keep, j]) * (x0[j] - x_mle[j])
+                x0[keep] = np.clip(x_mle[keep] - np.linalg.solve(sub, neg_h[keep, j]) * (x0[j] - x_mle[j]),
+                                   bounds[keep, 0], bounds[keep, 1])
                 cands[0] = x0
-            best = -np.inf
+        best = max(func(x)[0] for x in cands)
+        if keep.any():
+            def sub_func(y, x_fixed):
+                x = x_fixed.copy()
+                x[keep] = y
+                val, grad = func(x)
+                return val, grad[keep]
             for x_fixed in cands:
-                y0 = np.clip(x_fixed[keep], bounds[keep, 0], bounds[keep, 1])
-
-                def objective(y):
-                    val = lnl(embed(y, x_fixed), name, value)
-                    return -val if np.isfinite(val) else 1e300
-
-                # ftol: Powell stops when a sweep gains < ~1e-3 in ln L (|ln L| ~ 1e4)
-                res = optimize.minimize(objective, y0, method="Powell", bounds=bounds[keep],
-                                        options={"direc": direc, "xtol": 1e-2, "ftol": 1e-7})
-                best = max(best, -res.fun if res.fun < 1e299 else -np.inf, lnl(embed(y0, x_fixed), name, value))
+                res = maximize_with_gradient(lambda y: sub_func(y, x_fixed), [x_fixed[keep]],
+                                             bounds=bounds[keep], scale=steps[keep])
+                best = max(best, res["value"])
         out[name] = float(max(0.0, 2.0 * (peak - best)))
     return out
-

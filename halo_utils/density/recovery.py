@@ -73,7 +73,7 @@ def truth_consistency(stars, grid: SelectionGrid, truth: dict, model="triaxial_d
 def recovery_fit(stars, grid: SelectionGrid, truth: dict, model="triaxial_double_break", *, rng) -> dict:
     """Fit a sample drawn at ``truth``; its Laplace errors and profile-likelihood ratios at the truth.
 
-    One maximum-likelihood fit (L-BFGS-B started at the truth, Nelder-Mead polish), the
+    One maximum-likelihood fit (`fit_mle` started at the truth), the
     Laplace sigmas (NaN when the Hessian is not negative definite: a failed fit) and each
     free parameter's profile-likelihood ratio at its true value.
 

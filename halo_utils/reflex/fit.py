@@ -14,8 +14,8 @@ from astropy.table import Table
 from scipy.special import expit, logit
 
 from ..fingerprint import check_fingerprint, fingerprint
-from ..fitting import hessian, maximize
 from ..fitting import check_sample_size as _check_sample_size
+from ..maximization import hessian, maximize
 from ..outputs import write_text_atomic
 from ..validation import check_choice, check_integer, check_real, make_generator
 from .likelihood import LogLikelihood, outlier_probabilities, standardized_residuals
