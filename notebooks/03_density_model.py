@@ -54,7 +54,7 @@ n_starts = 4  # optimiser starts per model
 n_walkers = 40  # emcee walkers for the fiducial model
 n_steps_max = 20000  # emcee step cap
 n_tau = 50  # stop when the chain is longer than n_tau autocorrelation times
-n_threads = 2  # threads of the emcee pool
+n_processes = 2  # worker processes of the emcee chain
 n_mocks = 100  # forward-model mocks for the Poisson bands of the radial profile
 kinematic_completeness = True  # model the position dependence of the e > 0.7 cut
 sky_nside = 8  # HEALPix resolution of the residual maps
@@ -62,7 +62,7 @@ sky_nside = 8  # HEALPix resolution of the residual maps
 # %%
 import os
 
-# one BLAS thread per Python thread: the emcee pool below runs likelihood calls in threads
+# one BLAS thread per process: the emcee chain and the studies below share the cores among processes
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -166,7 +166,7 @@ aic_table.pprint(max_width=120)
 
 # %%
 # restart: a fresh chain for the book (fit_emcee can resume one)
-chain = dens.sample_posterior(stars, survey, FIDUCIAL, start=fits[FIDUCIAL]["params"], rng=rng, n_threads=n_threads,
+chain = dens.sample_posterior(stars, survey, FIDUCIAL, start=fits[FIDUCIAL]["params"], rng=rng, n_processes=n_processes,
                               n_walkers=n_walkers, n_steps_max=n_steps_max, backend_path=out.file("emcee_fiducial.h5"),
                               restart=True, n_tau=n_tau)
 emcee_time = chain["runtime_s"]

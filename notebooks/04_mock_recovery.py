@@ -35,7 +35,7 @@ truth_log10_mass = 9.05  # mass of the traced population: about 5,500 stars thro
 n_walkers = 40  # emcee walkers
 n_steps_max = 20000  # emcee step cap
 n_tau = 50  # chain length in autocorrelation times
-n_threads = 2  # threads of the emcee pool
+n_processes = 2  # worker processes of the emcee chain
 n_starts = 2  # random optimiser starts for the fits of parts (a) and (b)
 n_coverage_mocks = 50  # mocks for the coverage test (maximum likelihood + Laplace)
 scheduler_address = ""  # dask scheduler of the coverage study ("": a local cluster, one worker per core)
@@ -44,7 +44,7 @@ restricted_model = "oblate_single_break"  # the misspecified model of S001 fig 5
 # %%
 import os
 
-# one BLAS thread per Python thread: the emcee pool below runs likelihood calls in threads
+# one BLAS thread per process: the emcee chain and the studies below share the cores among processes
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -86,7 +86,7 @@ print(f"mock (a): {len(stars):,} stars")
 def fit_and_sample(model, label):
     """Maximum likelihood, then emcee from the maximum (restart: a fresh chain for the book)."""
     fit = dens.fit_mle(stars, survey, model, n_starts=n_starts, rng=rng)
-    chain = dens.sample_posterior(stars, survey, model, start=fit["params"], rng=rng, n_threads=n_threads,
+    chain = dens.sample_posterior(stars, survey, model, start=fit["params"], rng=rng, n_processes=n_processes,
                                   n_walkers=n_walkers, n_steps_max=n_steps_max,
                                   backend_path=out.file(f"emcee_{label}.h5"), restart=True, n_tau=n_tau)
     print(f"{model}: {dens.chain_report(chain)}")

@@ -122,10 +122,12 @@ def monomials(pos) -> np.ndarray:
     Returns
     -------
     ndarray, shape (N, 6)
-        (x^2, y^2, z^2, xy, xz, yz), kpc^2.
+        (x^2, y^2, z^2, xy, xz, yz), kpc^2, stored column by column (Fortran order): the
+        likelihood's ``mono @ c`` and ``mono.T @ v`` then stream six contiguous columns,
+        twice as fast as rows of six at ~2e5 selection nodes.
     """
     x, y, z = np.asarray(pos, float)
-    return np.stack([x * x, y * y, z * z, x * y, x * z, y * z], axis=1)
+    return np.stack([x * x, y * y, z * z, x * y, x * z, y * z], axis=0).T
 
 
 #: Shape parameters of every geometry, in their canonical order.

@@ -1,13 +1,16 @@
-"""Posterior sampling of a density model with emcee, and a threaded run with its report.
+"""Posterior sampling of a density model with emcee, and a run in worker processes with its report.
 
 Priors are uniform (conventions §9); every random draw comes from the caller's generator, and
-a chain stored in HDF5 resumes after a kill (`halo_utils.fitting.run_emcee`).
+a chain stored in HDF5 resumes after a kill (`halo_utils.fitting.run_emcee`). The
+likelihood runs through the compiled kernel (`halo_utils.density.kernel`) where the model's
+profile has one.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from multiprocessing.pool import ThreadPool
+import uuid
 
 import emcee
 import numpy as np
@@ -15,6 +18,7 @@ import numpy as np
 from ..fingerprint import fingerprint
 from ..fitting import chain_summary, check_sample_size, run_emcee
 from ..validation import check_integer
+from .kernel import CompiledLogProbability, supports_kernel
 from .likelihood import as_stars, log_probability
 from .models import get_model
 from .selection import SelectionGrid
@@ -30,18 +34,55 @@ class DensityPosterior:
     stars, grid
         As for `~halo_utils.density.likelihood.log_likelihood`.
     model : str or DensityModel
+    compiled : bool
+        Evaluate through the compiled JAX kernel (`~halo_utils.density.kernel`) when the
+        model's profile has one (the power-law family), else numpy's
+        `~halo_utils.density.likelihood.log_probability`; the two agree to rounding.
     """
 
-    def __init__(self, stars, grid: SelectionGrid, model="triaxial_double_break"):
+    def __init__(self, stars, grid: SelectionGrid, model="triaxial_double_break", compiled: bool = True):
         self.stars, self.grid, self.model = as_stars(stars), grid, get_model(model)
+        self._kernel = (CompiledLogProbability(self.stars, grid, self.model)
+                        if compiled and supports_kernel(self.model) else None)
+
+    @property
+    def compiled(self) -> bool:
+        """Whether calls go through the compiled kernel."""
+        return self._kernel is not None
 
     def __call__(self, vector):
+        if self._kernel is not None:
+            return self._kernel(vector)
         return log_probability(vector, self.stars, self.grid, self.model)
+
+
+#: Posteriors installed in this process, by token (`_InstalledPosterior`).
+_INSTALLED = {}
+
+
+def _install(token: str, posterior) -> None:
+    """Initializer of a worker process: keep ``posterior`` under ``token`` for `_InstalledPosterior`."""
+    _INSTALLED[token] = posterior
+
+
+class _InstalledPosterior:
+    """A posterior installed once per process, called by token.
+
+    emcee hands its log-probability function to ``pool.map`` at every step; pickling the
+    posterior itself would send every star and selection node (~10 MB) each time. This
+    stand-in pickles as its token, and each worker received the posterior once, at start.
+    """
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def __call__(self, vector):
+        return _INSTALLED[self.token](vector)
 
 
 def fit_emcee(stars, grid: SelectionGrid, model="triaxial_double_break", *, start: dict, rng,
               n_walkers=None, n_steps_max=20000, pool=None, backend_path=None, restart=False,
-              check_every=500, init_scale=None, n_tau=50):
+              check_every=500, init_scale=None, n_tau=50, log_prob=None):
     """Sample the posterior with emcee (the model's uniform priors, conventions §9).
 
     Walkers start in a small Gaussian ball around ``start`` (typically the MLE; it must lie
@@ -78,6 +119,10 @@ def fit_emcee(stars, grid: SelectionGrid, model="triaxial_double_break", *, star
         finite-difference steps).
     n_tau : float
         Chain length in autocorrelation times at which to stop.
+    log_prob : callable, optional
+        What emcee calls in place of this posterior (`DensityPosterior` of the same stars,
+        grid and model): `sample_posterior` passes a stand-in that its worker processes
+        resolve without pickling the data at every step.
 
     Returns
     -------
@@ -111,11 +156,12 @@ def fit_emcee(stars, grid: SelectionGrid, model="triaxial_double_break", *, star
                          "move the start away from the prior edges or shrink init_scale")
     seed = int(rng.integers(2**32))
     post = DensityPosterior(stars, grid, m)
+    log_prob = post if log_prob is None else log_prob
     # differential-evolution moves: on this 10-d posterior (alpha1-r1 and pitch-yaw are
     # correlated) they give ~2.5x shorter autocorrelation times than the stretch move
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
     key = fingerprint(post.stars.pos, grid.pos, grid.weight, grid.giants_per_msun, m.name, np.array(p0))
-    run = run_emcee(post, np.array(p0), n_steps_max=n_steps_max, seed=seed, backend_path=backend_path,
+    run = run_emcee(log_prob, np.array(p0), n_steps_max=n_steps_max, seed=seed, backend_path=backend_path,
                     fingerprint=key, restart=restart, pool=pool, check_every=check_every, n_tau=n_tau,
                     moves=moves)
     tau = run["tau"]
@@ -129,19 +175,20 @@ def fit_emcee(stars, grid: SelectionGrid, model="triaxial_double_break", *, star
 
 
 def sample_posterior(stars, grid: SelectionGrid, model="triaxial_double_break", *, start: dict, rng,
-                     n_threads: int = 1, **kwargs) -> dict:
-    """`fit_emcee` with its likelihood calls in a pool of ``n_threads`` threads, timed.
+                     n_processes: int = 1, **kwargs) -> dict:
+    """`fit_emcee` with its likelihood calls shared among ``n_processes`` worker processes, timed.
 
-    numpy releases the GIL in the likelihood's large array operations, so threads share the
-    work (set one BLAS thread per Python thread, e.g. ``OPENBLAS_NUM_THREADS=1``). The chain
-    does not depend on ``n_threads``.
+    Each worker process (started with ``spawn``) receives the posterior once; emcee's
+    moves then send it only the walkers' positions. Processes, unlike threads, run the
+    compiled kernel and Python's share of each call side by side. With ``n_processes = 1``
+    the calls run in this process. The chain does not depend on ``n_processes``.
 
     Parameters
     ----------
     stars, grid, model, start, rng
         As for `fit_emcee`.
-    n_threads : int
-        Threads of the pool.
+    n_processes : int
+        Worker processes (1: none).
     **kwargs
         Further arguments of `fit_emcee` (``n_walkers``, ``n_steps_max``, ``backend_path``,
         ``restart``, ``n_tau``, ...).
@@ -151,10 +198,21 @@ def sample_posterior(stars, grid: SelectionGrid, model="triaxial_double_break", 
     dict
         The result of `fit_emcee` plus ``runtime_s`` (wall-clock seconds).
     """
-    n_threads = check_integer("n_threads", n_threads, low=1)
+    n_processes = check_integer("n_processes", n_processes, low=1)
     t0 = time.perf_counter()
-    with ThreadPool(n_threads) as pool:
-        chain = fit_emcee(stars, grid, model, start=start, rng=rng, pool=pool, **kwargs)
+    if n_processes == 1:
+        chain = fit_emcee(stars, grid, model, start=start, rng=rng, **kwargs)
+    else:
+        token = uuid.uuid4().hex
+        posterior = DensityPosterior(stars, grid, model)
+        _install(token, posterior)  # this process evaluates the initial walkers
+        try:
+            with multiprocessing.get_context("spawn").Pool(n_processes, initializer=_install,
+                                                           initargs=(token, posterior)) as pool:
+                chain = fit_emcee(stars, grid, model, start=start, rng=rng, pool=pool,
+                                  log_prob=_InstalledPosterior(token), **kwargs)
+        finally:
+            _INSTALLED.pop(token, None)
     return {**chain, "runtime_s": time.perf_counter() - t0}
 
 

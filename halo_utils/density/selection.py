@@ -149,9 +149,10 @@ class SelectionGrid:
 
     def node_rates(self, params: dict, model="triaxial_double_break") -> np.ndarray:
         """Expected number of selected stars per (tile, distance) node, shape (n_tiles, n_D)."""
-        mono = monomials(self.pos.reshape(3, -1))
-        rho = np.exp(log_number_density(mono, params, model, self.giants_per_msun))
-        return self.weight * rho.reshape(self.weight.shape)
+        # only the weighted nodes: an unweighted one may sit at the Galactic centre, where ln r_q = -inf
+        rates = np.zeros(self.weight.shape)
+        rates[self.weight > 0] = self._w * np.exp(log_number_density(self._mono, params, model, self.giants_per_msun))
+        return rates
 
 
 class KinematicCompleteness:

@@ -14,6 +14,7 @@ from astropy.table import Table
 from scipy.special import expit, logit
 
 from ..fingerprint import check_fingerprint, fingerprint
+from ..fitting import NestedProgress
 from ..fitting import check_sample_size as _check_sample_size
 from ..maximization import hessian, maximize
 from ..outputs import write_text_atomic
@@ -122,7 +123,8 @@ def _stars_fingerprint(stars: ReflexStars, model: ReflexModel) -> str:
 
 
 def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk", dlogz=0.5,
-                 checkpoint_file=None, checkpoint_every=60.0, restart=False, n_procs=1, maxiter=None):
+                 checkpoint_file=None, checkpoint_every=60.0, restart=False, n_procs=1, maxiter=None,
+                 report_progress=True):
     bound = check_choice("bound", bound, ("none", "single", "multi", "balls", "cubes"))
     sample = check_choice("sample", sample, ("auto", "unif", "rwalk", "slice", "rslice"))
     nlive = check_integer("nlive", nlive, low=model.ndim + 1, why="more live points than parameters")
@@ -139,7 +141,9 @@ def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk",
     key = fingerprint(_stars_fingerprint(stars, model), nlive, bound, sample, seed, float(dlogz),
                       -1 if maxiter is None else int(maxiter))
     loglike = LogLikelihood(stars, model)
-    run_kwargs = {"dlogz": dlogz, "print_progress": False, "maxiter": maxiter}
+    run_kwargs = {"dlogz": dlogz, "maxiter": maxiter, "print_progress": True,
+                  "print_func": NestedProgress(nlive, dlogz, f"dynesty ({model.ndim} parameters, nlive {nlive})",
+                                               enabled=report_progress)}
     resume = False
     if checkpoint_file is not None:
         checkpoint_file = Path(checkpoint_file)
@@ -185,7 +189,7 @@ def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk",
 SAMPLER_SETTINGS = {
     "mle": frozenset({"n_starts", "n_draws", "start"}),
     "dynesty": frozenset({"nlive", "bound", "sample", "dlogz", "checkpoint_file", "checkpoint_every", "restart",
-                          "n_procs", "maxiter"}),
+                          "n_procs", "maxiter", "report_progress"}),
 }
 
 
@@ -229,7 +233,9 @@ def fit_reflex(table, model="linear", sampler="mle", rng=None, *, r_nodes=R_NODE
         interrupted run resumes from it when called with the same stars, model, settings
         and seed; its fingerprint sits beside it in ``<file>.fingerprint``, and any other
         call is refused with `~halo_utils.fingerprint.FingerprintMismatch`),
-        ``restart`` (overwrite an existing checkpoint), ``n_procs``, ``maxiter``).
+        ``restart`` (overwrite an existing checkpoint), ``n_procs``, ``maxiter``,
+        ``report_progress`` (True: a line every 20 s with the iterations, dlogz and an
+        estimate of the time left, `~halo_utils.fitting.NestedProgress`)).
     rng : int or `numpy.random.Generator`
         Seed or generator of every random draw (required: the same seed gives the same fit).
     outliers : `OutlierMixture` or None

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from halo_utils import density as dens
+from halo_utils.density import sampling
 from halo_utils.fingerprint import FingerprintMismatch
 
 
@@ -54,14 +55,14 @@ def small_problem(rng, full_sky_nodes):
     return stars, survey
 
 
-def test_sample_posterior_is_fit_emcee_in_threads(small_problem):
-    """The threaded, timed run gives the chain of a plain `fit_emcee` call with the same seed,
-    and its one-line report states the chain's numbers."""
+def test_sample_posterior_is_fit_emcee_in_processes(small_problem):
+    """The run in worker processes, timed, gives the chain of a plain `fit_emcee` call with the
+    same seed, and its one-line report states the chain's numbers."""
     stars, survey = small_problem
     kw = dict(start={"alpha1": 3.0, "log10_mass": 7.0}, n_walkers=8, n_steps_max=100, check_every=50)
     plain = dens.fit_emcee(stars, survey, "spherical_no_break", rng=np.random.default_rng(5), **kw)
-    threaded = dens.sample_posterior(stars, survey, "spherical_no_break", rng=np.random.default_rng(5), n_threads=2,
-                                     **kw)
+    threaded = dens.sample_posterior(stars, survey, "spherical_no_break", rng=np.random.default_rng(5),
+                                     n_processes=2, **kw)
     np.testing.assert_array_equal(threaded["samples"], plain["samples"])
     assert threaded["summary"] == plain["summary"] and threaded["runtime_s"] > 0
     report = dens.chain_report(threaded)
@@ -69,8 +70,9 @@ def test_sample_posterior_is_fit_emcee_in_threads(small_problem):
     assert f"burn-in of {threaded['burn_in']}" in report and f"converged: {threaded['converged']}" in report
     assert f"max tau = {np.max(threaded['tau']):.0f} steps" in report
     assert "walkers;" in dens.chain_report(plain)  # no runtime without sample_posterior
-    with pytest.raises(ValueError, match="n_threads must be >= 1"):
-        dens.sample_posterior(stars, survey, "spherical_no_break", rng=np.random.default_rng(5), n_threads=0, **kw)
+    with pytest.raises(ValueError, match="n_processes must be >= 1"):
+        dens.sample_posterior(stars, survey, "spherical_no_break", rng=np.random.default_rng(5), n_processes=0, **kw)
+    assert not sampling._INSTALLED  # the posterior installed for the workers is not kept
 
 
 def test_density_posterior_pickles(small_problem):

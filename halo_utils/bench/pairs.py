@@ -1,0 +1,157 @@
+"""Hot paths timed side by side with a plain reference implementation of the same work.
+
+Each pair runs a fast path of the package and a plain version of it
+(`halo_utils.bench.reference`) in the same process, on the same inputs, and reports both
+medians, their ratio (reference / fast: the speed-up on the machine at hand) and how far the
+two answers differ, so the speed-up is a measured number and not a claim:
+
+- the density ln posterior at H3 scale: the compiled kernel (`halo_utils.density.kernel`)
+  against numpy's `~halo_utils.density.log_probability`;
+- its exact gradient (`~halo_utils.density.log_probability_and_gradient`) against central
+  finite differences;
+- a maximum-likelihood fit of the fiducial model (`~halo_utils.density.fit_mle`, L-BFGS-B on
+  the gradient) against the derivative-free search from the same starts (likelihood calls
+  too);
+- the Laplace errors (`~halo_utils.density.laplace_errors`) against the value-only Hessian;
+- the reflex likelihood of chapter 5 on 800 stars against a one-star-at-a-time loop;
+- the chapter-4 coverage study on a local dask cluster against the same tasks in a loop.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from .. import density as dens
+from .. import reflex as rf
+from ..density.kernel import CompiledLogProbability
+from ..density_coverage import coverage_fits, coverage_mock_fit
+from ..maximization import laplace_covariance
+from ..mock import DEFAULT_SEED, GSE_TRUTH, forward_mock, generate_outer_halo, generate_survey, reflex_truth_vector
+from .reference import derivative_free_fit, finite_difference_gradient, reference_reflex_log_likelihood, serial_study
+
+__all__ = ["timed", "pair", "run_pairs", "format_pairs"]
+
+
+def timed(func, repeat: int):
+    """(median seconds, last result) of ``repeat`` calls of ``func()``."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def pair(fast, reference, repeat: int, difference, repeat_reference: int | None = None, **extra) -> dict:
+    """Time ``fast()`` and ``reference()`` and compare their results.
+
+    Parameters
+    ----------
+    fast, reference : callable
+        The two implementations of the same work, called without arguments.
+    repeat : int
+        Calls of ``fast`` (and of ``reference`` unless ``repeat_reference``).
+    difference : callable
+        ``(fast result, reference result) -> float``: how far apart the answers are.
+    repeat_reference : int, optional
+        Calls of the (slow) reference.
+    **extra
+        Further numbers to report (e.g. sizes).
+
+    Returns
+    -------
+    dict
+        ``fast_median_s``, ``reference_median_s``, ``ratio`` (reference / fast),
+        ``difference`` and ``extra``'s items.
+    """
+    t_fast, r_fast = timed(fast, repeat)
+    t_ref, r_ref = timed(reference, repeat_reference or repeat)
+    return {"fast_median_s": t_fast, "reference_median_s": t_ref, "ratio": t_ref / t_fast,
+            "difference": float(difference(r_fast, r_ref)), **extra}
+
+
+def _h3_density_problem():
+    """The default survey's selection grid and a mock of the GSE truth through it (~5,500 stars)."""
+    tiles, _, _ = generate_survey(DEFAULT_SEED)
+    grid = dens.SelectionGrid.from_tiles(tiles)
+    truth = {**GSE_TRUTH, "log10_mass": 9.05}
+    stars = dens.Stars.from_table(forward_mock(truth, grid, np.random.default_rng(3)))
+    return grid, stars, truth
+
+
+def run_pairs(repeat: int = 20, fits: bool = True, study_mocks: int = 4) -> dict:
+    """Every pair (see the module docstring); returns ``{name: pair result}``.
+
+    Parameters
+    ----------
+    repeat : int
+        Calls per likelihood timing (the fits and studies run once each).
+    fits : bool
+        Also time the maximum-likelihood fits (about a minute for the reference).
+    study_mocks : int
+        Mocks of the coverage-study pair (0: skip it).
+    """
+    grid, stars, truth = _h3_density_problem()
+    model = dens.get_model("triaxial_double_break")
+    x = model.vector(truth)
+    kernel = CompiledLogProbability(stars, grid, model)
+    sizes = {"n_stars": len(stars), "n_nodes": grid.n_nodes}
+    out = {"density_log_posterior": pair(lambda: kernel(x), lambda: dens.log_probability(x, stars, grid, model),
+                                         10 * repeat, lambda a, b: abs(a - b), **sizes)}
+    out["density_gradient"] = pair(
+        lambda: dens.log_probability_and_gradient(x, stars, grid, model)[1],
+        lambda: finite_difference_gradient(x, stars, grid, model), repeat,
+        lambda a, b: np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)), **sizes)
+    if fits:
+        calls = {}
+
+        def fast_fit():
+            fit = dens.fit_mle(stars, grid, model, n_starts=2, rng=np.random.default_rng(8), n_agree=3)
+            calls["fast"] = fit["n_calls"]
+            return fit["log_likelihood"]
+
+        def reference_fit():
+            best, calls["reference"] = derivative_free_fit(stars, grid, model, 2, np.random.default_rng(8))
+            return best
+
+        out["density_mle_fit"] = pair(fast_fit, reference_fit, 1, lambda a, b: a - b, **sizes)
+        out["density_mle_fit"].update(fast_calls=calls["fast"], reference_calls=calls["reference"],
+                                      calls_ratio=calls["reference"] / calls["fast"])
+        fit = dens.fit_mle(stars, grid, model, n_starts=0, rng=np.random.default_rng(8), start=truth)
+        steps = [model.steps[n] for n in model.free]
+        out["density_laplace"] = pair(
+            lambda: dens.laplace_errors(fit, stars, grid)["cov"],
+            lambda: laplace_covariance(lambda v: dens.log_probability(v, stars, grid, model),
+                                       model.vector(fit["params"]), steps), 1,
+            lambda a, b: np.max(np.abs(np.sqrt(np.diag(a) / np.diag(b)) - 1.0)), **sizes)
+    cat, _ = generate_outer_halo(DEFAULT_SEED)
+    reflex_model = rf.ReflexModel("linear")
+    theta = reflex_model.with_f_out(reflex_truth_vector(), 0.015)
+    reflex_stars = rf.ReflexStars.from_table(cat[:800])
+    out["reflex_log_likelihood_800_stars"] = pair(
+        lambda: rf.log_likelihood(theta, reflex_stars, reflex_model),
+        lambda: reference_reflex_log_likelihood(theta, cat[:800], reflex_model, rf.DistancePrior()),
+        50 * repeat, lambda a, b: abs(a - b), repeat_reference=3)
+    if study_mocks:
+        def same(table, rows):
+            return float(max(abs(table[k][i] - row[k]) for i, row in enumerate(rows) for k in row
+                             if np.isfinite(row[k])))
+
+        out["density_coverage_study"] = pair(
+            lambda: coverage_fits(study_mocks, truth, grid, model, seed=4, progress=False),
+            lambda: serial_study(coverage_mock_fit, study_mocks, seed=4, args=(truth, grid, model)), 1, same,
+            n_mocks=study_mocks)
+    return out
+
+
+def format_pairs(results: dict) -> str:
+    """The pairs as a table: fast and reference medians, ratio and difference."""
+    width = max(map(len, results)) if results else 0
+    lines = [f"{'hot path':<{width}}  {'fast':>10}  {'reference':>10}  {'ratio':>7}  difference"]
+    for name, r in results.items():
+        lines.append(f"{name:<{width}}  {r['fast_median_s']:>9.4g}s  {r['reference_median_s']:>9.4g}s  "
+                     f"{r['ratio']:>6.1f}x  {r['difference']:.2g}")
+    return "\n".join(lines)

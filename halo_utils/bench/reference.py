@@ -1,0 +1,108 @@
+"""Plain reference implementations of the hot paths, slow by design, for `halo_utils.bench.pairs`.
+
+Each does the same work as a fast path of the package the plain way (one star at a time,
+finite differences, derivative-free search, one task after another), so a benchmark can
+report the fast path's speed-up as a ratio measured on the machine at hand, and check that
+the two agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..density import get_model, log_probability, profiled_log10_mass
+from ..density.mle import start_guess
+from ..frames import K_KMS, frame_vectors, icrs_to_galactocentric
+from ..maximization import maximize
+from ..reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
+from ..reflex.stars import observed_galactic
+from ..studies import task_seeds
+
+__all__ = ["reference_reflex_log_likelihood", "finite_difference_gradient", "derivative_free_fit",
+           "serial_study"]
+
+
+def reference_reflex_log_likelihood(theta, table, model, distance_prior):
+    """A plain reference implementation of the default reflex likelihood (continuity model,
+    outlier mixture, distance marginalisation with the distance prior): one star and one
+    quadrature node at a time, with astropy-free but textbook 3x3 algebra. Slow by design;
+    `halo_utils.bench.pairs` checks it agrees with `halo_utils.reflex.log_likelihood`."""
+    col, l, b, c, s, _ = observed_galactic(table)
+    x_gh, w_gh = np.polynomial.hermite_e.hermegauss(5)
+    v_sun = frame_vectors()[2]
+    to_gc = galactic_to_galactocentric_axes()
+    f_out, sigma_out = model.f_out(theta), model.outliers.sigma
+    total = 0.0
+    for i in range(len(table)):
+        basis = np.stack(galactic_basis(l[i], b[i])) @ to_gc.T  # rows n, e_l, e_b
+        rot = np.array([[c[i], s[i]], [-s[i], c[i]]])
+        mu = rot @ np.array([col["GAIAEDR3_PMRA"][i], col["GAIAEDR3_PMDEC"][i]])
+        sra, sdec, rho = (col[k][i] for k in ("GAIAEDR3_PMRA_ERROR", "GAIAEDR3_PMDEC_ERROR", "GAIAEDR3_PMRA_PMDEC_CORR"))
+        cov_pm = rot @ np.array([[sra**2, rho * sra * sdec], [rho * sra * sdec, sdec**2]]) @ rot.T
+        obs = np.array([col["Vrad"][i], *mu])
+        frac = col["dist_adpt_err"][i] / col["dist_adpt"][i]
+        halo, outl, weights = [], [], []
+        for x, w in zip(x_gh, w_gh):
+            d = col["dist_adpt"][i] * np.exp(distance_prior.centre_shift(frac) + frac * x)
+            pos, _ = icrs_to_galactocentric(col["RA"][i], col["DEC"][i], d, 0.0, 0.0, 0.0)
+            r = np.linalg.norm(pos)
+            weights.append(np.log(w) + distance_prior.log_weight(d, r))
+            v = model.values_at(theta, r)
+            th, ph = np.arccos(pos[2] / r), np.arctan2(pos[1], pos[0])
+            e_r = pos / r
+            e_th = np.array([np.cos(th) * np.cos(ph), np.cos(th) * np.sin(ph), -np.sin(th)])
+            e_ph = np.array([-np.sin(ph), np.cos(ph), 0.0])
+            mean = -v[0] * (MS_TO_GAL @ unit_vector(v[1], v[2])) + v[3] * e_r + v[5] * e_th + v[4] * e_ph
+            kd = K_KMS * d
+            scale = np.array([1.0, 1.0 / kd, 1.0 / kd])
+            for target, m, sig in ((halo, mean, np.exp(v[6:9])), (outl, np.zeros(3), np.full(3, sigma_out))):
+                pred = scale * (basis @ (m - v_sun))
+                cov = np.diag((sig * scale) ** 2)
+                cov[0, 0] += col["Vrad_err"][i] ** 2
+                cov[1:, 1:] += cov_pm
+                resid = obs - pred
+                target.append(-0.5 * (resid @ np.linalg.solve(cov, resid) + np.log(np.linalg.det(cov))
+                                      + 3 * np.log(2 * np.pi)))
+        weights = np.asarray(weights) - np.log(np.sum(np.exp(weights)))
+        lh = np.log(np.sum(np.exp(weights + halo)))
+        lo = np.log(np.sum(np.exp(weights + outl)))
+        total += np.log((1 - f_out) * np.exp(lh) + f_out * np.exp(lo))
+    return total
+
+
+def finite_difference_gradient(vector, stars, grid, model):
+    """Gradient of `~halo_utils.density.log_probability` by central differences (2 ndim calls), the model's steps."""
+    m = get_model(model)
+    x = np.asarray(vector, float)
+    grad = np.empty(x.size)
+    for i, name in enumerate(m.free):
+        e = np.zeros(x.size)
+        e[i] = m.steps[name]
+        grad[i] = (log_probability(x + e, stars, grid, m) - log_probability(x - e, stars, grid, m)) / (2 * e[i])
+    return grad
+
+
+def derivative_free_fit(stars, grid, model, n_starts, rng):
+    """The maximum-likelihood fit without the gradient: L-BFGS-B on finite differences from the
+    same random starts as `~halo_utils.density.fit_mle`, polished with Nelder-Mead
+    (`~halo_utils.maximization.maximize`). Returns ``(profiled ln L at the best shape, calls)``."""
+    m = get_model(model)
+    calls = []
+
+    def profiled(x):  # the profiled ln L by value only: the amplitude from Lambda = N
+        calls.append(1)
+        params = {**m.from_opt(x), "log10_mass": 9.0}
+        if m.problems(params):
+            return -np.inf
+        params["log10_mass"] = profiled_log10_mass(params, stars, grid, m)
+        return log_probability(m.vector(params), stars, grid, m)
+
+    starts = [m.to_opt(start_guess(m, rng)) for _ in range(n_starts)]
+    _, best, _ = maximize(profiled, starts, bounds=m.opt_bounds())
+    return best, len(calls)
+
+
+def serial_study(task, n_tasks, *, seed, args=()):
+    """`~halo_utils.studies.run_study` without dask: the tasks one after another in this
+    process, each with its seed of `~halo_utils.studies.task_seeds`."""
+    return [task(i, np.random.default_rng(s), *args) for i, s in enumerate(task_seeds(seed, n_tasks))]
