@@ -8,6 +8,8 @@ PROFILE ?= full
 # FORCE=1 re-executes every chapter; otherwise a chapter runs only when its notebook, the
 # package, its parameters or its input files changed (halo_utils.chapter_cache)
 FORCE ?=
+# chapters run at once (each after the chapters whose outputs it reads; halo_utils.pipeline)
+JOBS ?= 2
 STAMP  := $(VENV)/.installed
 
 .PHONY: venv data chapters book test bench clean
@@ -25,7 +27,7 @@ data: $(STAMP)
 	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo; ensure_survey('data'); ensure_outer_halo('data')"
 
 chapters: data
-	$(BIN)/python -m halo_utils.pipeline --profile $(PROFILE) $(if $(FORCE),--force)
+	$(BIN)/python -m halo_utils.pipeline --profile $(PROFILE) --jobs $(JOBS) $(if $(FORCE),--force)
 
 book: chapters
 	$(BIN)/jupyter-book build . --warningiserror --keep-going

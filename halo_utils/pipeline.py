@@ -12,13 +12,21 @@ parameters not named there keep the notebook's defaults (the publication values)
 From the command line a chapter re-executes only when something it depends on changed
 (`halo_utils.chapter_cache`: its notebook, the package, its parameters, its input files,
 among them the outputs of the chapters it reads); ``--force`` re-executes everything. The
-chapters' own output is echoed while they run (``--quiet`` silences it).
+chapters' own output is echoed while they run (``--quiet`` silences it). ``--jobs 2`` runs
+up to two chapters at a time, each as soon as the chapters whose outputs it reads have
+finished (`chapter_dependencies`); their lines are prefixed with the chapter's number. Every
+chapter uses a pool of processes of its own, and none keeps both cores busy all the time
+(an emcee step waits for its slowest walker, a study for its last task), so two together
+fill the gaps. The results do not depend on ``--jobs``.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,7 +36,7 @@ import yaml
 from .chapter import CHAPTERS, REPO_ROOT, parameter_defaults
 from .chapter_cache import chapter_key, is_up_to_date, record_key
 
-__all__ = ["load_profiles", "check_parameters", "run_chapter", "run_all"]
+__all__ = ["load_profiles", "check_parameters", "run_chapter", "chapter_dependencies", "run_all"]
 
 
 def load_profiles(path: str | Path = REPO_ROOT / "notebooks" / "profiles.yml") -> dict:
@@ -128,17 +136,90 @@ def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path =
     return {"executed": out, "ran": True, "key": None if key is None else key["key"]}
 
 
-def run_all(profile: str = "full", chapters=CHAPTERS, **kwargs) -> dict:
-    """Run chapters in order, printing what runs and how long it took; returns
-    ``{chapter: wall seconds}`` (0 for a chapter skipped as up to date)."""
+def chapter_dependencies(profile: str = "full", chapters=CHAPTERS, cwd: str | Path = REPO_ROOT) -> dict:
+    """``{chapter: set of chapters it reads}``: B reads A when one of B's ``*_path`` parameters
+    (under ``profile``) names a file inside A's ``output_dir``. Only chapters in ``chapters``
+    count (a chapter outside the run is taken as it is on disk)."""
+    profiles = load_profiles()
+    if profile not in profiles:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {sorted(profiles)}")
+    cwd = Path(cwd)
+
+    def effective(chapter):
+        params = {**parameter_defaults(chapter), **((profiles[profile] or {}).get(chapter) or {})}
+        return {k: (Path(v) if Path(v).is_absolute() else cwd / v).resolve() for k, v in params.items()
+                if (k.endswith("_path") or k == "output_dir") and isinstance(v, str) and v}
+
+    paths = {c: effective(c) for c in chapters}
+    return {b: {a for a in chapters if a != b and "output_dir" in paths[a]
+                and any(p.is_relative_to(paths[a]["output_dir"]) for k, p in paths[b].items() if k != "output_dir")}
+            for b in chapters}
+
+
+def _run_in_child(chapter: str, profile: str, force: bool, quiet: bool, lock: threading.Lock) -> float:
+    """Run one chapter through ``python -m halo_utils.pipeline`` in a child process, echoing its
+    lines prefixed with the chapter's number; returns its wall seconds (0 if it was up to date)."""
+    cmd = [sys.executable, "-m", "halo_utils.pipeline", "--profile", profile, "--chapters", chapter, "--jobs", "1"]
+    cmd += ["--force"] if force else []
+    cmd += ["--quiet"] if quiet else []
+    start = time.perf_counter()
+    ran = True
+    with subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          bufsize=1) as child:
+        for line in child.stdout:
+            ran = ran and "up to date, not re-executed" not in line
+            with lock:
+                print(f"{chapter[:2]}| {line}", end="", flush=True)
+    if child.returncode:
+        raise RuntimeError(f"{chapter} failed (exit status {child.returncode}); its output is above")
+    return time.perf_counter() - start if ran else 0.0
+
+
+def run_all(profile: str = "full", chapters=CHAPTERS, jobs: int = 1, **kwargs) -> dict:
+    """Run chapters, printing what runs and how long it took; returns ``{chapter: wall seconds}``
+    (0 for a chapter skipped as up to date).
+
+    With ``jobs = 1`` the chapters run in order in this process (``kwargs`` go to
+    `run_chapter`). With ``jobs > 1`` up to ``jobs`` run at once, each in a child process
+    started as soon as the chapters it reads (`chapter_dependencies`) have finished, with
+    the cache (``cache=False`` forces every chapter) and echo (``log_output``) of ``kwargs``;
+    the first failure stops the run once the chapters already running have ended.
+    """
     times = {}
-    for i, chapter in enumerate(chapters, 1):
-        print(f"[{profile}] {chapter} ({i}/{len(chapters)}) ...", flush=True)
-        start = time.perf_counter()
-        result = run_chapter(chapter, profile, **kwargs)
-        times[chapter] = time.perf_counter() - start if result["ran"] else 0.0
-        state = f"{times[chapter]:.1f} s" if result["ran"] else "up to date, not re-executed"
-        print(f"[{profile}] {chapter}: {state}", flush=True)
+    if jobs <= 1:
+        for i, chapter in enumerate(chapters, 1):
+            print(f"[{profile}] {chapter} ({i}/{len(chapters)}) ...", flush=True)
+            start = time.perf_counter()
+            result = run_chapter(chapter, profile, **kwargs)
+            times[chapter] = time.perf_counter() - start if result["ran"] else 0.0
+            state = f"{times[chapter]:.1f} s" if result["ran"] else "up to date, not re-executed"
+            print(f"[{profile}] {chapter}: {state}", flush=True)
+        return times
+    needs = chapter_dependencies(profile, chapters)
+    force, quiet = not kwargs.get("cache", True), not kwargs.get("log_output", True)
+    lock, pending, running, failures = threading.Lock(), list(chapters), {}, []
+
+    def work(chapter):
+        try:
+            times[chapter] = _run_in_child(chapter, profile, force, quiet, lock)
+        except Exception as exc:  # reported after the chapters already running have ended
+            failures.append(exc)
+
+    while pending or running:
+        for chapter in [c for c in pending if needs[c] <= set(times)]:
+            if len(running) < jobs and not failures:
+                pending.remove(chapter)
+                running[chapter] = threading.Thread(target=work, args=(chapter,), daemon=True)
+                running[chapter].start()
+        for chapter, thread in list(running.items()):
+            if not thread.is_alive():
+                del running[chapter]
+        if failures and not running:
+            raise failures[0]
+        if pending and not running and not any(needs[c] <= set(times) for c in pending):
+            raise RuntimeError(f"chapters {pending} wait for chapters that are not in this run: "
+                               f"{ {c: sorted(needs[c]) for c in pending} }")
+        time.sleep(0.2)
     return times
 
 
@@ -149,12 +230,18 @@ def _main(argv=None):
     parser.add_argument("--force", action="store_true",
                         help="re-execute every chapter even when nothing it depends on changed")
     parser.add_argument("--quiet", action="store_true", help="do not echo the chapters' output while they run")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="chapters run at once, each after the chapters it reads (default 1: in order)")
     args = parser.parse_args(argv)
     if not args.quiet:
         # papermill echoes cell outputs through its logger at INFO level
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
         logging.getLogger("papermill").setLevel(logging.INFO)
-    run_all(args.profile, args.chapters, cache=not args.force, log_output=not args.quiet)
+    start = time.perf_counter()
+    times = run_all(args.profile, args.chapters, jobs=args.jobs, cache=not args.force, log_output=not args.quiet)
+    if args.jobs > 1:
+        print(f"[{args.profile}] " + ", ".join(f"{c}: {t:.1f} s" if t else f"{c}: up to date" for c, t in times.items())
+              + f"; {time.perf_counter() - start:.1f} s in all", flush=True)
 
 
 if __name__ == "__main__":

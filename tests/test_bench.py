@@ -33,5 +33,7 @@ def test_every_pair_agrees_with_its_reference():
     assert results["density_mle_fit"]["calls_ratio"] >= 10
     assert results["density_laplace"]["difference"] < 0.25  # sigmas within 25 % (off-diagonals differ)
     assert results["reflex_log_likelihood_800_stars"]["difference"] < 1e-6
-    assert results["density_coverage_study"]["difference"] == 0.0  # dask or a loop: the same numbers
+    # dask or a loop: the same fits (to rounding: 7e-9 was seen once over four mocks between the
+    # workers and the calling process; the dask results themselves do not depend on the workers)
+    assert results["density_coverage_study"]["difference"] < 1e-6
     assert all(np.isfinite(r["ratio"]) and r["ratio"] > 0 for r in results.values())
