@@ -82,7 +82,7 @@ def check_parameters(chapter: str, parameters: dict) -> None:
 
 def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path = REPO_ROOT / "book" / "executed",
                 overrides: dict | None = None, cwd: str | Path = REPO_ROOT, cache: bool = False,
-                log_output: bool = False) -> dict:
+                force: bool = False, log_output: bool = False) -> dict:
     """Execute one chapter with papermill.
 
     Parameters not in the chapter's parameters cell, or of another type than their
@@ -102,6 +102,9 @@ def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path =
     cache : bool
         Skip the run when the chapter's key (`halo_utils.chapter_cache`) equals the one stored
         by its last run and that run's outputs are intact; store the key after a run.
+    force : bool
+        With ``cache``, run even when up to date (the key is still stored afterwards, so the
+        next cached run knows this one).
     log_output : bool
         Echo the notebook's output to the terminal while it runs (its progress reports).
 
@@ -126,7 +129,7 @@ def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path =
     if cache:
         key = chapter_key(chapter, parameters, cwd=Path(cwd))
         outputs = Path(key["components"]["parameters"]["output_dir"])
-        if is_up_to_date(key, out, outputs if outputs.is_absolute() else Path(cwd) / outputs):
+        if not force and is_up_to_date(key, out, outputs if outputs.is_absolute() else Path(cwd) / outputs):
             return {"executed": out, "ran": False, "key": key["key"]}
     pm.execute_notebook(str(REPO_ROOT / "notebooks" / f"{chapter}.ipynb"), str(out),
                         parameters=parameters, cwd=str(cwd), kernel_name="python3",
@@ -182,7 +185,7 @@ def run_all(profile: str = "full", chapters=CHAPTERS, jobs: int = 1, **kwargs) -
     With ``jobs = 1`` the chapters run in order in this process (``kwargs`` go to
     `run_chapter`). With ``jobs > 1`` up to ``jobs`` run at once, each in a child process
     started as soon as the chapters it reads (`chapter_dependencies`) have finished, with
-    the cache (``cache=False`` forces every chapter) and echo (``log_output``) of ``kwargs``;
+    the cache (``force=True`` re-executes every chapter) and echo (``log_output``) of ``kwargs``;
     the first failure stops the run once the chapters already running have ended.
     """
     times = {}
@@ -196,7 +199,7 @@ def run_all(profile: str = "full", chapters=CHAPTERS, jobs: int = 1, **kwargs) -
             print(f"[{profile}] {chapter}: {state}", flush=True)
         return times
     needs = chapter_dependencies(profile, chapters)
-    force, quiet = not kwargs.get("cache", True), not kwargs.get("log_output", True)
+    force, quiet = kwargs.get("force", False), not kwargs.get("log_output", True)
     lock, pending, running, failures = threading.Lock(), list(chapters), {}, []
 
     def work(chapter):
@@ -238,7 +241,8 @@ def _main(argv=None):
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
         logging.getLogger("papermill").setLevel(logging.INFO)
     start = time.perf_counter()
-    times = run_all(args.profile, args.chapters, jobs=args.jobs, cache=not args.force, log_output=not args.quiet)
+    times = run_all(args.profile, args.chapters, jobs=args.jobs, cache=True, force=args.force,
+                    log_output=not args.quiet)
     if args.jobs > 1:
         print(f"[{args.profile}] " + ", ".join(f"{c}: {t:.1f} s" if t else f"{c}: up to date" for c, t in times.items())
               + f"; {time.perf_counter() - start:.1f} s in all", flush=True)

@@ -105,6 +105,15 @@ def test_a_changed_input_or_damaged_output_re_executes(work, fake_papermill, cha
     assert _run(work)["ran"] and len(fake_papermill) == 2
 
 
+def test_a_forced_run_re_executes_and_records_its_key(work, fake_papermill):
+    """make book FORCE=1 re-runs an up-to-date chapter, and the next plain make book knows that run."""
+    first = _run(work)
+    forced = pipeline.run_chapter(CHAPTER, "ci", output_dir=work / "executed", cwd=work, overrides=_params(),
+                                  cache=True, force=True)
+    assert forced["ran"] and forced["key"] == first["key"] and len(fake_papermill) == 2
+    assert not _run(work)["ran"] and len(fake_papermill) == 2
+
+
 def test_without_cache_a_chapter_always_runs(work, fake_papermill):
     for _ in range(2):
         assert pipeline.run_chapter(CHAPTER, "ci", output_dir=work / "executed", cwd=work,
