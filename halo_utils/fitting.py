@@ -84,6 +84,7 @@ class BufferedHDFBackend(emcee.backends.HDFBackend):
         self._buffer = []
 
     def save_step(self, state, accepted):
+        """Keep one step (emcee's ``State`` and its per-walker acceptance flags) for the next `flush`."""
         self._check(state, accepted)
         if state.blobs is not None:
             raise ValueError("BufferedHDFBackend does not store blobs")

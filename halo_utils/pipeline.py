@@ -14,10 +14,10 @@ From the command line a chapter re-executes only when something it depends on ch
 among them the outputs of the chapters it reads); ``--force`` re-executes everything. The
 chapters' own output is echoed while they run (``--quiet`` silences it). ``--jobs 2`` runs
 up to two chapters at a time, each as soon as the chapters whose outputs it reads have
-finished (`chapter_dependencies`); their lines are prefixed with the chapter's number. Every
-chapter uses a pool of processes of its own, and none keeps both cores busy all the time
-(an emcee step waits for its slowest walker, a study for its last task), so two together
-fill the gaps. The results do not depend on ``--jobs``.
+finished (`chapter_dependencies`); their lines are prefixed with the chapter's number. Each
+chapter runs a pool of worker processes of its own sized for two cores, so two chapters at
+once pay off where there are more cores than that; on two cores they only share them. The
+results do not depend on ``--jobs``.
 """
 
 from __future__ import annotations

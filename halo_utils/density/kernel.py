@@ -12,8 +12,9 @@ ln r_q^2: it serves the power-law family (`~halo_utils.density.profiles.PowerLaw
 `~halo_utils.density.likelihood.log_probability` to rounding (tested to 1e-10 relative).
 Other profiles (e.g. `~halo_utils.density.profiles.Einasto`) use the numpy path.
 
-JAX runs here on the CPU, one thread per call (emcee's thread pool supplies the
-parallelism); float64 is switched on for the arrays this module creates.
+JAX runs here on the CPU, one call at a time per process (`sample_posterior` runs several
+processes). Importing this module switches on JAX's 64-bit mode (``jax_enable_x64``), a
+process-wide setting: float64 is what the likelihood needs.
 """
 
 from __future__ import annotations
