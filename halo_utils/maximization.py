@@ -53,7 +53,7 @@ def maximize(func, starts, *, bounds=None, polish=True, fd_step=1e-4):
 
 
 def maximize_with_gradient(func_and_grad, starts, *, bounds, scale, n_agree=2, same_value=1e-3, max_hops=4,
-                           hop_gain=1e-4, gtol=1e-6, max_calls=3000):
+                           hop_gain=1e-4, gtol=1e-6, ftol=2.220446049250313e-09, max_calls=3000):
     """Maximise a function with an exact gradient from several starts (scaled L-BFGS-B with restarts).
 
     Each start runs L-BFGS-B on the coordinates ``x / scale`` (``scale``: a typical step
@@ -87,6 +87,10 @@ def maximize_with_gradient(func_and_grad, starts, *, bounds, scale, n_agree=2, s
         Restarts per start, and the gain below which restarting stops.
     gtol : float
         L-BFGS-B's projected-gradient tolerance in the scaled coordinates.
+    ftol : float
+        L-BFGS-B's relative-decrease tolerance (scipy's default): it stops once a step lowers
+        |value| by less than ``ftol`` times |value|, i.e. ~1e-5 on a ln L of ~5,000; a
+        smooth likelihood fitted to that precision takes a smaller value.
     max_calls : int
         Cap on the function calls of one L-BFGS-B run.
 
@@ -112,7 +116,7 @@ def maximize_with_gradient(func_and_grad, starts, *, bounds, scale, n_agree=2, s
 
     def descend(y0):
         res = optimize.minimize(neg, y0, jac=True, method="L-BFGS-B", bounds=scaled_bounds,
-                                options={"maxiter": max_calls, "maxfun": max_calls, "gtol": gtol})
+                                options={"maxiter": max_calls, "maxfun": max_calls, "gtol": gtol, "ftol": ftol})
         return res.x, -res.fun if res.fun < _OUTSIDE else -np.inf
 
     best_x, best_val, values, agree = None, -np.inf, [], 0

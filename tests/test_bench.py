@@ -23,7 +23,8 @@ def test_pair_reports_both_medians_their_ratio_and_the_difference():
 def test_every_pair_agrees_with_its_reference():
     results = run_pairs(repeat=1, fits=True, study_mocks=2)
     assert set(results) == {"density_log_posterior", "density_gradient", "density_mle_fit", "density_laplace",
-                            "reflex_log_likelihood_800_stars", "density_coverage_study"}
+                            "reflex_log_likelihood_800_stars", "reflex_gradient_800_stars", "reflex_mle_fit_800_stars",
+                            "density_coverage_study"}
     assert results["density_log_posterior"]["difference"] < 1e-8  # ln L ~ 1e4: rounding
     assert results["density_gradient"]["difference"] < 0.05  # finite differences vs exact, kinks included
     # both searches end on one of the shallow local maxima that stars crossing the breaks leave near the
@@ -33,6 +34,9 @@ def test_every_pair_agrees_with_its_reference():
     assert results["density_mle_fit"]["calls_ratio"] >= 10
     assert results["density_laplace"]["difference"] < 0.25  # sigmas within 25 % (off-diagonals differ)
     assert results["reflex_log_likelihood_800_stars"]["difference"] < 1e-6
+    assert results["reflex_gradient_800_stars"]["difference"] < 1e-3  # central differences vs exact, smooth
+    assert results["reflex_mle_fit_800_stars"]["difference"] > -1e-6  # a smooth likelihood: the same maximum
+    assert results["reflex_mle_fit_800_stars"]["calls_ratio"] >= 10
     # dask or a loop: the same fits (to rounding: 7e-9 was seen once over four mocks between the
     # workers and the calling process; the dask results themselves do not depend on the workers)
     assert results["density_coverage_study"]["difference"] < 1e-6

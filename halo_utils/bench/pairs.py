@@ -14,6 +14,9 @@ two answers differ, so the speed-up is a measured number and not a claim:
   too);
 - the Laplace errors (`~halo_utils.density.laplace_errors`) against the value-only Hessian;
 - the reflex likelihood of chapter 5 on 800 stars against a one-star-at-a-time loop;
+- its exact gradient (`~halo_utils.reflex.gradient`, JAX) against central finite differences,
+  and the reflex maximum-likelihood fit on it against the derivative-free fit
+  (``gradient=False``; likelihood calls too);
 - the chapter-4 coverage study on a local dask cluster against the same tasks in a loop.
 """
 
@@ -29,8 +32,10 @@ from .. import reflex as rf
 from ..density.kernel import CompiledLogProbability
 from ..density_coverage import coverage_fits, coverage_mock_fit
 from ..maximization import laplace_covariance
+from ..reflex.gradient import log_likelihood_and_gradient as reflex_value_and_gradient
 from ..mock import DEFAULT_SEED, GSE_TRUTH, forward_mock, generate_outer_halo, generate_survey, reflex_truth_vector
-from .reference import derivative_free_fit, finite_difference_gradient, reference_reflex_log_likelihood, serial_study
+from .reference import (derivative_free_fit, finite_difference_gradient, reference_reflex_log_likelihood,
+                        reflex_finite_difference_gradient, serial_study)
 
 __all__ = ["timed", "pair", "run_pairs", "format_pairs"]
 
@@ -135,6 +140,25 @@ def run_pairs(repeat: int = 20, fits: bool = True, study_mocks: int = 4) -> dict
         lambda: rf.log_likelihood(theta, reflex_stars, reflex_model),
         lambda: reference_reflex_log_likelihood(theta, cat[:800], reflex_model, rf.DistancePrior()),
         50 * repeat, lambda a, b: abs(a - b), repeat_reference=3)
+    steps = np.append(np.tile([1e-3] * 6 + [1e-4] * 3, 2), 1e-5)
+    out["reflex_gradient_800_stars"] = pair(
+        lambda: reflex_value_and_gradient(theta, reflex_stars, reflex_model)[1],
+        lambda: reflex_finite_difference_gradient(theta, reflex_stars, reflex_model, steps), repeat,
+        lambda a, b: np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))
+    if fits:
+        reflex_fits = {}
+
+        def reflex_fit(gradient):
+            def run():
+                fit = rf.fit_reflex(reflex_stars, reflex_model, "mle", rng=9, gradient=gradient)
+                reflex_fits[gradient] = fit.info["n_calls"]
+                return fit.max_log_likelihood
+            return run
+
+        reflex_fit(True)()  # compile the kernel outside the timing (once per process and star-count bucket)
+        out["reflex_mle_fit_800_stars"] = pair(reflex_fit(True), reflex_fit(False), 1, lambda a, b: a - b)
+        out["reflex_mle_fit_800_stars"].update(fast_calls=reflex_fits[True], reference_calls=reflex_fits[False],
+                                               calls_ratio=reflex_fits[False] / reflex_fits[True])
     if study_mocks:
         def same(table, rows):
             return float(max(abs(table[k][i] - row[k]) for i, row in enumerate(rows) for k in row

@@ -15,6 +15,7 @@ from ..density.mle import start_guess
 from ..frames import K_KMS, frame_vectors, icrs_to_galactocentric
 from ..maximization import maximize
 from ..reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
+from ..reflex.likelihood import log_likelihood as rf_log_likelihood
 from ..reflex.stars import observed_galactic
 from ..studies import task_seeds
 
@@ -79,6 +80,17 @@ def finite_difference_gradient(vector, stars, grid, model):
         e = np.zeros(x.size)
         e[i] = m.steps[name]
         grad[i] = (log_probability(x + e, stars, grid, m) - log_probability(x - e, stars, grid, m)) / (2 * e[i])
+    return grad
+
+
+def reflex_finite_difference_gradient(theta, stars, model, steps):
+    """Gradient of `~halo_utils.reflex.log_likelihood` by central differences (2 ndim calls)."""
+    theta = np.asarray(theta, float)
+    grad = np.empty(theta.size)
+    for i, h in enumerate(steps):
+        e = np.zeros(theta.size)
+        e[i] = h
+        grad[i] = (rf_log_likelihood(theta + e, stars, model) - rf_log_likelihood(theta - e, stars, model)) / (2 * h)
     return grad
 
 

@@ -10,6 +10,8 @@ Subpackage layout, bottom to top:
 * `~halo_utils.reflex.stars`: `ReflexStars` (per-star precomputation), `DistancePrior`.
 * `~halo_utils.reflex.likelihood`: predictions, the (mixture) likelihood, outlier
   probabilities, standardised residuals.
+* `~halo_utils.reflex.gradient`: the likelihood's exact gradient and Hessian (JAX), and the
+  maximum-likelihood objective in the fit's coordinates.
 * `~halo_utils.reflex.selection`: the outer-halo cuts with counts, sky subsamples.
 * `~halo_utils.reflex.maps`: smoothed sky maps, binned profiles, the LMC quadrants.
 * `~halo_utils.reflex.result`: `ReflexFit`, posterior quantities at any radius.
@@ -26,6 +28,7 @@ from .sky import apex_vector, galactic_to_ms, ms_to_galactic
 from .stars import DISTANCE_TERMS, REFLEX_COLUMNS, DistancePrior, ReflexStars
 from .likelihood import (LogLikelihood, halo_log_likelihoods, log_likelihood, model_galactic_velocities,
                          outlier_probabilities, predict_observables, residual_fractions, standardized_residuals)
+from .gradient import log_likelihood_and_gradient, supports_gradient
 from .selection import OuterHaloCuts, galactic_velocities, select_outer_halo, sky_subsamples
 from .maps import binned_mean, lmc_quadrant_masks, smoothed_sky_mean
 from .result import AT_NAMES, ReflexFit
@@ -38,6 +41,7 @@ __all__ = [
     "DISTANCE_TERMS", "REFLEX_COLUMNS", "DistancePrior", "ReflexStars",
     "LogLikelihood", "halo_log_likelihoods", "log_likelihood", "model_galactic_velocities",
     "outlier_probabilities", "predict_observables", "residual_fractions", "standardized_residuals",
+    "log_likelihood_and_gradient", "supports_gradient",
     "OuterHaloCuts", "galactic_velocities", "select_outer_halo", "sky_subsamples",
     "binned_mean", "lmc_quadrant_masks", "smoothed_sky_mean",
     "AT_NAMES", "ReflexFit",

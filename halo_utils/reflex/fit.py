@@ -11,19 +11,20 @@ import dynesty
 import dynesty.pool
 import numpy as np
 from astropy.table import Table
-from scipy.special import expit, logit
+from scipy.special import logit
 
 from ..fingerprint import check_fingerprint, fingerprint
 from ..fitting import NestedProgress
 from ..fitting import check_sample_size as _check_sample_size
-from ..maximization import hessian, maximize
+from ..maximization import covariance_from_hessian, hessian, maximize, maximize_with_gradient
 from ..outputs import write_text_atomic
-from ..validation import check_choice, check_integer, check_real, make_generator
+from ..validation import check_bool, check_choice, check_integer, check_real, make_generator
+from .gradient import MaximumLikelihoodObjective, natural_from_fit_coordinates, supports_gradient
 from .likelihood import LogLikelihood, outlier_probabilities, standardized_residuals
 from .model import OutlierMixture, ReflexModel
 from .radial import R_NODES, RadialDependence
 from .result import ReflexFit
-from .sky import angles, unit_vector
+from .sky import unit_vector
 from .stars import ReflexStars
 
 __all__ = ["SAMPLER_SETTINGS", "check_sample_size", "fit_reflex", "fit_reflex_clipped"]
@@ -33,20 +34,6 @@ _F_OUT_START = 0.01
 
 
 # ------------------------------------------------------------------ maximum likelihood
-
-def _natural_from_cartesian(x, model):
-    """MLE coordinates (travel vector in MS axes; logit of f_out / f_max) -> model parameters."""
-    x = np.asarray(x, float)
-    halo = x[..., :model.n_base].reshape(x.shape[:-1] + (model.n_nodes, 9))
-    w = halo[..., :3]
-    L, B = angles(w)
-    out = halo.copy()
-    out[..., 0], out[..., 1], out[..., 2] = np.linalg.norm(w, axis=-1), L, B
-    out = out.reshape(out.shape[:-2] + (model.n_base,))
-    if model.outliers is None:
-        return out
-    return np.concatenate([out, model.outliers.f_max * expit(x[..., model.n_base:])], axis=-1)
-
 
 def _cartesian_from_natural(theta, model):
     theta = model.check(theta)
@@ -59,18 +46,11 @@ def _cartesian_from_natural(theta, model):
     return np.concatenate([out, logit(f)[..., None]], axis=-1)
 
 
-def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None):
+def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None, gradient=True):
     n_starts = check_integer("n_starts", n_starts, low=0 if start is not None else 1,
                              why="random starts, besides `start` if given")
     n_draws = check_integer("n_draws", n_draws, low=2)
-    loglike = LogLikelihood(stars, model)
-
-    def objective(x):
-        theta = _natural_from_cartesian(x, model)
-        if not np.isfinite(model.log_prior(theta)):
-            return -np.inf
-        return loglike(theta)
-
+    check_bool("gradient", gradient)
     starts = []
     if start is not None:
         starts.append(_cartesian_from_natural(start, model))
@@ -80,19 +60,23 @@ def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None):
         starts.append(x0 if model.outliers is None else np.append(x0, logit(_F_OUT_START / model.outliers.f_max)))
     node_lo, node_hi = [-150.0] * 3 + [-250.0] * 3 + [0.0] * 3, [150.0] * 3 + [250.0] * 3 + [np.log(300.0)] * 3
     lo, hi = list(np.tile(node_lo, model.n_nodes)), list(np.tile(node_hi, model.n_nodes))
-    steps = list(np.tile([0.5] * 6 + [0.01] * 3, model.n_nodes))
+    # typical posterior widths at outer-halo scale (km/s, ln sigma, logit f_out): the search
+    # runs in units of these, so that one step means the same in every direction
+    scale = list(np.tile([5.0] * 6 + [0.05] * 3, model.n_nodes))
     if model.outliers is not None:  # logit(f_out / f_max): f_out from 1e-6 f_max to f_max
-        lo, hi, steps = lo + [-14.0], hi + [14.0], steps + [0.1]
-    x_best, lnl, values = maximize(objective, starts, bounds=list(zip(lo, hi)))
-    steps = np.asarray(steps)
-    info = {"n_starts": len(starts), "start_log_likelihoods": values, "hessian_steps": steps.tolist(),
-            "f_out_fixed_in_laplace": False}
+        lo, hi, scale = lo + [-14.0], hi + [14.0], scale + [0.5]
+    if gradient and supports_gradient(model):
+        x_best, info, hess = _climb_with_gradient(stars, model, starts, lo, hi, scale)
+    else:
+        x_best, info, hess = _climb_without_gradient(stars, model, starts, lo, hi)
+    lnl = LogLikelihood(stars, model)(natural_from_fit_coordinates(x_best, model))
+    info["f_out_fixed_in_laplace"] = False
     # f_out at the lower edge of its range (a clean catalogue): the likelihood is flat in
     # its logit there, so take the bands of the other parameters at the best f_out
     fix_f = model.outliers is not None and x_best[-1] < lo[-1] + 4.0
-    cov = None if fix_f else _laplace_covariance(objective, x_best, steps)
+    cov = None if fix_f else _laplace_covariance(hess)
     if cov is None and model.outliers is not None:
-        sub = _laplace_covariance(lambda y: objective(np.append(y, x_best[-1])), x_best[:-1], steps[:-1])
+        sub = _laplace_covariance(hess[:-1, :-1])
         if sub is not None:
             cov = np.zeros((x_best.size, x_best.size))
             cov[:-1, :-1] = sub
@@ -101,15 +85,47 @@ def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None):
         raise RuntimeError("reflex MLE: minus the Hessian is not positive definite (no clean maximum); "
                            "use sampler='dynesty'")
     draws = rng.multivariate_normal(x_best, cov, size=n_draws, method="eigh")
-    return _natural_from_cartesian(draws, model), _natural_from_cartesian(x_best, model), lnl, info
+    return natural_from_fit_coordinates(draws, model), natural_from_fit_coordinates(x_best, model), lnl, info
 
 
-def _laplace_covariance(objective, x, steps):
-    cov = np.linalg.inv(-hessian(objective, x, steps))
-    cov = 0.5 * (cov + cov.T)
-    if not np.all(np.isfinite(cov)) or np.any(np.linalg.eigvalsh(cov) <= 0):
+def _climb_with_gradient(stars, model, starts, lo, hi, scale):
+    """L-BFGS-B on the exact gradient, then the exact Hessian: (x_best, info, Hessian)."""
+    objective = MaximumLikelihoodObjective(stars, model)
+    # the likelihood is smooth (no kinks), so L-BFGS-B can run to ~1e-9 in ln L
+    res = maximize_with_gradient(objective.value_and_gradient, starts, bounds=list(zip(lo, hi)), scale=scale,
+                                 ftol=1e-13)
+    info = {"n_starts": len(starts), "n_starts_run": res["n_starts_run"], "start_log_likelihoods": res["values"],
+            "n_calls": res["n_calls"], "gradient": "exact", "hessian": "exact"}
+    return res["x"], info, objective.hessian(res["x"])
+
+
+def _climb_without_gradient(stars, model, starts, lo, hi):
+    """Derivative-free search (finite-difference L-BFGS-B and Nelder-Mead) and a finite-difference
+    Hessian: for radial dependences that are not linear in their nodes, or on request."""
+    loglike = LogLikelihood(stars, model)
+    calls = [0]
+
+    def objective(x):
+        calls[0] += 1
+        return loglike(natural_from_fit_coordinates(x, model))
+
+    x_best, _, values = maximize(objective, starts, bounds=list(zip(lo, hi)))
+    steps = np.tile([0.5] * 6 + [0.01] * 3, model.n_nodes)
+    if model.outliers is not None:
+        steps = np.append(steps, 0.1)
+    info = {"n_starts": len(starts), "n_starts_run": len(starts), "start_log_likelihoods": values,
+            "gradient": "finite differences", "hessian": "finite differences", "hessian_steps": steps.tolist()}
+    hess = hessian(objective, x_best, steps)
+    info["n_calls"] = calls[0]
+    return x_best, info, hess
+
+
+def _laplace_covariance(hess):
+    """inv(-H), or None where it is not finite and positive definite."""
+    try:
+        return covariance_from_hessian(hess)
+    except (ValueError, np.linalg.LinAlgError):
         return None
-    return cov
 
 
 # ------------------------------------------------------------------ nested sampling
@@ -187,7 +203,7 @@ def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk",
 
 #: Keyword settings of each sampler of `fit_reflex`.
 SAMPLER_SETTINGS = {
-    "mle": frozenset({"n_starts", "n_draws", "start"}),
+    "mle": frozenset({"n_starts", "n_draws", "start", "gradient"}),
     "dynesty": frozenset({"nlive", "bound", "sample", "dlogz", "checkpoint_file", "checkpoint_every", "restart",
                           "n_procs", "maxiter", "report_progress"}),
 }
@@ -225,9 +241,14 @@ def fit_reflex(table, model="linear", sampler="mle", rng=None, *, r_nodes=R_NODE
         ``outliers``.
     sampler : {"mle", "dynesty"}
         ``"mle"``: multi-start L-BFGS-B in Cartesian travel-vector coordinates (and the
-        logit of f_out / f_max), bands from draws of the inverse-Hessian Gaussian (kwargs
-        ``n_starts``, ``n_draws``, ``start``: a parameter vector inside the prior; with a
-        mixture, a vector of the halo parameters alone starts f_out at 1 %).
+        logit of f_out / f_max) on the exact gradient (`~halo_utils.reflex.gradient`; the
+        starts stop once two end at the same maximum), bands from draws of the Gaussian of
+        the inverse exact Hessian (kwargs ``n_starts``, ``n_draws``, ``start``: a parameter
+        vector inside the prior; with a mixture, a vector of the halo parameters alone starts
+        f_out at 1 %; ``gradient``: False searches with finite differences and a
+        Nelder-Mead polish instead, as does a radial dependence that is not linear in its
+        nodes). ``info`` reports ``n_calls``, ``n_starts_run`` and how the gradient and
+        Hessian were obtained.
         ``"dynesty"``: static nested sampling (kwargs ``nlive`` (500), ``bound``
         ("multi"), ``sample`` ("rwalk"), ``dlogz`` (0.5), ``checkpoint_file`` (an
         interrupted run resumes from it when called with the same stars, model, settings

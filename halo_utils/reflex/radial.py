@@ -13,7 +13,9 @@ A radial dependence holds them at ``n_nodes`` nodes and gives their values at an
 `~halo_utils.reflex.ReflexModel` composes one of them with the priors and the optional
 outlier mixture. A new variant (e.g. piecewise linear over more nodes) is a new subclass
 of `RadialDependence` that sets ``kind`` and ``n_nodes`` and implements `node_names` and
-`values`; the priors, the likelihood and the fits then work with it unchanged.
+`values`; the priors, the likelihood and the fits then work with it unchanged. If it is
+linear in its nodes it also implements `RadialDependence.offset_weights`, and its maximum-likelihood
+fits use the exact gradient.
 """
 
 from __future__ import annotations
@@ -66,6 +68,17 @@ class RadialDependence:
         (n_nodes, 9) of one parameter vector: by default `values` at ``r`` without wrapping."""
         return self.values(nodes, r, wrap=False)
 
+    def offset_weights(self, r) -> np.ndarray:
+        """Weights (n_nodes - 1, ...) over ``r`` (kpc) of a dependence *linear in its nodes*:
+        ``values(nodes, r, wrap=False)`` equals node 0 plus the sum over k >= 1 of
+        ``w[k - 1] * (node k - node 0)``, with the L_MS difference wrapped to [-180, 180).
+
+        The exact gradient (`~halo_utils.reflex.gradient`) differentiates through this form;
+        a dependence that is not linear in its nodes leaves it unimplemented
+        (NotImplementedError), and its fits use derivative-free maximisation.
+        """
+        raise NotImplementedError(f"{type(self).__name__} is not linear in its nodes")
+
     def fingerprint_items(self) -> tuple:
         """What identifies this dependence in a checkpoint fingerprint: its kind and node radii."""
         return (self.kind, [])
@@ -88,6 +101,10 @@ class ConstantInRadius(RadialDependence):
     def star_values(self, nodes, r) -> np.ndarray:
         """The node's nine values (9,), shared by every star (one apex for all)."""
         return nodes[0]
+
+    def offset_weights(self, r) -> np.ndarray:
+        """No weights (shape (0, ...)): the one node holds at every radius."""
+        return np.zeros((0,) + np.shape(r))
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,11 @@ class LinearInRadius(RadialDependence):
         if wrap:
             out[_L_MS] = wrap_longitude(out[_L_MS])
         return out
+
+    def offset_weights(self, r) -> np.ndarray:
+        """t = (r - r_0) / (r_1 - r_0), shape (1, ...): `values` is node 0 + t (node 1 - node 0)."""
+        r0, r1 = self.r_nodes
+        return ((np.asarray(r, float) - r0) / (r1 - r0))[None]
 
     def fingerprint_items(self) -> tuple:
         return (self.kind, [float(r) for r in self.r_nodes])
