@@ -23,7 +23,7 @@ LAYERS = (
     ("dynamics",),
     ("cuts", "fitting", "maximization", "coverage", "studies"),
     ("samples", "maps"),
-    ("density", "reflex"),
+    ("density", "reflex", "lmc"),
     ("mock",),
     ("reflex_coverage", "density_coverage", "plotting", "chapter", "chapter_cache"),
     ("pipeline",),

@@ -41,6 +41,7 @@ CONVENTIONS_SECTIONS = (
     ("conventions-reflex", "The reflex model and fit"),
     ("conventions-runs", "Runs, profiles and outputs"),
     ("conventions-departures", "Where the chapters depart from the papers"),
+    ("conventions-lmc", "The Milky Way + LMC simulation"),
 )
 
 

@@ -14,6 +14,7 @@ from halo_utils import density as dens
 from halo_utils import mock
 from halo_utils.fingerprint import FingerprintMismatch, check_fingerprint, file_sha256, fingerprint
 from halo_utils.fitting import run_emcee
+from halo_utils.lmc import SimulationConfig
 from halo_utils.outputs import MARKER, OutputDirectory, OutputError, UpstreamError, atomic_path, read_upstream
 from halo_utils.pipeline import check_parameters, run_chapter
 
@@ -118,6 +119,29 @@ def test_ensure_outer_halo_regenerates_a_truncated_file(tmp_path):
     assert paths["catalog"].read_bytes() == good
     manifest = json.loads((tmp_path / mock.OUTER_MANIFEST).read_text())
     assert manifest["sha256"][mock.OUTER_FILES["catalog"]] == file_sha256(paths["catalog"])
+
+
+def test_lmc_simulations_are_cached_with_a_manifest_and_rerun_only_when_asked_for(tmp_path):
+    """The simulation files are written with a manifest; a second call with the same seed and
+    config reuses them (same bytes, no rerun), another config reruns, and files of these
+    names without a manifest are never overwritten."""
+    tiny = SimulationConfig(masses=(0.0, 1.8e11), n_particles=100, duration_myr=100.0, dt_myr=5.0)
+    paths = mock.ensure_lmc_simulations(tmp_path, seed=3, config=tiny)
+    first = {k: p.read_bytes() for k, p in paths.items()}
+    stamp = {k: p.stat().st_mtime_ns for k, p in paths.items()}
+    mock.ensure_lmc_simulations(tmp_path, seed=3, config=tiny)
+    assert {k: p.stat().st_mtime_ns for k, p in paths.items()} == stamp
+    manifest = json.loads((tmp_path / mock.SIMULATION_FILES.manifest).read_text())
+    assert manifest["seed"] == 3 and manifest["config"]["n_particles"] == 100
+    mock.ensure_lmc_simulations(tmp_path, seed=3, config=SimulationConfig(masses=(0.0,), n_particles=100,
+                                                                          duration_myr=100.0, dt_myr=5.0))
+    assert paths["particles"].read_bytes() != first["particles"]
+    other = tmp_path / "user"
+    other.mkdir()
+    (other / mock.SIMULATION_FILES.files["particles"]).write_bytes(b"a user's file")
+    with pytest.raises(FileExistsError):
+        mock.ensure_lmc_simulations(other, seed=3, config=tiny)
+    assert (other / mock.SIMULATION_FILES.files["particles"]).read_bytes() == b"a user's file"
 
 
 def test_default_data_generated_only_for_the_default_paths(tmp_path):

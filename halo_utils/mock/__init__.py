@@ -25,8 +25,8 @@ from .h3 import generate_survey
 from .forward import forward_mock
 from .outer_halo import (REFLEX_TRUTH, OuterHaloConfig, constant_reflex_truth, generate_outer_halo, outer_footprint,
                          reflex_truth_vector)
-from .files import (DEFAULT_DATA_DIR, DEFAULT_FILES, MANIFEST, OUTER_FILES, OUTER_MANIFEST, ensure_default_data,
-                    ensure_outer_halo, ensure_survey, write_survey)
+from .files import (DEFAULT_DATA_DIR, DEFAULT_FILES, MANIFEST, OUTER_FILES, OUTER_MANIFEST, SIMULATION_FILES,
+                    ensure_default_data, ensure_lmc_simulations, ensure_outer_halo, ensure_survey, write_survey)
 
 __all__ = [
     # the H3-like survey
@@ -39,6 +39,6 @@ __all__ = [
     "constant_reflex_truth",
     # files
     "DEFAULT_DATA_DIR", "DEFAULT_FILES", "MANIFEST", "OUTER_FILES", "OUTER_MANIFEST", "write_survey",
-    "ensure_survey", "ensure_outer_halo", "ensure_default_data",
+    "ensure_survey", "ensure_outer_halo", "ensure_default_data", "SIMULATION_FILES", "ensure_lmc_simulations",
 ]
 

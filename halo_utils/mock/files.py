@@ -6,7 +6,7 @@ SHA-256 of each file, so that `MockFiles.ensure` can tell whether the files on d
 the ones asked for and complete, and regenerate them otherwise. Files named like a mock's
 but without a manifest were not written here and are never overwritten. The survey of
 chapters 1-4 (`SURVEY_FILES`) and the outer-halo mock of chapter 5 (`OUTER_HALO_FILES`)
-are two instances.
+and the Milky Way + LMC simulations (`SIMULATION_FILES`) are three instances.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from typing import Callable
 from ..catalog import validate_catalog
 from ..fingerprint import file_sha256
 from ..outputs import atomic_path, write_text_atomic
+from ..lmc import SimulationConfig, simulate
 from .config import DEFAULT_SEED, MockConfig
 from .h3 import generate_survey
 from .outer_halo import OuterHaloConfig, generate_outer_halo
 
 __all__ = ["MockFiles", "SURVEY_FILES", "OUTER_HALO_FILES", "DEFAULT_DATA_DIR", "DEFAULT_FILES", "MANIFEST",
-           "OUTER_FILES", "OUTER_MANIFEST", "write_survey", "ensure_survey", "ensure_outer_halo",
+           "OUTER_FILES", "OUTER_MANIFEST", "SIMULATION_FILES", "write_survey", "ensure_survey", "ensure_outer_halo",
+           "ensure_lmc_simulations",
            "ensure_default_data"]
 
 #: Default data directory of the embedded mocks, relative to the working directory (the
@@ -139,6 +141,13 @@ OUTER_HALO_FILES = MockFiles(
     generate=lambda seed, config: dict(zip(("catalog", "truth"), generate_outer_halo(seed, config))),
     config_type=OuterHaloConfig)
 
+#: The Milky Way + LMC test-particle simulations (conventions §14).
+SIMULATION_FILES = MockFiles(
+    files={"particles": "lmc_simulation_particles.fits", "orbits": "lmc_simulation_orbits.fits"},
+    manifest="lmc_simulation_manifest.json",
+    generate=simulate,
+    config_type=SimulationConfig)
+
 #: File names of the embedded default survey inside the data directory.
 DEFAULT_FILES = SURVEY_FILES.files
 #: Manifest (seed, configuration, SHA-256 of each file) of the default survey.
@@ -191,6 +200,13 @@ def ensure_outer_halo(outdir, seed: int = DEFAULT_SEED, config: OuterHaloConfig 
     (re)written unless they are complete and their manifest matches ``seed`` and ``config``
     (mock-named files without a manifest raise FileExistsError)."""
     return OUTER_HALO_FILES.ensure(outdir, seed, config)
+
+
+def ensure_lmc_simulations(outdir, seed: int = DEFAULT_SEED, config: SimulationConfig = SimulationConfig()) -> dict:
+    """Paths of the MW + LMC simulation files in ``outdir`` (keys ``particles``, ``orbits``;
+    `halo_utils.lmc.simulate`), (re)run unless they are complete and their manifest matches
+    ``seed`` and ``config`` (files of these names without a manifest raise FileExistsError)."""
+    return SIMULATION_FILES.ensure(outdir, seed, config)
 
 
 def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED,

@@ -1,0 +1,25 @@
+"""A Milky Way + LMC test-particle simulation: what the reflex should look like (conventions §14).
+
+Subpackage layout, bottom to top:
+
+* `~halo_utils.lmc.bodies`: the LMC's potential, Chandrasekhar friction and the two-body
+  orbit of the Milky Way and the LMC (`integrate_two_body`).
+* `~halo_utils.lmc.tracers`: a stellar halo of test particles in equilibrium (`draw_halo`).
+* `~halo_utils.lmc.particles`: the particles integrated in the moving potentials.
+* `~halo_utils.lmc.shells`: travel velocity, apex, means and dispersions measured in shells.
+* `~halo_utils.lmc.simulation`: the suite of LMC masses on one halo (`simulate`), which
+  `make data` caches (`halo_utils.mock.files`).
+"""
+
+from .bodies import (gradient, G_KPC_MYR, KMS_TO_KPC_MYR, LMC_MASSES, LMC_PRESENT, MASS_WITHIN_8P7_KPC, ChandrasekharFriction,
+                     TwoBodyOrbit, integrate_two_body, lmc_potential, lmc_present_phase_space, lmc_scale_radius)
+from .tracers import HaloTracers, draw_halo, jeans_sigma_r, radial_force, relative_potential
+from .particles import integrate_particles
+from .shells import shell_profiles
+from .simulation import ORBIT_STEP_MYR, SimulationConfig, simulate
+
+__all__ = ["G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_MASSES", "LMC_PRESENT", "MASS_WITHIN_8P7_KPC",
+           "ChandrasekharFriction", "TwoBodyOrbit", "integrate_two_body", "lmc_potential",
+           "lmc_present_phase_space", "lmc_scale_radius", "gradient", "HaloTracers", "draw_halo", "jeans_sigma_r",
+           "radial_force", "relative_potential", "integrate_particles", "shell_profiles", "ORBIT_STEP_MYR",
+           "SimulationConfig", "simulate"]

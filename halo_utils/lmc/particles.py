@@ -1,0 +1,117 @@
+"""Test particles in the moving Milky Way and LMC potentials (conventions §14).
+
+Each particle feels -grad Phi_MW(x - x_MW(t)) - grad Phi_LMC(x - x_LMC(t)), the centres taken
+from the dense solution of a `~halo_utils.lmc.bodies.TwoBodyOrbit`, in the inertial frame of
+the two-body integration. Test particles do not pull on each other, so each can take its own
+step: time is cut into blocks of ``dt_myr``, and at the start of every block a particle is
+given a level k, the smallest with dt_myr / 2^k <= eta * min(r / v, sqrt(r / a)) (its
+crossing and dynamical times about the Milky Way's centre), and then crosses the block in
+2^k kick-drift-kick leapfrog steps. A halo with radially biased orbits sends many particles
+through the bulge and the nucleus, where a fixed 1 Myr step loses their energy (over 3 Gyr
+in the static Milky Way, 7 % of the particles that start beyond 15 kpc by more than 1 %);
+with the levels (eta = 0.02, at most 2^6 steps per block) the median error is 4e-6 and
+99.9 % stay below 3e-4, while most particles take one step per block. Forces come from gala's
+compiled potentials, one call per level and step for all the particles at that level.
+Particles start around the Milky Way's centre and velocity at the start; today they are
+returned relative to the Milky Way's centre, which today sits at rest at the origin (the
+frame of the inner Galaxy).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dynamics import POTENTIAL
+from ..progress import Progress
+from ..validation import check_integer, check_real
+from .bodies import KMS_TO_KPC_MYR, TwoBodyOrbit, gradient, lmc_potential
+
+__all__ = ["integrate_particles"]
+
+
+def _acceleration(x, x_mw, x_lmc, mw, lmc, t):
+    """(3, n) kpc/Myr^2 on particles at ``x`` (3, n) from both centres (each (3,))."""
+    a = -gradient(mw, x - x_mw[:, None], t)
+    if lmc is not None:
+        a -= gradient(lmc, x - x_lmc[:, None], t)
+    return a
+
+
+def _levels(x, v, a, x_mw, v_mw, dt, eta, max_level):
+    """Step level of each particle: the smallest k with dt / 2^k <= eta * min(r / v, sqrt(r / a))."""
+    r = np.linalg.norm(x - x_mw[:, None], axis=0)
+    speed = np.linalg.norm(v - v_mw[:, None], axis=0)
+    acc = np.linalg.norm(a, axis=0)
+    with np.errstate(divide="ignore"):
+        scale = eta * np.minimum(r / speed, np.sqrt(r / acc))
+        k = np.ceil(np.log2(dt / scale))
+    return np.clip(np.nan_to_num(k, nan=max_level), 0, max_level).astype(int)
+
+
+def integrate_particles(pos, vel, orbit: TwoBodyOrbit, *, dt_myr: float = 1.0, eta: float = 0.02,
+                        max_level: int = 6, mw_potential=None, lmc=None, report_progress: bool = False):
+    """Integrate particles from ``orbit``'s start to today (t = 0).
+
+    Parameters
+    ----------
+    pos, vel : array_like, shape (3, n)
+        Positions (kpc) and velocities (km/s) relative to the Milky Way's centre at the start.
+    orbit : TwoBodyOrbit
+        The two centres over time.
+    dt_myr : float
+        Block length and longest step, Myr (> 0); the duration is split into equal blocks no
+        longer than it.
+    eta : float
+        Step accuracy: a particle's step is at most ``eta`` times its crossing and dynamical
+        times (> 0).
+    max_level : int
+        Finest level: steps no shorter than dt_myr / 2^max_level (each level present costs
+        2^level force evaluations per block, however few particles it holds).
+    mw_potential, lmc : gala potentials, optional
+        Replace the Milky Way (default `~halo_utils.dynamics.POTENTIAL`) or the LMC (default
+        `~halo_utils.lmc.bodies.lmc_potential` of the orbit's mass; none when it is 0).
+    report_progress : bool
+        Print progress lines with an estimate of the time left.
+
+    Returns
+    -------
+    pos, vel : ndarray, shape (3, n)
+        Today, relative to the Milky Way's centre (kpc, km/s).
+    """
+    if not isinstance(orbit, TwoBodyOrbit):
+        raise TypeError(f"orbit must be a TwoBodyOrbit, got {type(orbit).__name__}")
+    dt_myr = check_real("dt_myr", dt_myr, low=0, low_open=True, unit="Myr")
+    eta = check_real("eta", eta, low=0, low_open=True)
+    max_level = check_integer("max_level", max_level, low=0, high=20)
+    mw = POTENTIAL if mw_potential is None else mw_potential
+    if lmc is None and orbit.mass > 0:
+        lmc = lmc_potential(orbit.mass)
+    t0 = float(orbit.times[0])
+    n_blocks = int(np.ceil(-t0 / dt_myr))
+    edges = np.linspace(t0, 0.0, n_blocks + 1)
+    dt = edges[1] - edges[0]
+    start = orbit.solution(t0)
+    x = np.asarray(pos, float) + start[0:3, None]
+    v = np.asarray(vel, float) * KMS_TO_KPC_MYR + start[3:6, None]
+    a = _acceleration(x, start[0:3], start[6:9], mw, lmc, t0)
+    report = Progress("test particles", n_blocks, unit="Myr blocks", enabled=report_progress)
+    for b in range(n_blocks):
+        now = orbit.solution(edges[b])
+        levels = _levels(x, v, a, now[0:3], now[3:6], dt, eta, max_level)
+        for k in np.unique(levels):
+            idx = np.flatnonzero(levels == k)
+            xs, vs, acc = x[:, idx], v[:, idx], a[:, idx]
+            n_sub = 2**k
+            h = dt / n_sub
+            times = edges[b] + h * np.arange(1, n_sub + 1)
+            centres = orbit.solution(times)
+            for j in range(n_sub):
+                vs += 0.5 * h * acc
+                xs += h * vs
+                acc = _acceleration(xs, centres[0:3, j], centres[6:9, j], mw, lmc, times[j])
+                vs += 0.5 * h * acc
+            x[:, idx], v[:, idx], a[:, idx] = xs, vs, acc
+        if report_progress and (b + 1) % 250 == 0:
+            report.update(b + 1)
+    end = orbit.solution(0.0)
+    return x - end[0:3, None], (v - end[3:6, None]) / KMS_TO_KPC_MYR

@@ -1,0 +1,137 @@
+"""The test-particle halo: its distribution function against the Jeans equation, the leapfrog
+against gala's orbits and energy conservation, equilibrium without the LMC, the reflex with
+it, and reproducibility."""
+
+import numpy as np
+import astropy.units as u
+import gala.dynamics as gd
+import gala.integrate as gi
+import pytest
+
+from halo_utils import lmc
+from halo_utils.dynamics import POTENTIAL, energy
+
+WIDE_SHELLS = np.array([20.0, 30.0, 45.0, 65.0, 100.0, 150.0])
+
+
+@pytest.fixture(scope="module")
+def halo():
+    return lmc.draw_halo(200_000, 7)
+
+
+def test_distribution_function_has_the_jeans_dispersions_and_beta_one_half(halo):
+    """Beyond the break the density is the pure power law r^-3.5, whose Jeans sigma_r with
+    beta = 1/2 is independent of the distribution function: each shell's sigma_r within 4
+    standard errors of it (sigma / sqrt(2 N_pairs)), beta within 4 of its error, and the
+    counts per shell within 4 Poisson sigma of r^-3.5 (each pair counted once)."""
+    pos, vel = halo
+    tab = lmc.shell_profiles(pos, vel, WIDE_SHELLS)
+    pairs = tab["n"] / 2
+    jeans = lmc.jeans_sigma_r(tab["r_mid"], 3.5, 0.5)
+    assert np.all(np.abs(tab["sigma_r"] / jeans - 1) < 4 / np.sqrt(2 * pairs) + 0.005), (tab["sigma_r"], jeans)
+    assert np.all(np.abs(tab["beta"] - 0.5) < 4 * 1.1 / np.sqrt(pairs)), tab["beta"]
+    lo, hi = WIDE_SHELLS[:-1], WIDE_SHELLS[1:]
+    expected = hi**-0.5 - lo**-0.5
+    share = pairs / pairs.sum()
+    expected = expected / expected.sum()
+    assert np.all(np.abs(share - expected) < 4 * np.sqrt(expected / pairs.sum())), (share, expected)
+
+
+def test_mirror_pairs_and_seeds(halo):
+    pos, vel = halo
+    half = pos.shape[1] // 2
+    assert np.array_equal(pos[:, :half], -pos[:, half:]) and np.array_equal(vel[:, :half], -vel[:, half:])
+    again = lmc.draw_halo(200_000, 7)
+    assert np.array_equal(again[0], pos) and np.array_equal(again[1], vel)
+    assert not np.array_equal(lmc.draw_halo(200_000, 8)[0], pos)
+
+
+def test_no_particle_is_unbound(halo):
+    pos, vel = halo
+    r = np.linalg.norm(pos, axis=0)
+    psi = lmc.relative_potential(r)
+    assert np.all(0.5 * np.sum(vel**2, axis=0) < psi)
+
+
+def test_leapfrog_follows_galas_orbits():
+    """A few particles in the static Milky Way (no LMC) for 1 Gyr at 0.5 Myr steps: positions
+    within 0.1 % of gala's DOPRI853 orbits from the same start."""
+    rng = np.random.default_rng(3)
+    pos, vel = lmc.draw_halo(20, rng, r_range=(20.0, 150.0))
+    orbit = lmc.integrate_two_body(0.0, 1000.0)
+    ours, _ = lmc.integrate_particles(pos, vel, orbit, dt_myr=0.5)
+    w0 = gd.PhaseSpacePosition(pos=pos * u.kpc, vel=vel * u.km / u.s)
+    ref = POTENTIAL.integrate_orbit(w0, dt=0.5 * u.Myr, n_steps=2000, Integrator=gi.DOPRI853Integrator)
+    theirs = ref[-1].xyz.to_value(u.kpc)
+    r = np.linalg.norm(theirs, axis=0)
+    assert np.max(np.linalg.norm(ours - theirs, axis=0) / r) < 1e-3
+
+
+def test_energy_is_conserved_in_the_static_milky_way(halo):
+    """3 Gyr without the LMC: of the particles that start beyond 15 kpc, half keep their
+    energy to 1e-5 and 99.9 % to 1e-3 (with a fixed 1 Myr step 7 % lost more than 1 %: the
+    radial orbits plunge through the nucleus)."""
+    pos, vel = halo[0][:, :20000], halo[1][:, :20000]
+    orbit = lmc.integrate_two_body(0.0, 3000.0)
+    end_pos, end_vel = lmc.integrate_particles(pos, vel, orbit, dt_myr=1.0)
+    outer = np.linalg.norm(pos, axis=0) > 15
+    e0, e1 = energy(pos[:, outer], vel[:, outer]), energy(end_pos[:, outer], end_vel[:, outer])
+    rel = np.abs(e1 / e0 - 1)
+    assert np.median(rel) < 1e-5 and np.percentile(rel, 99.9) < 1e-3, np.percentile(rel, [50, 99.9])
+
+
+@pytest.mark.slow
+def test_without_the_lmc_the_halo_stays_in_equilibrium():
+    """No LMC, 3 Gyr, 10^5 particles: no travel velocity (< 2 km/s: zero to rounding, the
+    mirror pairs keep every shell's mean at zero) and, between 20 and 150 kpc, density and
+    sigma_r per shell within 5 % of the start (the shells hold 5 x 10^3 - 1.5 x 10^4 pairs:
+    1-2 % of noise)."""
+    pos, vel = lmc.draw_halo(100_000, 7)
+    orbit = lmc.integrate_two_body(0.0, 3000.0)
+    end = lmc.shell_profiles(*lmc.integrate_particles(pos, vel, orbit, dt_myr=1.0), WIDE_SHELLS)
+    start = lmc.shell_profiles(pos, vel, WIDE_SHELLS)
+    assert np.all(end["v_travel"] < 2.0)
+    assert np.all(np.abs(end["n"] / start["n"] - 1) < 0.05), end["n"] / start["n"]
+    assert np.all(np.abs(end["sigma_r"] / start["sigma_r"] - 1) < 0.05), end["sigma_r"] / start["sigma_r"]
+
+
+@pytest.mark.slow
+def test_travel_velocity_grows_with_radius_and_with_the_lmcs_mass():
+    """The reflex (S004 section 4.1, GC19): with the LMC the outer halo moves with respect to
+    the inner Galaxy, faster further out and for heavier LMCs; tens of km/s at 100 kpc, the
+    apex in the southern sky (where the LMC came from)."""
+    pos, vel = lmc.draw_halo(50_000, 8)
+    edges = np.array([30.0, 50.0, 80.0, 120.0])
+    travel = []
+    for mass in (1.0e11, 2.5e11):
+        tab = lmc.shell_profiles(*lmc.integrate_particles(pos, vel, lmc.integrate_two_body(mass, 3000.0)), edges)
+        assert np.all(np.diff(tab["v_travel"]) > 0), tab["v_travel"]
+        assert np.all(tab["b_apex"][1:] < -30), tab["b_apex"]
+        travel.append(tab["v_travel"])
+    assert np.all(travel[1] > travel[0])
+    assert 10 < travel[0][-1] < 80 and 20 < travel[1][-1] < 120
+
+
+def test_simulate_is_reproducible_and_tabulates_every_mass():
+    config = lmc.SimulationConfig(masses=(0.0, 1.8e11), n_particles=200, duration_myr=200.0, dt_myr=5.0)
+    a = lmc.simulate(3, config, report_progress=False)
+    b = lmc.simulate(3, config, report_progress=False)
+    for key in ("particles", "orbits"):
+        assert all(np.array_equal(a[key][c], b[key][c]) for c in a[key].colnames)
+    assert sorted(set(a["particles"]["lmc_mass"])) == [0.0, 1.8e11] and len(a["particles"]) == 400
+    today = a["orbits"][(a["orbits"]["lmc_mass"] == 1.8e11) & (a["orbits"]["t"] == 0)]
+    pos, _ = lmc.lmc_present_phase_space()
+    assert np.allclose([today["x_lmc"][0], today["y_lmc"][0], today["z_lmc"][0]], pos, atol=1e-9)
+    c = lmc.simulate(4, config, report_progress=False)
+    assert not np.array_equal(a["particles"]["x"], c["particles"]["x"])
+    # pairs interleaved: particles 2k and 2k + 1 are mirror images in the control run
+    p0 = a["particles"][a["particles"]["lmc_mass"] == 0]
+    assert np.allclose(p0["x"][0::2], -p0["x"][1::2]) and np.allclose(p0["vz"][0::2], -p0["vz"][1::2])
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(n_particles=201), "even"), (dict(masses=(1e11, 1e11)), "distinct"), (dict(dt_myr=0.0), "dt_myr"),
+    (dict(masses=(-1.0,)), "masses")])
+def test_bad_configs_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        lmc.SimulationConfig(**kwargs)
