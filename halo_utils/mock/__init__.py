@@ -12,10 +12,12 @@ The book runs on mocks defined by code, seed and config (conventions §4):
   selection grid, for mock recovery (conventions §10).
 * `generate_outer_halo` (module `outer_halo`): the all-sky outer-halo mock of the reflex
   chapter (conventions §11).
+* `generate_simulated_outer_halo` (module `simulated_halo`): the same surveys and
+  imperfections with the halo stars drawn from the Milky Way + LMC simulation (conventions §14).
 * `files`: writers with manifests, and the ``ensure_*`` functions that keep ``data/``
   current; ``python -m halo_utils.mock`` writes the default data.
 
-Layer: above the models it draws from (density, reflex, survey, frames, reference).
+Layer: above the models it draws from (density, reflex, lmc, survey, frames, reference).
 """
 
 from .config import DEFAULT_SEED, GSE_TRUTH, MockConfig, config_from_dict, config_to_dict
@@ -25,6 +27,7 @@ from .h3 import generate_survey
 from .forward import forward_mock
 from .outer_halo import (REFLEX_TRUTH, OuterHaloConfig, constant_reflex_truth, generate_outer_halo, outer_footprint,
                          reflex_truth_vector)
+from .simulated_halo import generate_simulated_outer_halo, particles_of_mass
 from .files import (DEFAULT_DATA_DIR, DEFAULT_FILES, MANIFEST, OUTER_FILES, OUTER_MANIFEST, SIMULATION_FILES,
                     ensure_default_data, ensure_lmc_simulations, ensure_outer_halo, ensure_survey, write_survey)
 
@@ -37,6 +40,8 @@ __all__ = [
     # the outer-halo mock
     "REFLEX_TRUTH", "OuterHaloConfig", "generate_outer_halo", "outer_footprint", "reflex_truth_vector",
     "constant_reflex_truth",
+    # the outer-halo mock drawn from the Milky Way + LMC simulation
+    "generate_simulated_outer_halo", "particles_of_mass",
     # files
     "DEFAULT_DATA_DIR", "DEFAULT_FILES", "MANIFEST", "OUTER_FILES", "OUTER_MANIFEST", "write_survey",
     "ensure_survey", "ensure_outer_halo", "ensure_default_data", "SIMULATION_FILES", "ensure_lmc_simulations",

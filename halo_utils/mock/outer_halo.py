@@ -169,7 +169,7 @@ def _outer_positions(n, r_range, slope, survey, cfg, rng):
 
 
 def reflex_velocities(pos, truth, rng, scale=1.0):
-    """Velocities (n, 3), km/s, drawn from the reflex model of ``truth`` at ``pos`` (3, n), kpc:
+    """Velocities (3, n), km/s, drawn from the reflex model of ``truth`` at ``pos`` (3, n), kpc:
     the mean field plus Gaussian dispersions (times ``scale``) along the line of sight and
     the Galactic unit vectors e_l, e_b (conventions §11)."""
     model = ReflexModel("linear", tuple(truth["r_nodes"]), outliers=None)
@@ -277,15 +277,22 @@ def generate_outer_halo(seed: int = DEFAULT_SEED, config: OuterHaloConfig = Oute
         pos[:, wrong], vel[:, wrong], factor[wrong] = _wrong_distances(pos[:, wrong], cfg, rng)
         comp[wrong] = "wrong_distance"
         parts.append((name, pos, vel, comp, factor))
+    return _observe_outer(parts + _sgr_parts(cfg, rng), cfg, rng)
+
+
+def _sgr_parts(cfg, rng):
+    """The Sagittarius debris as (survey, pos, vel, component, distance factor) parts, one per
+    survey: MagE in the south, 40 % of the northern SDSS-like footprint to SEGUE, the rest H3."""
     spos, svel = _sgr_debris(cfg, rng)
     obs = galactocentric_to_icrs(spos, svel)
     l, b = galactic_lb(obs["ra"], obs["dec"])
     sgr_survey = np.where(obs["dec"] < -20, "MagE", np.where((b > 30) & (obs["dec"] > -5)
                                                                  & (rng.uniform(size=l.size) < 0.4), "SEGUE", "H3"))
+    parts = []
     for name in ("H3", "SEGUE", "MagE"):
         sel = sgr_survey == name
         parts.append((name, spos[:, sel], svel[:, sel], np.full(sel.sum(), "sgr"), np.ones(sel.sum())))
-    return _observe_outer(parts, cfg, rng)
+    return parts
 
 
 def _observe_outer(parts, cfg, rng):
