@@ -270,14 +270,24 @@ def generate_outer_halo(seed: int = DEFAULT_SEED, config: OuterHaloConfig = Oute
         pos = _outer_positions(sv["n"], sv["r_range"], sv["r_slope"], name, cfg, rng)
         outlier = rng.uniform(size=sv["n"]) < cfg.f_outlier
         vel = reflex_velocities(pos, cfg.truth, rng)
-        vel[:, outlier] = reflex_velocities(pos[:, outlier], cfg.truth, rng, scale=4.0)
-        comp = np.where(outlier, "outlier", "halo").astype("U14")
-        factor = np.ones(sv["n"])
-        wrong = (rng.uniform(size=sv["n"]) < cfg.f_wrong_distance) & ~outlier
-        pos[:, wrong], vel[:, wrong], factor[wrong] = _wrong_distances(pos[:, wrong], cfg, rng)
-        comp[wrong] = "wrong_distance"
-        parts.append((name, pos, vel, comp, factor))
+        parts.append(_imperfect_part(name, pos, vel, outlier, cfg, rng))
     return _observe_outer(parts + _sgr_parts(cfg, rng), cfg, rng)
+
+
+def _imperfect_part(name, pos, vel, outlier, cfg, rng):
+    """One survey's halo stars with what real catalogues add: the ``outlier`` stars get 4x the
+    dispersions of the reflex model of ``cfg.truth``, a fraction ``cfg.f_wrong_distance`` of the
+    others a catalogue distance several times too large (`_wrong_distances`). Returns the part
+    (survey, pos, vel, component, distance factor) for `_observe_outer`; ``pos`` and ``vel`` are
+    changed in place."""
+    n = pos.shape[1]
+    vel[:, outlier] = reflex_velocities(pos[:, outlier], cfg.truth, rng, scale=4.0)
+    comp = np.where(outlier, "outlier", "halo").astype("U14")
+    factor = np.ones(n)
+    wrong = (rng.uniform(size=n) < cfg.f_wrong_distance) & ~outlier
+    pos[:, wrong], vel[:, wrong], factor[wrong] = _wrong_distances(pos[:, wrong], cfg, rng)
+    comp[wrong] = "wrong_distance"
+    return name, pos, vel, comp, factor
 
 
 def _sgr_parts(cfg, rng):

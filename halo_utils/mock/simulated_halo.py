@@ -18,8 +18,7 @@ from astropy.table import Table
 from ..frames import galactic_lb, galactocentric_to_icrs
 from ..reference import MAGELLANIC_CLOUDS_LB
 from ..validation import check_real
-from .outer_halo import (OuterHaloConfig, _observe_outer, _sgr_parts, _wrong_distances, outer_footprint,
-                         reflex_velocities)
+from .outer_halo import OuterHaloConfig, _imperfect_part, _observe_outer, _sgr_parts, outer_footprint
 
 __all__ = ["particles_of_mass", "draw_survey_particles", "generate_simulated_outer_halo"]
 
@@ -88,13 +87,6 @@ def generate_simulated_outer_halo(seed: int, pos, vel, config: OuterHaloConfig =
         free = np.flatnonzero(~taken)  # a particle is one star, in one survey
         idx = free[draw_survey_particles(pos[:, free], sv["n"], sv["r_range"], sv["r_slope"], name, cfg, rng)]
         taken[idx] = True
-        p, v = pos[:, idx].copy(), vel[:, idx].copy()
         outlier = rng.uniform(size=sv["n"]) < cfg.f_outlier
-        v[:, outlier] = reflex_velocities(p[:, outlier], cfg.truth, rng, scale=4.0)
-        comp = np.where(outlier, "outlier", "halo").astype("U14")
-        factor = np.ones(sv["n"])
-        wrong = (rng.uniform(size=sv["n"]) < cfg.f_wrong_distance) & ~outlier
-        p[:, wrong], v[:, wrong], factor[wrong] = _wrong_distances(p[:, wrong], cfg, rng)
-        comp[wrong] = "wrong_distance"
-        parts.append((name, p, v, comp, factor))
+        parts.append(_imperfect_part(name, pos[:, idx].copy(), vel[:, idx].copy(), outlier, cfg, rng))
     return _observe_outer(parts + _sgr_parts(cfg, rng), cfg, rng)
