@@ -75,8 +75,12 @@ class SimulationConfig:
         check_real("dt_myr", self.dt_myr, low=0, low_open=True, high=self.duration_myr, unit="Myr")
         check_real("r_min", self.r_min, low=0, low_open=True, unit="kpc")
         check_real("r_max", self.r_max, low=self.r_min, low_open=True, unit="kpc")
-        for name in ("reach_kpc", "slope_inner", "slope_outer", "r_break", "coulomb_c", "friction_strength"):
-            check_real(name, getattr(self, name))
+        check_real("reach_kpc", self.reach_kpc, low=0, high=self.r_max, unit="kpc")
+        for name in ("slope_inner", "slope_outer"):  # r nu must fall for g(E) >= 0
+            check_real(name, getattr(self, name), low=1, low_open=True)
+        check_real("r_break", self.r_break, low=0, low_open=True, unit="kpc")
+        check_real("coulomb_c", self.coulomb_c, low=0, low_open=True)
+        check_real("friction_strength", self.friction_strength, low=0)
 
     def tracers(self) -> HaloTracers:
         return HaloTracers(self.slope_inner, self.slope_outer, self.r_break)

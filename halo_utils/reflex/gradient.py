@@ -178,7 +178,9 @@ def log_likelihood_and_gradient(theta, stars: ReflexStars, model: ReflexModel = 
     ln sigma, per unit of f_out. ``theta`` must lie inside the prior of ``model``
     (ValueError naming the parameters) and the model's radial dependence be linear in its
     nodes (`supports_gradient`; ValueError otherwise). With f_out = 0 the derivative in
-    f_out is -inf where an outlier has no halo likelihood left.
+    f_out is -inf where an outlier has no halo likelihood left. Each call hands the star
+    arrays to JAX afresh; many calls on the same stars (a fit) go through
+    `MaximumLikelihoodObjective`, which does that once.
     """
     theta = _checked(theta, stars, model)
     if not supports_gradient(model):

@@ -5,6 +5,7 @@ import numpy as np
 import astropy.units as u
 import gala.potential as gp
 import pytest
+from scipy.integrate import solve_ivp
 
 from halo_utils import lmc
 from halo_utils.dynamics import POTENTIAL
@@ -45,7 +46,6 @@ def test_today_is_the_lmcs_measured_phase_space_and_the_orbit_returns_to_it():
     assert 48 < np.linalg.norm(pos) < 51 and 300 < np.linalg.norm(vel) < 340  # ~50 kpc, ~320 km/s
     rhs = _two_body_rhs(POTENTIAL, lmc.lmc_potential(1.8e11), lmc.ChandrasekharFriction(), 1.8e11,
                         lmc.lmc_scale_radius(1.8e11))
-    from scipy.integrate import solve_ivp
     back = solve_ivp(rhs, (-2000.0, 0.0), orbit.solution(-2000.0), method="DOP853", rtol=1e-10, atol=1e-12)
     today = back.y[:, -1]
     assert np.allclose(today[6:9], pos, atol=1e-5)
@@ -104,9 +104,10 @@ def test_no_lmc_leaves_the_milky_way_at_rest():
 
 
 def test_heavier_lmcs_pull_the_milky_way_harder():
-    """The Milky Way's speed 1 Gyr ago (relative to today's rest frame) grows with the LMC's mass."""
+    """The Milky Way's speed 1 Gyr ago (relative to today's rest frame) grows with the LMC's mass,
+    and even the lightest LMC moves it by tens of km/s (30 km/s measured for 0.8e11 Msun)."""
     speeds = [np.linalg.norm(lmc.integrate_two_body(m, 1000.0).at(-1000.0)[1]) for m in lmc.LMC_MASSES]
-    assert np.all(np.diff(speeds) > 0) and speeds[0] > 5
+    assert np.all(np.diff(speeds) > 0) and speeds[0] > 10
 
 
 def test_bad_settings_are_refused():
