@@ -158,7 +158,7 @@ def _acceptance(chain, p0) -> float:
 
 def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint=None, restart=False,
               pool=None, check_every=500, n_tau=50, tau_rtol=0.05, progress=False, moves=None,
-              report_progress=True):
+              report_progress=True, vectorize=False):
     """Run emcee until the chain is longer than ``n_tau`` autocorrelation times.
 
     Parameters
@@ -201,6 +201,10 @@ def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint
     report_progress : bool
         Print one line per convergence check: steps done, max tau, elapsed time and the most
         time the chain can still take (`halo_utils.progress.Progress`).
+    vectorize : bool
+        ``log_prob`` takes an array of walkers (n, ndim) and returns their n values
+        (emcee's vectorised mode: one call per move for half of the ensemble). Not with
+        ``pool``.
 
     Returns
     -------
@@ -220,6 +224,8 @@ def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint
     if p0.ndim != 2:
         raise ValueError(f"p0 must have shape (n_walkers, ndim), got {p0.shape}")
     n_walkers, ndim = p0.shape
+    if vectorize and pool is not None:
+        raise ValueError("vectorize=True evaluates the walkers in one call; it takes no pool")
     # the stopping rule is part of the run: a resume replays its checks with these settings
     fingerprint = _fingerprint(p0 if fingerprint is None else fingerprint, _moves_spec(moves), int(seed),
                                int(check_every), float(n_tau), float(tau_rtol))
@@ -228,12 +234,13 @@ def run_emcee(log_prob, p0, *, n_steps_max, seed, backend_path=None, fingerprint
     if not resumed:
         if not np.all(np.isfinite(p0)):
             raise ValueError("p0 holds NaN or inf")
-        lp0 = np.array([log_prob(p) for p in p0])
+        lp0 = np.asarray(log_prob(p0), float) if vectorize else np.array([log_prob(p) for p in p0])
         bad = np.flatnonzero(~np.isfinite(lp0))
         if bad.size:
             raise ValueError(f"{bad.size} of {n_walkers} initial walkers have ln posterior = {lp0[bad[0]]} "
                              f"(outside the prior?), e.g. walker {bad[0]} at {p0[bad[0]].tolist()}")
-    sampler = emcee.EnsembleSampler(n_walkers, ndim, log_prob, pool=pool, backend=backend, moves=moves)
+    sampler = emcee.EnsembleSampler(n_walkers, ndim, log_prob, pool=pool, backend=backend, moves=moves,
+                                    vectorize=bool(vectorize))
     if not resumed:
         sampler.random_state = np.random.RandomState(int(seed)).get_state()
     if sampler.iteration > n_steps_max:

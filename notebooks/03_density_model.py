@@ -54,7 +54,7 @@ n_starts = 4  # optimiser starts per model (at most: they stop once two end at t
 n_walkers = 40  # emcee walkers for the fiducial model
 n_steps_max = 20000  # emcee step cap
 n_tau = 50  # stop when the chain is longer than n_tau autocorrelation times
-n_processes = 2  # worker processes of the emcee chain
+n_processes = 1  # processes of the emcee chain (1: each move's walkers in one compiled call, fastest on 2 cores)
 n_mocks = 100  # forward-model mocks for the Poisson bands of the radial profile
 kinematic_completeness = True  # model the position dependence of the e > 0.7 cut
 sky_nside = 8  # HEALPix resolution of the residual maps
@@ -106,7 +106,7 @@ if truth_path:
 # %% [markdown]
 # ## The selection, once
 #
-# $S_t(D)$ is computed once per survey on 240 log-spaced distances between 1 and 150 kpc, for
+# $S_t(D)$ is computed once per survey on 120 log-spaced distances between 1 and 150 kpc, for
 # every tile except the satellite fields (chapter 1 removes every star in them). Nodes outside
 # the sample's radial range (6 < r < 60 kpc) get zero weight, so each likelihood call is a
 # single weighted sum over the remaining nodes.

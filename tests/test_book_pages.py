@@ -211,3 +211,17 @@ def test_no_docstring_reference_runs_into_a_word_or_bracket():
             if pattern.search(line):
                 bad.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not bad, "\n".join(bad)
+
+
+def test_no_text_holds_a_latex_command_eaten_by_a_string_escape():
+    """LaTeX written through a non-raw Python string loses its backslash: \\rm becomes a
+    carriage return + "m", \\times a tab + "imes", \\beta a backspace + "eta", \\nabla a
+    line break + "abla" (it happened to conventions §14 once). Readers then see broken maths."""
+    control = re.compile(r"[\r\t\x08\x0c\x0b\x07]")
+    eaten = re.compile(r"^(abla|ewline|otag|u \\propto)")
+    hits = []
+    for path in _source_files():
+        for lineno, line in enumerate(path.read_bytes().decode().split("\n"), start=1):
+            if control.search(line) or eaten.match(line):
+                hits.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()[:80]!r}")
+    assert not hits, "text that lost a backslash to a string escape:\n" + "\n".join(hits)

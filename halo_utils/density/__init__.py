@@ -33,7 +33,7 @@ from .geometry import (Geometry, Oblate, Spherical, Triaxial, TriaxialAligned, e
 from .profiles import BrokenPowerLaw, Einasto, PowerLaw, Profile, broken_power_law, density, shell_integral
 from .models import (MODEL_NAMES, PARAM_NAMES, PRIOR_BOUNDS, DensityModel, check_params, get_model,
                      log_number_density, log_prior, stellar_mass)
-from .selection import KinematicCompleteness, SelectionGrid, apply_completeness
+from .selection import DISTANCE_RANGE_KPC, N_DISTANCE_NODES, KinematicCompleteness, SelectionGrid, apply_completeness
 from .likelihood import Stars, aic, log_likelihood, log_probability, relative_likelihoods
 from .gradient import (log_likelihood_and_gradient, log_probability_and_gradient,
                        profiled_log_likelihood_and_gradient, profiled_value_and_shape_gradient)
@@ -50,7 +50,7 @@ __all__ = [
     "broken_power_law", "shell_integral", "density", "Profile", "PowerLaw", "BrokenPowerLaw", "Einasto",
     "PARAM_NAMES", "PRIOR_BOUNDS", "MODEL_NAMES", "DensityModel", "get_model", "log_prior", "check_params",
     "stellar_mass", "log_number_density",
-    "SelectionGrid", "KinematicCompleteness", "apply_completeness",
+    "SelectionGrid", "DISTANCE_RANGE_KPC", "N_DISTANCE_NODES", "KinematicCompleteness", "apply_completeness",
     "Stars", "log_likelihood", "log_probability", "aic", "relative_likelihoods",
     "log_likelihood_and_gradient", "log_probability_and_gradient", "profiled_log_likelihood_and_gradient",
     "profiled_value_and_shape_gradient", "fit_mle", "laplace_errors", "profiled_log10_mass",

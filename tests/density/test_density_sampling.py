@@ -9,6 +9,7 @@ import pytest
 from halo_utils import density as dens
 from halo_utils.density import sampling
 from halo_utils.fingerprint import FingerprintMismatch
+from halo_utils.fitting import run_emcee
 
 
 def test_emcee_resumes_from_backend(tmp_path, rng, full_sky_nodes):
@@ -81,3 +82,10 @@ def test_density_posterior_pickles(small_problem):
     for model, x in (("spherical_no_break", [3.0, 7.0]), ("spherical_einasto", [0.5, 20.0, 7.0])):
         post = dens.DensityPosterior(stars, survey, model)
         assert pickle.loads(pickle.dumps(post))(np.array(x)) == post(np.array(x))
+
+
+def test_vectorised_emcee_refuses_a_pool(small_problem):
+    stars, survey = small_problem
+    post = dens.DensityPosterior(stars, survey, "spherical_no_break")
+    with ThreadPool(2) as pool, pytest.raises(ValueError, match="vectorize=True .* takes no pool"):
+        run_emcee(post.batch, np.array([[3.0, 7.0]] * 4), n_steps_max=10, seed=1, pool=pool, vectorize=True)
