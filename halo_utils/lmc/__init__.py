@@ -9,6 +9,9 @@ Subpackage layout, bottom to top:
 * `~halo_utils.lmc.shells`: travel velocity, apex, means and dispersions measured in shells.
 * `~halo_utils.lmc.simulation`: the suite of LMC masses on one halo (`simulate`), which
   `make data` caches (`halo_utils.mock.files`).
+* `~halo_utils.lmc.inference`: the LMC's mass from a summary of the data by a synthetic
+  likelihood over the suite (`SyntheticLikelihood`); `halo_utils.lmc_mass` computes the
+  summaries on mocks of the simulations.
 """
 
 from .bodies import (gradient, G_KPC_MYR, KMS_TO_KPC_MYR, LMC_MASSES, LMC_PRESENT, MASS_WITHIN_8P7_KPC, ChandrasekharFriction,
@@ -17,9 +20,10 @@ from .tracers import HaloTracers, draw_halo, jeans_sigma_r, radial_force, relati
 from .particles import integrate_particles
 from .shells import shell_profiles
 from .simulation import ORBIT_STEP_MYR, SimulationConfig, simulate
+from .inference import MassPosterior, SyntheticLikelihood
 
 __all__ = ["G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_MASSES", "LMC_PRESENT", "MASS_WITHIN_8P7_KPC",
            "ChandrasekharFriction", "TwoBodyOrbit", "integrate_two_body", "lmc_potential",
            "lmc_present_phase_space", "lmc_scale_radius", "gradient", "HaloTracers", "draw_halo", "jeans_sigma_r",
            "radial_force", "relative_potential", "integrate_particles", "shell_profiles", "ORBIT_STEP_MYR",
-           "SimulationConfig", "simulate"]
+           "SimulationConfig", "simulate", "MassPosterior", "SyntheticLikelihood"]
