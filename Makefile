@@ -14,7 +14,7 @@ FORCE ?=
 JOBS ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv data simulations chapters book test bench clean
+.PHONY: venv data chapters book test bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "no python3.11 or python3 found; set PYTHON=..."; exit 1; }
@@ -25,13 +25,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# the mocks (seconds) and the Milky Way + LMC test-particle simulations of chapter 6
+# (conventions §14; ~5 min on 2 cores), each cached in data/ with a manifest: only missing,
+# damaged or outdated files are made again
 data: $(STAMP)
-	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo; ensure_survey('data'); ensure_outer_halo('data')"
-
-# the Milky Way + LMC test-particle simulations (conventions §14; ~5 min on 2 cores), cached in
-# data/ with a manifest like the mocks; no chapter reads them yet, so make data does not run them
-simulations: $(STAMP)
-	$(BIN)/python -c "from halo_utils.mock import ensure_lmc_simulations; ensure_lmc_simulations('data')"
+	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo, ensure_lmc_simulations; \
+	ensure_survey('data'); ensure_outer_halo('data'); ensure_lmc_simulations('data')"
 
 chapters: data
 	$(BIN)/python -m halo_utils.pipeline --profile $(PROFILE) --jobs $(JOBS) $(if $(FORCE),--force)

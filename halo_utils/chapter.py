@@ -30,7 +30,8 @@ __all__ = ["REPO_ROOT", "CHAPTERS", "parameter_defaults", "ChapterRun"]
 #: The repository root: chapters run from here, with notebooks/ and book/ below it.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Chapters in reading order (file stems in notebooks/).
-CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery", "05_reflex_fit")
+CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery", "05_reflex_fit",
+            "06_lmc_mass")
 
 
 def parameter_defaults(chapter: str, notebooks: str | Path = REPO_ROOT / "notebooks") -> dict:

@@ -257,3 +257,33 @@ def test_chapter1_reruns_on_another_catalogue_and_seed(tmp_path):
     assert summary["n_catalogue"] == len(Table.read(paths["catalog"]))
     assert summary["parameters"]["seed"] == 99
     assert summary["parameters"]["catalog_path"] == str(paths["catalog"])
+
+
+@pytest.fixture(scope="module")
+def small_simulation(tmp_path_factory):
+    """A reduced simulation suite (40,000 particles, 1.5 Gyr, three masses) as chapter 6's input files."""
+    from halo_utils.lmc import SimulationConfig, simulate
+
+    path = tmp_path_factory.mktemp("lmc")
+    suite = simulate(5, SimulationConfig(masses=(0.0, 1.0e11, 2.5e11), n_particles=40_000, duration_myr=1500.0),
+                     n_workers=2, report_progress=False)
+    suite["particles"].write(path / "particles.fits")
+    suite["orbits"].write(path / "orbits.fits")
+    return {"particles_path": str(path / "particles.fits"), "orbits_path": str(path / "orbits.fits")}
+
+
+@pytest.mark.slow
+def test_chapter6_reruns_byte_for_byte_on_a_small_suite(tmp_path, small_simulation):
+    """Chapter 6 on a reduced suite given by path: twice, byte for byte, and its results."""
+    out, summary = _run_twice("06_lmc_mass", tmp_path, {**small_simulation, "generate_if_missing": False,
+                                                        "mock_lmc_mass": 2.5e11})
+    assert summary["masses"] == [0.0, 1.0e11, 2.5e11]
+    assert summary["control_max_v_travel"] < 2.0  # no LMC, no reflex (mirror pairs)
+    assert [r["lmc_mass"] for r in summary["simulated_at_100"]] == [1.0e11, 2.5e11]
+    assert summary["calibration"]["n_mocks_per_mass"] == load_profiles()["ci"]["06_lmc_mass"]["n_calibration_mocks"]
+    assert len(summary["calibration"]["coverage"]) == 3
+    mass = summary["lmc_mass"]
+    assert 0.0 <= mass["interval_95"][0] <= mass["median"] <= mass["interval_95"][1] <= 2.5e11
+    assert mass["mock_mass"] == 2.5e11 and isinstance(mass["mock_mass_in_95"], bool)
+    for fig in ("orbits.png", "simulated_reflex.png", "appendix_c.png", "signature_lms.png", "lmc_mass.png"):
+        assert (out / fig).stat().st_size > 10_000, fig

@@ -155,6 +155,12 @@ def test_default_data_generated_only_for_the_default_paths(tmp_path):
         mock.ensure_default_data(default, generate=False, data_dir=data, outer_halo=True)
     mock.ensure_default_data(default, generate=True, data_dir=data, outer_halo=True)
     assert all(Path(p).is_file() for p in default.values())
+    # chapter 6's simulations: a mistyped path is an error, and nothing is simulated
+    sims = {"particles_path": str(data / "lmc_simulation_particle.fits"),
+            "orbits_path": str(data / "lmc_simulation_orbits.fits")}
+    with pytest.raises(FileNotFoundError, match="particles_path = .*lmc_simulation_particle.fits.*: no such file"):
+        mock.ensure_default_data(sims, generate=True, data_dir=data, simulations=True)
+    assert not (data / mock.SIMULATION_FILES.manifest).exists()
 
 
 # ------------------------------------------------------------------ chapters

@@ -9,6 +9,7 @@ Subpackage layout, bottom to top:
 * `~halo_utils.lmc.shells`: travel velocity, apex, means and dispersions measured in shells.
 * `~halo_utils.lmc.simulation`: the suite of LMC masses on one halo (`simulate`), which
   `make data` caches (`halo_utils.mock.files`).
+* `~halo_utils.lmc.observed`: particles seen from the Sun, in the data's columns.
 * `~halo_utils.lmc.inference`: the LMC's mass from a summary of the data by a synthetic
   likelihood over the suite (`SyntheticLikelihood`); `halo_utils.lmc_mass` computes the
   summaries on mocks of the simulations.
@@ -20,10 +21,11 @@ from .tracers import HaloTracers, draw_halo, jeans_sigma_r, radial_force, relati
 from .particles import integrate_particles
 from .shells import shell_profiles
 from .simulation import ORBIT_STEP_MYR, SimulationConfig, simulate
+from .observed import observed_particles
 from .inference import MassPosterior, SyntheticLikelihood
 
 __all__ = ["G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_MASSES", "LMC_PRESENT", "MASS_WITHIN_8P7_KPC",
            "ChandrasekharFriction", "TwoBodyOrbit", "integrate_two_body", "lmc_potential",
            "lmc_present_phase_space", "lmc_scale_radius", "gradient", "HaloTracers", "draw_halo", "jeans_sigma_r",
            "radial_force", "relative_potential", "integrate_particles", "shell_profiles", "ORBIT_STEP_MYR",
-           "SimulationConfig", "simulate", "MassPosterior", "SyntheticLikelihood"]
+           "SimulationConfig", "simulate", "observed_particles", "MassPosterior", "SyntheticLikelihood"]

@@ -210,7 +210,8 @@ def ensure_lmc_simulations(outdir, seed: int = DEFAULT_SEED, config: SimulationC
 
 
 def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED,
-                        data_dir: str | Path = DEFAULT_DATA_DIR, outer_halo: bool = False) -> None:
+                        data_dir: str | Path = DEFAULT_DATA_DIR, outer_halo: bool = False,
+                        simulations: bool = False) -> None:
     """Make the embedded default mock for a chapter, or check a user's files exist.
 
     Parameters
@@ -225,6 +226,8 @@ def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED
         Seed of the default mock.
     outer_halo : bool
         The outer-halo mock of chapter 5 instead of the survey of chapter 1.
+    simulations : bool
+        The Milky Way + LMC simulations of chapter 6 instead.
 
     Raises
     ------
@@ -232,7 +235,7 @@ def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED
         Naming the parameter and the path of the first missing file.
     """
     data_dir = Path(data_dir)
-    files = OUTER_HALO_FILES if outer_halo else SURVEY_FILES
+    files = SIMULATION_FILES if simulations else OUTER_HALO_FILES if outer_halo else SURVEY_FILES
     given = {k: Path(v) for k, v in paths.items() if v not in ("", None)}
     defaults = {path.resolve() for path in files.paths(data_dir).values()}
     if generate and given and all(p.resolve() in defaults for p in given.values()):

@@ -10,7 +10,7 @@ from astropy.table import Table
 
 from ..frames import wrap_longitude
 from .model import ReflexModel
-from .sky import apex_vector, ms_to_galactic
+from .sky import apex_vector, ms_to_galactic, unit_vector
 
 __all__ = ["AT_NAMES", "ReflexFit"]
 
@@ -108,6 +108,30 @@ class ReflexFit:
         if name in _CIRCULAR:
             value = 0.5 * (lo + hi) + wrap_longitude(value - 0.5 * (lo + hi))
         return bool(lo <= value <= hi)
+
+    def apex_credible_level(self, r_kpc: float, l_deg: float, b_deg: float) -> float:
+        """Smallest credible level (%) of an apex cap that holds the direction (l, b), deg.
+
+        The cap is centred on the posterior mean apex direction at ``r_kpc``; the level is
+        the percentage of posterior apexes closer to that centre than (l, b). A direction
+        lies inside the 95 % cap when this is below 95. Unlike intervals in l and b
+        separately, it does not blow up near the poles, where l loses its meaning.
+        """
+        d = self.draws_at(r_kpc)
+        vec = unit_vector(d["l_apex"], d["b_apex"])
+        centre = vec.mean(axis=0)
+        centre /= np.linalg.norm(centre)
+        target = unit_vector(float(l_deg), float(b_deg))
+        return float(100.0 * np.mean(vec @ centre > target @ centre))
+
+    def travel_vector_distance(self, r_kpc: float, vector) -> float:
+        """Mahalanobis distance of a Cartesian travel vector (km/s, Galactocentric axes) from
+        the posterior of ``v_travel_x/y/z`` at ``r_kpc`` (its mean and covariance): S004
+        appendix C's "within 1.5 sigma" of its figure 18."""
+        d = self.draws_at(r_kpc)
+        draws = np.column_stack([d["v_travel_x"], d["v_travel_y"], d["v_travel_z"]])
+        delta = np.asarray(vector, float) - draws.mean(axis=0)
+        return float(np.sqrt(delta @ np.linalg.solve(np.cov(draws, rowvar=False), delta)))
 
     def table(self, radii=(40.0, 100.0, 120.0), truth: "ReflexFit | None" = None) -> Table:
         """S004 tables 1-2: one row per (radius, quantity) with median, p16 and p84.

@@ -35,3 +35,34 @@ def test_truth_vector_reproduces_the_s004_numbers():
     assert np.allclose(expected, [3.3, -18.6, -31.5], atol=0.1)
     table = truth.table((40.0, 100.0), truth=truth)
     assert len(table) == 2 * len(rf.AT_NAMES) and np.all(table["in_95"])
+
+
+def _gaussian_fit(n=4000, seed=1):
+    """A constant-model 'posterior' of Gaussian draws around v_travel 30 km/s, apex (L_MS, B_MS) = (-70, -40)."""
+    model = rf.ReflexModel("constant", outliers=None)
+    rng = np.random.default_rng(seed)
+    centre = np.array([30.0, -70.0, -40.0, 0.0, 0.0, 0.0, np.log(90.0), np.log(80.0), np.log(80.0)])
+    spread = np.array([3.0, 5.0, 5.0, 2.0, 2.0, 2.0, 0.01, 0.01, 0.01])
+    samples = centre + spread * rng.standard_normal((n, model.ndim))
+    return rf.ReflexFit(model, samples, centre, 0.0, "test", 100, {})
+
+
+def test_apex_credible_level_ranks_directions_by_angle():
+    fit = _gaussian_fit()
+    d = fit.draws_at(100.0)
+    l0, b0 = rf.ms_to_galactic(-70.0, -40.0)
+    assert fit.apex_credible_level(100.0, l0, b0) < 2.0  # the centre itself
+    assert fit.apex_credible_level(100.0, l0 + 180.0, -b0) == 100.0  # the opposite direction
+    # the posterior's own draws sit at uniformly distributed levels
+    levels = [fit.apex_credible_level(100.0, d["l_apex"][i], d["b_apex"][i]) for i in range(200)]
+    assert abs(np.mean(np.array(levels) < 68.0) - 0.68) < 3 * np.sqrt(0.68 * 0.32 / 200)
+
+
+def test_travel_vector_distance_is_the_mahalanobis_distance():
+    """Over the posterior's own draws, the squared distance follows chi^2 with 3 degrees of
+    freedom: its median is 2.366 (within the sampling error of 300 draws)."""
+    fit = _gaussian_fit()
+    d = fit.draws_at(100.0)
+    dist = np.array([fit.travel_vector_distance(100.0, [d["v_travel_x"][i], d["v_travel_y"][i], d["v_travel_z"][i]])
+                     for i in range(300)])
+    assert np.median(dist**2) == pytest.approx(2.366, rel=0.15)
