@@ -116,8 +116,8 @@ def leave_one_out_coverage(summaries: Table, levels=(68.0, 95.0)) -> Table:
 
     Mock i's summary is weighed with the synthetic likelihood of all the other mocks; one row
     per simulated mass with ``n`` and, per level, ``coverage_<level>`` (fraction of that mass's
-    mocks whose highest-density interval holds the mass) and ``median_<mass>``-free
-    ``median`` (median over those mocks of the posterior median, Msun). A calibrated
+    mocks whose highest-density interval holds the mass) and ``median`` (over those mocks,
+    of the posterior median, Msun). A calibrated
     estimate holds the mass at the nominal rates (within binomial errors), apart from the
     edges of the prior, where a highest-density interval that reaches the edge counts as
     holding it.

@@ -27,7 +27,7 @@ import numpy as np
 
 from .fingerprint import file_sha256
 
-__all__ = ["MARKER", "OutputError", "UpstreamError", "atomic_path", "write_text_atomic", "dumps",
+__all__ = ["MARKER", "OutputError", "UpstreamError", "atomic_path", "write_text_atomic", "table_rows", "dumps",
            "OutputDirectory", "read_upstream"]
 
 #: Name of the completion marker of an output directory.
@@ -85,6 +85,11 @@ def _to_json(obj):
     if isinstance(obj, Path):
         return str(obj)
     return obj
+
+
+def table_rows(table) -> list:
+    """The rows of an astropy Table as dicts of plain Python values (for ``summary.json``)."""
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in zip(table.colnames, row)} for row in table]
 
 
 def dumps(obj) -> str:

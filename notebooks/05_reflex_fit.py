@@ -117,6 +117,7 @@ from halo_utils.frames import solar_frame as make_solar_frame, wrap_longitude
 from halo_utils.fitting import MIN_STARS_PER_PARAMETER
 from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_default_data, reflex_truth_vector
 from halo_utils.chapter import ChapterRun
+from halo_utils.outputs import table_rows
 from halo_utils.reference import LMC_LB
 from halo_utils.reflex.compare import compare_outlier_treatments, summary_row
 from halo_utils.reflex_coverage import coverage_mocks, coverage_summary
@@ -739,10 +740,6 @@ def as_dict(table):
              if k not in ("quantity", "r_kpc")} for r in table}
 
 
-def rows_of(table):
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in zip(table.colnames, row)} for row in table]
-
-
 summary = {
     "chapter": "05_reflex_fit",
     "n_catalogue": len(catalog),
@@ -758,13 +755,13 @@ summary = {
     "outliers": outlier_summary,
     "residual_fractions": residual_fractions,
     "constant_fit": {"info": fit_const.info, "runtime_s": runtime_const, "table_100": as_dict(table_const)},
-    "outlier_treatments": rows_of(treatments),
+    "outlier_treatments": table_rows(treatments),
     "sgr_test": sgr_fits,
-    "sky_subsamples": rows_of(sky_table),
-    "solar_frames": {"rows": rows_of(frames_table), "shift_at_100": frame_shift},
+    "sky_subsamples": table_rows(sky_table),
+    "solar_frames": {"rows": table_rows(frames_table), "shift_at_100": frame_shift},
     "distance_terms": [dict(r) for r in term_rows],
-    "distance_prior_steep_mocks": {"n_mocks": n_prior_mocks, "rows": rows_of(distance_priors)},
-    "coverage": {"n_mocks": n_coverage_mocks, "runtime_s": runtime_coverage, "summary": rows_of(coverage_table),
+    "distance_prior_steep_mocks": {"n_mocks": n_prior_mocks, "rows": table_rows(distance_priors)},
+    "coverage": {"n_mocks": n_coverage_mocks, "runtime_s": runtime_coverage, "summary": table_rows(coverage_table),
                  "f_out_mean_pull": float(np.mean(f_out_pulls))},
 }
 if has_truth:

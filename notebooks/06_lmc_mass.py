@@ -66,6 +66,7 @@ from halo_utils.chapter import ChapterRun
 from halo_utils.lmc_mass import (SUMMARY_NAMES, estimate_lmc_mass, leave_one_out_coverage, simulation_summaries,
                                  travel_summary)
 from halo_utils.mock import ensure_default_data, generate_simulated_outer_halo, particles_of_mass
+from halo_utils.outputs import table_rows
 
 simulation_paths = {"particles_path": particles_path, "orbits_path": orbits_path}
 ensure_default_data(simulation_paths, generate=generate_if_missing, seed=simulation_seed, simulations=True)
@@ -323,16 +324,15 @@ plt.show()
 # measurement. The prior stops at the suite's masses (0 to $2.5\times10^{11}\,M_\odot$).
 
 # %%
-as_rows = lambda t: [{k: (v.item() if hasattr(v, "item") else v) for k, v in zip(t.colnames, r)} for r in t]  # noqa: E731
 summary = {
     "chapter": "06_lmc_mass",
     "masses": [float(m) for m in masses],
     "control_max_v_travel": control_max,
-    "simulated_at_100": as_rows(at_100),
+    "simulated_at_100": table_rows(at_100),
     "n_fit": int(in_fit.sum()),
-    "fit": {"info": fit.info, "table": as_rows(table_fit)},
+    "fit": {"info": fit.info, "table": table_rows(table_fit)},
     "checks_100_in_95": checks_100,
-    "calibration": {"n_mocks_per_mass": n_calibration_mocks, "coverage": as_rows(coverage)},
+    "calibration": {"n_mocks_per_mass": n_calibration_mocks, "coverage": table_rows(coverage)},
     "lmc_mass": {"summary": observed.tolist(), "median": posterior.median, "interval_68": [lo68, hi68],
                  "interval_95": [lo95, hi95], "mock_mass": mock_lmc_mass if is_mock else None,
                  "mock_mass_in_95": mass_in_95},

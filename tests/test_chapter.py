@@ -3,11 +3,12 @@
 import json
 
 import numpy as np
+from astropy.table import Table
 import papermill as pm
 import pytest
 
 from halo_utils.chapter import CHAPTERS, REPO_ROOT, ChapterRun, parameter_defaults
-from halo_utils.outputs import MARKER
+from halo_utils.outputs import MARKER, table_rows
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -41,3 +42,11 @@ def test_chapter_run_names_a_missing_parameter(tmp_path):
     del namespace["n_mc"]
     with pytest.raises(NameError, match=r"\['n_mc'\]"):
         ChapterRun("02_sigma_maps", namespace, inputs={})
+
+
+def test_table_rows_are_plain_python_for_the_summary():
+    t = Table({"mass": np.array([1e11, 2e11]), "n": np.array([3, 4], np.int32), "ok": np.array([True, False]),
+               "name": ["a", "b"]})
+    rows = table_rows(t)
+    assert rows == [{"mass": 1e11, "n": 3, "ok": True, "name": "a"}, {"mass": 2e11, "n": 4, "ok": False, "name": "b"}]
+    assert all(type(v) in (float, int, bool, str) for r in rows for v in r.values())
