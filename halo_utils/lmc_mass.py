@@ -26,7 +26,7 @@ from astropy.table import Table
 from .lmc.inference import MassPosterior, SyntheticLikelihood
 from .mock import OuterHaloConfig, generate_simulated_outer_halo, particles_of_mass
 from .reflex import OuterHaloCuts, OutlierMixture, ReflexFit, fit_reflex, select_outer_halo
-from .studies import run_study
+from .studies import mock_seed, run_study
 from .validation import check_integer, check_table
 
 __all__ = ["SUMMARY_NAMES", "travel_summary", "simulation_summaries", "estimate_lmc_mass",
@@ -54,7 +54,7 @@ def _one_mock(index, _rng, seed, suite, n_mocks, config, cuts, fit_kwargs):
     # a study task, seeded from (seed, index) like halo_utils.reflex_coverage
     j, rep = divmod(index, n_mocks)
     mass, pos, vel = suite[j]
-    catalog, _ = generate_simulated_outer_halo(int(seed * 100_003 + index), pos, vel, config)
+    catalog, _ = generate_simulated_outer_halo(mock_seed(seed, index), pos, vel, config)
     summary = travel_summary(catalog, cuts, np.random.default_rng([seed, index]), **fit_kwargs)
     return {"lmc_mass": mass, "mock": rep, **dict(zip(SUMMARY_NAMES, summary.tolist()))}
 

@@ -21,7 +21,7 @@ from astropy.table import Table
 from .coverage import binomial_p_value, binomial_sigma, fraction_inside, pulls, within_sigmas
 from .mock import OuterHaloConfig, constant_reflex_truth, generate_outer_halo, reflex_truth_vector
 from .reflex import OuterHaloCuts, OutlierMixture, ReflexFit, ReflexModel, fit_reflex, select_outer_halo
-from .studies import run_study
+from .studies import mock_seed, run_study
 
 __all__ = ["COVERAGE_QUANTITIES", "coverage_mocks", "coverage_summary"]
 
@@ -31,7 +31,7 @@ COVERAGE_QUANTITIES = ("v_travel", "l_apex", "b_apex", "sigma_los", "sigma_l", "
 
 def _one_mock(index, _rng, seed, config, cuts, r_kpc, n_starts, fit_kwargs, likelihoods):
     # a study task; it keeps this module's own seeding from (seed, index), not the study's stream
-    cat, truth = generate_outer_halo(int(seed * 100_003 + index), config)
+    cat, truth = generate_outer_halo(mock_seed(seed, index), config)
     mask, _ = select_outer_halo(cat, cuts)
     sample = cat[mask]
     true_fit = ReflexFit.point(ReflexModel("linear", tuple(config.truth["r_nodes"]), None),

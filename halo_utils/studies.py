@@ -30,7 +30,7 @@ from distributed import Client, LocalCluster, as_completed
 
 from .progress import Progress
 
-__all__ = ["StudyTaskError", "task_seeds", "run_task", "run_study", "WORKER_MALLOC_ENVIRON"]
+__all__ = ["StudyTaskError", "task_seeds", "mock_seed", "run_task", "run_study", "WORKER_MALLOC_ENVIRON"]
 
 
 class StudyTaskError(RuntimeError):
@@ -44,6 +44,13 @@ class StudyTaskError(RuntimeError):
 def task_seeds(seed: int, n_tasks: int) -> list[np.random.SeedSequence]:
     """The seed of every task of a study: ``SeedSequence(seed).spawn(n_tasks)``."""
     return np.random.SeedSequence(seed).spawn(n_tasks)
+
+
+def mock_seed(seed: int, index: int) -> int:
+    """The integer seed of mock ``index`` of a mock study with seed ``seed`` (the mock
+    generators take one integer): ``seed * 100_003 + index``, distinct for every index below
+    100,003 and every seed."""
+    return int(seed * 100_003 + index)
 
 
 def run_task(task: Callable, index: int, seed_seq: np.random.SeedSequence, *args):

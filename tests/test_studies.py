@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from distributed import LocalCluster, get_worker
 
-from halo_utils.studies import WORKER_MALLOC_ENVIRON, StudyTaskError, run_study, run_task, task_seeds
+from halo_utils.studies import WORKER_MALLOC_ENVIRON, StudyTaskError, mock_seed, run_study, run_task, task_seeds
 
 HERE = Path(__file__).resolve().parent
 
@@ -100,3 +100,9 @@ def test_local_workers_get_the_malloc_settings_and_this_process_keeps_its_enviro
 def test_bad_sizes_are_refused(bad):
     with pytest.raises(ValueError):
         run_study(_draw, seed=0, **bad)
+
+
+def test_mock_seeds_are_distinct_integers():
+    seeds = {mock_seed(s, i) for s in range(5) for i in range(1000)}
+    assert len(seeds) == 5000 and all(isinstance(x, int) for x in seeds)
+    assert mock_seed(3, 7) == 3 * 100_003 + 7  # the mocks of the reference summaries were drawn with it
