@@ -17,7 +17,10 @@ two answers differ, so the speed-up is a measured number and not a claim:
 - its exact gradient (`~halo_utils.reflex.gradient`, JAX) against central finite differences,
   and the reflex maximum-likelihood fit on it against the derivative-free fit
   (``gradient=False``; likelihood calls too);
-- the chapter-4 coverage study on a local dask cluster against the same tasks in a loop.
+- the chapter-4 coverage study on a local dask cluster against the same tasks in a loop;
+- the test particles of the Milky Way + LMC simulations (`~halo_utils.lmc.integrate_particles`,
+  10^5 particles over 100 Myr with the 1.8e11 Msun LMC) against the same steps taken one level
+  after another with gala's Python-level composite gradient.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from .. import density as dens
 from .. import reflex as rf
 from ..density.kernel import CompiledLogProbability
 from ..density_coverage import coverage_fits, coverage_mock_fit
+from ..dynamics import POTENTIAL
+from ..lmc import draw_halo, integrate_particles, integrate_two_body
 from ..maximization import laplace_covariance
 from ..reflex.gradient import log_likelihood_and_gradient as reflex_value_and_gradient
 from ..mock import DEFAULT_SEED, GSE_TRUTH, forward_mock, generate_outer_halo, generate_survey, reflex_truth_vector
-from .reference import (derivative_free_fit, finite_difference_gradient, reference_reflex_log_likelihood,
-                        reflex_finite_difference_gradient, serial_study)
+from .reference import (derivative_free_fit, finite_difference_gradient, level_by_level_particles,
+                        reference_reflex_log_likelihood, reflex_finite_difference_gradient, serial_study)
 
 __all__ = ["timed", "pair", "run_pairs", "format_pairs"]
 
@@ -168,6 +173,12 @@ def run_pairs(repeat: int = 20, fits: bool = True, study_mocks: int = 4) -> dict
             lambda: coverage_fits(study_mocks, truth, grid, model, seed=4, progress=False),
             lambda: serial_study(coverage_mock_fit, study_mocks, seed=4, args=(truth, grid, model)), 1, same,
             n_mocks=study_mocks)
+    pos, vel = draw_halo(100_000, np.random.default_rng(DEFAULT_SEED))
+    orbit = integrate_two_body(1.8e11, 100.0)
+    out["lmc_test_particles"] = pair(
+        lambda: integrate_particles(pos, vel, orbit)[0],
+        lambda: level_by_level_particles(pos, vel, orbit, POTENTIAL)[0], 1,
+        lambda a, b: np.max(np.abs(a - b)), n_particles=pos.shape[1], n_blocks=100)
     return out
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from ..density import get_model, log_probability, profiled_log10_mass
 from ..density.mle import start_guess
 from ..frames import K_KMS, frame_vectors, icrs_to_galactocentric
+from ..lmc.bodies import KMS_TO_KPC_MYR, lmc_potential
 from ..maximization import maximize
 from ..reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
 from ..reflex.likelihood import log_likelihood as rf_log_likelihood
@@ -20,7 +21,7 @@ from ..reflex.stars import observed_galactic
 from ..studies import task_seeds
 
 __all__ = ["reference_reflex_log_likelihood", "finite_difference_gradient", "derivative_free_fit",
-           "serial_study"]
+           "serial_study", "level_by_level_particles"]
 
 
 def reference_reflex_log_likelihood(theta, table, model, distance_prior):
@@ -118,3 +119,45 @@ def serial_study(task, n_tasks, *, seed, args=()):
     """`~halo_utils.studies.run_study` without dask: the tasks one after another in this
     process, each with its seed of `~halo_utils.studies.task_seeds`."""
     return [task(i, np.random.default_rng(s), *args) for i, s in enumerate(task_seeds(seed, n_tasks))]
+
+
+def level_by_level_particles(pos, vel, orbit, mw, *, dt=1.0, eta=0.02, max_level=6):
+    """`~halo_utils.lmc.integrate_particles` stepped one level after another (2^k calls per
+    level k and block: 2^(K+1) - 1 in all where the fast path makes 2^K), with gala's
+    public-API composite gradient (its Python sum over the components, not the compiled one)."""
+    lmc = lmc_potential(orbit.mass) if orbit.mass > 0 else None
+
+    def accel(x, centre, t):
+        tt = np.array([t])
+        a = -mw._gradient(np.ascontiguousarray(x - centre[0:3, None]), tt)
+        if lmc is not None:
+            a -= lmc._gradient(np.ascontiguousarray(x - centre[6:9, None]), tt)
+        return a
+
+    t0 = float(orbit.times[0])
+    edges = np.linspace(t0, 0.0, int(np.ceil(-t0 / dt)) + 1)
+    step = edges[1] - edges[0]
+    start = orbit.solution(t0)
+    x, v = pos + start[0:3, None], vel * KMS_TO_KPC_MYR + start[3:6, None]
+    a = accel(x, start, t0)
+    for b in range(edges.size - 1):
+        now = orbit.solution(edges[b])
+        r = np.linalg.norm(x - now[0:3, None], axis=0)
+        speed, acc = np.linalg.norm(v - now[3:6, None], axis=0), np.linalg.norm(a, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.ceil(np.log2(step / (eta * np.minimum(r / speed, np.sqrt(r / acc)))))
+        levels = np.clip(np.nan_to_num(k, nan=max_level), 0, max_level).astype(int)
+        for level in np.unique(levels):
+            idx = np.flatnonzero(levels == level)
+            xs, vs, acs = x[:, idx], v[:, idx], a[:, idx]
+            h = step / 2**level
+            times = edges[b] + h * np.arange(1, 2**level + 1)
+            centres = orbit.solution(times)
+            for j in range(2**level):
+                vs += 0.5 * h * acs
+                xs += h * vs
+                acs = accel(xs, centres[:, j], times[j])
+                vs += 0.5 * h * acs
+            x[:, idx], v[:, idx], a[:, idx] = xs, vs, acs
+    end = orbit.solution(0.0)
+    return x - end[0:3, None], (v - end[3:6, None]) / KMS_TO_KPC_MYR

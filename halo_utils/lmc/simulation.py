@@ -48,6 +48,11 @@ class SimulationConfig:
         The tracers' broken power law (`~halo_utils.lmc.tracers.HaloTracers`).
     coulomb_c, friction_strength : float
         Dynamical friction (`~halo_utils.lmc.bodies.ChandrasekharFriction`).
+    chunks_per_mass : int
+        Tasks each mass's particles are split into (whole mirror pairs), so that the
+        workers share the masses evenly (5 masses on 2 workers would leave one idle for a
+        third of the time). Test particles do not interact, so the split changes nothing
+        but the last bits of a few forces (`~halo_utils.lmc.particles`).
     """
 
     masses: tuple = (0.0,) + LMC_MASSES
@@ -62,6 +67,7 @@ class SimulationConfig:
     r_break: float = 20.0
     coulomb_c: float = 1.22
     friction_strength: float = 1.0
+    chunks_per_mass: int = 2
 
     def __post_init__(self):
         masses = tuple(float(check_real("masses", m, low=0, unit="Msun")) for m in self.masses)
@@ -81,6 +87,7 @@ class SimulationConfig:
         check_real("r_break", self.r_break, low=0, low_open=True, unit="kpc")
         check_real("coulomb_c", self.coulomb_c, low=0, low_open=True)
         check_real("friction_strength", self.friction_strength, low=0)
+        check_integer("chunks_per_mass", self.chunks_per_mass, low=1, high=n // 2)
 
     def tracers(self) -> HaloTracers:
         return HaloTracers(self.slope_inner, self.slope_outer, self.r_break)
@@ -89,16 +96,26 @@ class SimulationConfig:
         return ChandrasekharFriction(self.coulomb_c, self.friction_strength)
 
 
-def _run_mass(index, rng, pos0, vel0, config):
-    """One task of the suite: the orbit and the particles for ``config.masses[index]`` (the
-    halo is the same for every mass, so ``rng`` is not used)."""
-    mass = config.masses[index]
+def _chunk(config, part):
+    """Particle ids ``[start, stop)`` of chunk ``part`` of a mass (even bounds: whole mirror pairs)."""
+    bounds = 2 * np.linspace(0, config.n_particles // 2, config.chunks_per_mass + 1).astype(int)
+    return bounds[part], bounds[part + 1]
+
+
+def _run_task(index, rng, pos0, vel0, config):
+    """One task of the suite: the orbit of mass ``index // chunks_per_mass`` and the particles
+    of chunk ``index % chunks_per_mass`` in it (the halo is the same for every mass, so
+    ``rng`` is not used)."""
+    mass_index, part = divmod(index, config.chunks_per_mass)
+    mass = config.masses[mass_index]
+    start, stop = _chunk(config, part)
     orbit = integrate_two_body(mass, config.duration_myr, friction=config.friction())
-    pos, vel = integrate_particles(pos0, vel0, orbit, dt_myr=config.dt_myr)
-    particles = Table({"lmc_mass": np.full(config.n_particles, mass),
-                       "id": np.arange(config.n_particles, dtype=np.int32)})
+    pos, vel = integrate_particles(pos0[:, start:stop], vel0[:, start:stop], orbit, dt_myr=config.dt_myr)
+    particles = Table({"lmc_mass": np.full(stop - start, mass), "id": np.arange(start, stop, dtype=np.int32)})
     for name, col in zip(("x", "y", "z", "vx", "vy", "vz"), np.concatenate([pos, vel])):
         particles[name] = col.astype(np.float32)
+    if part > 0:
+        return particles, None
     t = np.arange(-config.duration_myr, 0.5 * ORBIT_STEP_MYR, ORBIT_STEP_MYR)
     x_mw, v_mw, x_lmc, v_lmc = orbit.at(t)
     track = Table({"lmc_mass": np.full(t.size, mass), "t": t})
@@ -110,8 +127,8 @@ def _run_mass(index, rng, pos0, vel0, config):
 
 def simulate(seed, config: SimulationConfig = SimulationConfig(), *, scheduler_address: str | None = None,
              n_workers: int | None = None, report_progress: bool = True) -> dict:
-    """Run every mass of ``config`` on one halo drawn from ``seed``, the masses as tasks of a
-    dask study (`~halo_utils.studies.run_study`: a local cluster, or the one at
+    """Run every mass of ``config`` on one halo drawn from ``seed``, the masses (each in
+    ``config.chunks_per_mass`` chunks of particles) as tasks of a dask study (`~halo_utils.studies.run_study`: a local cluster, or the one at
     ``scheduler_address``; the results do not depend on the workers).
 
     Returns
@@ -134,7 +151,8 @@ def simulate(seed, config: SimulationConfig = SimulationConfig(), *, scheduler_a
     half = config.n_particles // 2
     order = np.column_stack([np.arange(half), np.arange(half) + half]).ravel()
     pos0, vel0 = pos0[:, order], vel0[:, order]
-    results = run_study(_run_mass, len(config.masses), seed=0, args=(pos0, vel0, config),
+    results = run_study(_run_task, len(config.masses) * config.chunks_per_mass, seed=0, args=(pos0, vel0, config),
                         scheduler_address=scheduler_address, n_workers=n_workers, progress=report_progress,
                         label="MW + LMC simulations")
-    return {"particles": vstack([r[0] for r in results]), "orbits": vstack([r[1] for r in results])}
+    return {"particles": vstack([r[0] for r in results]),
+            "orbits": vstack([r[1] for r in results if r[1] is not None])}

@@ -50,12 +50,17 @@ class MockFiles:
         ``generate(seed, config) -> {key: astropy.table.Table}``.
     config_type : type
         The mock's config dataclass (its defaults make the default mock).
+    version : int
+        Version of the generator, recorded in the manifest: raised whenever a change of
+        the code gives other files for the same seed and config, so that files made by the
+        older code are made again instead of being taken as current.
     """
 
     files: dict
     manifest: str
     generate: Callable
     config_type: type
+    version: int = 1
 
     def paths(self, outdir) -> dict:
         """``{key: path}`` of the files in ``outdir``."""
@@ -68,10 +73,9 @@ class MockFiles:
             raise FileExistsError(f"refusing to overwrite existing file(s) {existing}; pass overwrite=True "
                                   "or choose another directory")
 
-    @staticmethod
-    def _manifest(seed: int, config) -> dict:
-        """The manifest's seed and config, as they read back from JSON."""
-        return json.loads(json.dumps({"seed": seed, "config": dataclasses.asdict(config)}))
+    def _manifest(self, seed: int, config) -> dict:
+        """The manifest's generator version, seed and config, as they read back from JSON."""
+        return json.loads(json.dumps({"version": self.version, "seed": seed, "config": dataclasses.asdict(config)}))
 
     def is_current(self, outdir, seed: int, config) -> bool:
         """True when the manifest in ``outdir`` matches ``seed`` and ``config`` and every
@@ -146,7 +150,8 @@ SIMULATION_FILES = MockFiles(
     files={"particles": "lmc_simulation_particles.fits", "orbits": "lmc_simulation_orbits.fits"},
     manifest="lmc_simulation_manifest.json",
     generate=simulate,
-    config_type=SimulationConfig)
+    config_type=SimulationConfig,
+    version=2)  # 2: the test particles' levels on one grid of fine times (rounding-level changes)
 
 #: File names of the embedded default survey inside the data directory.
 DEFAULT_FILES = SURVEY_FILES.files

@@ -14,11 +14,23 @@ from halo_utils.lmc.bodies import _two_body_rhs
 
 def test_gradient_helper_is_galas_public_gradient():
     """The package calls gala's compiled gradient directly (shape (3, n)); it must equal the
-    public, unit-aware method, so that a change of gala's private API fails here."""
+    public, unit-aware method, so that a change of gala's private API fails here: the Milky
+    Way (a compiled composite, asked through its C instance), the LMC, and a Python-level
+    composite (no C instance: the components' own gradients summed by gala)."""
     x = np.random.default_rng(1).normal(0, 40, (3, 7))
-    for potential in (POTENTIAL, lmc.lmc_potential(1.8e11)):
+    python_composite = gp.CompositePotential(mw=POTENTIAL, lmc=lmc.lmc_potential(1.8e11))
+    assert getattr(python_composite, "c_instance", None) is None
+    for potential in (POTENTIAL, lmc.lmc_potential(1.8e11), python_composite):
         public = potential.gradient(x * u.kpc).to_value(u.kpc / u.Myr**2)
         assert np.allclose(lmc.gradient(potential, x), public, rtol=1e-12, atol=0)
+
+
+def test_compiled_composite_gradient_is_the_python_sum_bit_for_bit():
+    """The Milky Way's gradient in one C pass is gala's component-by-component sum exactly,
+    so the simulations do not depend on which path computed their forces."""
+    x = np.random.default_rng(2).normal(0, 40, (3, 1000))
+    python_sum = gp.CompositePotential._gradient(POTENTIAL, x, np.array([0.0]))
+    assert np.array_equal(lmc.gradient(POTENTIAL, x), python_sum)
 
 
 @pytest.mark.parametrize("mass", lmc.LMC_MASSES)

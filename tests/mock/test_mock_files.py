@@ -1,5 +1,6 @@
 """halo_utils.mock.files: one manifest logic (MockFiles) for the survey and the outer halo."""
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -51,6 +52,19 @@ def test_write_ensure_and_manifest(tmp_path):
     with pytest.raises(FileExistsError, match="refusing to overwrite"):
         files.write(tmp_path, 5, _Config())
     assert calls == [5, 5]  # refused before generating
+
+
+def test_files_of_an_older_generator_are_made_again(tmp_path):
+    """A change of the code that changes the files raises the generator's version: files
+    written by the older version are not current, and ensure makes them again."""
+    calls = []
+    old = _toy_files(calls)
+    old.write(tmp_path, 5, _Config())
+    assert json.loads((tmp_path / "toy_manifest.json").read_text())["version"] == 1
+    new = dataclasses.replace(old, version=2)
+    assert old.is_current(tmp_path, 5, _Config()) and not new.is_current(tmp_path, 5, _Config())
+    new.ensure(tmp_path, 5, _Config())
+    assert calls == [5, 5] and new.is_current(tmp_path, 5, _Config())
 
 
 def test_files_without_manifest_are_never_replaced(tmp_path):
