@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # the mocks (seconds) and the Milky Way + LMC test-particle simulations of chapter 6
-# (conventions §14; ~5 min on 2 cores), each cached in data/ with a manifest: only missing,
+# (conventions §14; ~2 min on 2 cores), each cached in data/ with a manifest: only missing,
 # damaged or outdated files are made again
 data: $(STAMP)
 	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo, ensure_lmc_simulations; \

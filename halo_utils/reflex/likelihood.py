@@ -49,8 +49,9 @@ def _mean_projected(values, stars):
 
 
 def _star_values(theta, stars, model):
-    """Base parameters (9,) where they do not depend on radius (one apex for all stars), else (9, K N)."""
-    return model.star_values(theta, stars.r)
+    """Base parameters (9,) where they do not depend on radius (one apex for all stars), else
+    (9, K N), for one checked parameter vector."""
+    return model.radial.star_values(theta[:model.n_base].reshape(model.n_nodes, 9), stars.r)
 
 
 def _checked(theta, stars, model, table=False):
@@ -110,19 +111,18 @@ def _marginalise(per_node, stars):
 
 def _halo_per_node(values, stars, dispersions=True):
     uproj = _mean_projected(values, stars)
-    inv_kd2 = 1.0 / stars.kd**2
     mu_l, mu_b = uproj[1] / stars.kd, uproj[2] / stars.kd
     if dispersions:
         var_v = stars.v_los_var + np.exp(2.0 * values[6])
-        c11 = stars.cov_ll + np.exp(2.0 * values[7]) * inv_kd2
-        c22 = stars.cov_bb + np.exp(2.0 * values[8]) * inv_kd2
+        c11 = stars.cov_ll + np.exp(2.0 * values[7]) * stars.inv_kd2
+        c22 = stars.cov_bb + np.exp(2.0 * values[8]) * stars.inv_kd2
     else:
         var_v, c11, c22 = stars.v_los_var, stars.cov_ll, stars.cov_bb
     c12 = stars.cov_lb
     if stars.frac_dist_var is not None:
-        f2 = np.tile(stars.frac_dist_var, stars.n_nodes)
+        f2 = stars.frac_dist_var_nodes
         c11, c22, c12 = c11 + f2 * mu_l**2, c22 + f2 * mu_b**2, c12 + f2 * mu_l * mu_b
-    return stars.v_los - uproj[0], var_v, stars.mu[:, 0] - mu_l, stars.mu[:, 1] - mu_b, c11, c12, c22
+    return stars.v_los - uproj[0], var_v, stars.mu_l - mu_l, stars.mu_b - mu_b, c11, c12, c22
 
 
 def halo_log_likelihoods(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("linear")) -> np.ndarray:
@@ -151,7 +151,7 @@ def _outlier_log_likelihoods(stars: ReflexStars, sigma: float) -> np.ndarray:
         dy = stars.mu[:, 1] + stars.u_sun[2] / stars.kd
         c11, c22, c12 = stars.cov_ll + var_pm, stars.cov_bb + var_pm, stars.cov_lb
         if stars.frac_dist_var is not None:
-            f2 = np.tile(stars.frac_dist_var, stars.n_nodes)
+            f2 = stars.frac_dist_var_nodes
             ml, mb = -stars.u_sun[1] / stars.kd, -stars.u_sun[2] / stars.kd
             c11, c22, c12 = c11 + f2 * ml**2, c22 + f2 * mb**2, c12 + f2 * ml * mb
         per_node = _gaussian_log_density(stars, dv, stars.v_los_var + sigma**2, dx, dy, c11, c12, c22)
@@ -174,7 +174,11 @@ def log_likelihood(theta, stars: ReflexStars, model: ReflexModel = ReflexModel("
     TypeError
         ``stars`` is not a `ReflexStars` or ``model`` not a `ReflexModel`.
     """
-    theta = _checked(theta, stars, model)
+    return _log_likelihood(_checked(theta, stars, model), stars, model)
+
+
+def _log_likelihood(theta, stars, model):
+    """`log_likelihood` of a vector already checked to lie inside the prior."""
     lh = _halo_log_likelihoods(theta, stars, model)
     if model.outliers is None:
         return float(np.sum(lh))
@@ -254,6 +258,10 @@ class LogLikelihood:
         self.stars, self.model = stars, model
 
     def __call__(self, theta):
-        if not self.model.in_prior(self.model.check(theta)):
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != (self.model.ndim,):
+            theta = self.model.check(theta)  # the wrong length: ValueError
+        if not self.model.in_prior(theta):  # NaN included
             return -np.inf
-        return log_likelihood(theta, self.stars, self.model)
+        # checked here: the samplers' calls skip the validation of the public function
+        return _log_likelihood(theta, self.stars, self.model)

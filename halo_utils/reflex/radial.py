@@ -145,6 +145,16 @@ class LinearInRadius(RadialDependence):
             out[_L_MS] = wrap_longitude(out[_L_MS])
         return out
 
+    def star_values(self, nodes, r) -> np.ndarray:
+        """`values` (9, ...) at ``r`` for the nodes (2, 9) of one parameter vector, unwrapped:
+        the same numbers, without the generality (leading axes, wrapping) the samplers'
+        hot path does not need."""
+        r0, r1 = self.r_nodes
+        lo = nodes[0]
+        delta = nodes[1] - lo
+        delta[_L_MS] = (delta[_L_MS] + 180.0) % 360.0 - 180.0  # wrap_longitude, for one number
+        return lo[:, None] + (np.asarray(r, float) - r0) / (r1 - r0) * delta[:, None]
+
     def offset_weights(self, r) -> np.ndarray:
         """t = (r - r_0) / (r_1 - r_0), shape (1, ...): `values` is node 0 + t (node 1 - node 0)."""
         r0, r1 = self.r_nodes

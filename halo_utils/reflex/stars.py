@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from astropy.table import Table
@@ -214,6 +215,26 @@ class ReflexStars:
     def n_nodes(self) -> int:
         """Distance nodes per star (1 without marginalisation)."""
         return self.log_w.shape[0]
+
+    @cached_property
+    def inv_kd2(self) -> np.ndarray:
+        """1 / (k d)^2 per node, (mas/yr per km/s)^2: a dispersion in km/s to a PM variance."""
+        return 1.0 / self.kd**2
+
+    @cached_property
+    def mu_l(self) -> np.ndarray:
+        """Observed mu_l* (K N,), mas/yr, contiguous (a column of ``mu``)."""
+        return np.ascontiguousarray(self.mu[:, 0])
+
+    @cached_property
+    def mu_b(self) -> np.ndarray:
+        """Observed mu_b (K N,), mas/yr, contiguous."""
+        return np.ascontiguousarray(self.mu[:, 1])
+
+    @cached_property
+    def frac_dist_var_nodes(self) -> np.ndarray | None:
+        """`frac_dist_var` repeated for each distance node (K N,), or None."""
+        return None if self.frac_dist_var is None else np.tile(self.frac_dist_var, self.n_nodes)
 
     @classmethod
     def from_table(cls, table: Table, *, distance_term: str = "marginal", n_distance_nodes: int = 5,
