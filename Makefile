@@ -25,12 +25,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# the mocks (seconds) and the Milky Way + LMC test-particle simulations of chapter 6
-# (conventions §14; ~2 min on 2 cores), each cached in data/ with a manifest: only missing,
+# the mocks (seconds), the Milky Way + LMC test-particle simulations of chapter 6
+# (conventions §14; ~2 min on 2 cores) and the outer-halo mock drawn from them, each cached in data/ with a manifest: only missing,
 # damaged or outdated files are made again
 data: $(STAMP)
-	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo, ensure_lmc_simulations; \
-	ensure_survey('data'); ensure_outer_halo('data'); ensure_lmc_simulations('data')"
+	$(BIN)/python -c "from halo_utils.mock import ensure_survey, ensure_outer_halo, ensure_simulated_outer_halo; \
+	ensure_survey('data'); ensure_outer_halo('data'); ensure_simulated_outer_halo('data')"
 
 chapters: data
 	$(BIN)/python -m halo_utils.pipeline --profile $(PROFILE) --jobs $(JOBS) $(if $(FORCE),--force)

@@ -60,13 +60,14 @@ import numpy as np  # noqa: E402
 import matplotlib.pyplot as plt
 from astropy.table import Table
 
-from halo_utils import lmc, reflex as rf
+from halo_utils import lmc, plotting, reflex as rf
 from halo_utils.catalog import read_catalog, read_table
 from halo_utils.chapter import ChapterRun
 from halo_utils.lmc_mass import (SUMMARY_NAMES, estimate_lmc_mass, leave_one_out_coverage, simulation_summaries,
                                  travel_summary)
 from halo_utils.mock import ensure_default_data, generate_simulated_outer_halo, particles_of_mass
 from halo_utils.outputs import table_rows
+from halo_utils.reflex.sky import angles
 
 simulation_paths = {"particles_path": particles_path, "orbits_path": orbits_path}
 ensure_default_data(simulation_paths, generate=generate_if_missing, seed=simulation_seed, simulations=True)
@@ -163,6 +164,7 @@ plt.show()
 is_mock = not catalog_path
 if is_mock:
     catalog, mock_truth = generate_simulated_outer_halo(mock_seed, *particles_of_mass(particles, mock_lmc_mass))
+    mock_truth.meta["LMC_MASS"] = float(mock_lmc_mass)
     out.write_table(catalog, "simulated_mock_catalog.fits")
     out.write_table(mock_truth, "simulated_mock_truth.fits")
 else:
@@ -239,34 +241,69 @@ plt.show()
 # %% [markdown]
 # ## 5. Along the Magellanic Stream (S004 figure 13)
 #
-# The mean $v_{\rm GSR}$ of the southern stars against $L_{\rm MS}$, the coordinate along the
-# LMC's past orbit: the data (bootstrap errors), every simulation observed at the same radii
-# in the same hemisphere, and the continuity fit's pure-reflex prediction at the data's
+# Binned means of the southern stars ($b < 0$) along the LMC's past orbit: $v_{\rm GSR}$ and
+# $v_b$ against $L_{\rm MS}$, the coordinate along the orbit, and $v_\ell$ against
+# $B_{\rm MS}$, where the reflex draws a converging S. The tangential velocities have the solar
+# motion removed. Shown: the data (bootstrap errors), every simulation observed at the same
+# radii in the same hemisphere, and the continuity fit's pure-reflex prediction at the data's
 # positions. The global reflex makes $v_{\rm GSR}$ fall along $L_{\rm MS}$; what the
 # simulations add beyond it is the LMC's local pull, which a sample of this size cannot
-# separate (S004 section 5.3).
+# separate (S004 section 5.3), least of all in the tangential velocities, whose errors are
+# ten times those of the radial ones.
 
 # %%
 gv = rf.galactic_velocities(fit_sample)
-L_ms, _ = rf.galactic_to_ms(gv["l"], gv["b"])
+L_ms, B_ms = rf.galactic_to_ms(gv["l"], gv["b"])
 south = np.asarray(gv["b"]) < 0
-bins = np.arange(-150.0, 150.1, 30.0)
-data_prof = rf.binned_mean(L_ms[south], gv["v_gsr"][south], bins, n_boot=n_boot, rng=np.random.default_rng(seed))
-model_v = rf.model_galactic_velocities(fit.best, fit_sample, fit.model)["v_gsr"]
-model_prof = rf.binned_mean(L_ms[south], model_v[south], bins, n_boot=1, rng=np.random.default_rng(seed))
-fig, ax = plt.subplots(figsize=(8, 4))
+model_gv = rf.model_galactic_velocities(fit.best, fit_sample, fit.model)
+panels = [("v_gsr", L_ms, "L_MS", np.arange(-150.0, 150.1, 30.0), r"$L_{\rm MS}$ (deg)", r"mean $v_{\rm GSR}$"),
+          ("v_b", L_ms, "L_MS", np.arange(-150.0, 150.1, 30.0), r"$L_{\rm MS}$ (deg)", r"mean $v_b$"),
+          ("v_l", B_ms, "B_MS", np.arange(-75.0, 75.1, 15.0), r"$B_{\rm MS}$ (deg)", r"mean $v_\ell$")]
+observed_sims = {}
 for m in masses:
     obs = lmc.observed_particles(*particles_of_mass(particles, m))
-    keep = (np.asarray(obs["b"]) < 0) & (obs["r"] > r_min) & (obs["r"] < r_max)
-    prof = rf.binned_mean(obs["L_MS"][keep], obs["v_gsr"][keep], bins, n_boot=1, rng=np.random.default_rng(seed))
-    ax.plot(prof["x_mid"], prof["mean"], color="tab:blue", lw=0.5 + 1.5 * m / masses.max(),
-            ls=":" if m == 0 else "-", label="simulations (thicker: heavier)" if m == masses.max() else None)
-ax.plot(model_prof["x_mid"], model_prof["mean"], color="tab:red", label="continuity fit (pure reflex)")
-ax.errorbar(data_prof["x_mid"], data_prof["mean"], yerr=data_prof["err"], fmt="ko", label="data")
-ax.set_xlabel(r"$L_{\rm MS}$ (deg)")
-ax.set_ylabel(r"mean $v_{\rm GSR}$, $b < 0$ (km/s)")
-ax.legend(fontsize=8)
+    observed_sims[m] = obs[(np.asarray(obs["b"]) < 0) & (obs["r"] > r_min) & (obs["r"] < r_max)]
+signature = {}
+fig, axes = plt.subplots(3, 1, figsize=(8, 10))
+for ax, (q, x_data, x_name, bins, xlabel, ylabel) in zip(axes, panels):
+    data_prof = rf.binned_mean(x_data[south], gv[q][south], bins, n_boot=n_boot, rng=np.random.default_rng(seed))
+    model_prof = rf.binned_mean(x_data[south], model_gv[q][south], bins, n_boot=1, rng=np.random.default_rng(seed))
+    signature[q] = {"data": table_rows(data_prof["x_mid", "n", "mean", "err"])}
+    for m in masses:
+        obs = observed_sims[m]
+        prof = rf.binned_mean(obs[x_name], obs[q], bins, n_boot=1, rng=np.random.default_rng(seed))
+        ax.plot(prof["x_mid"], prof["mean"], color="tab:blue", lw=0.5 + 1.5 * m / masses.max(),
+                ls=":" if m == 0 else "-", label="simulations (thicker: heavier)" if m == masses.max() else None)
+    ax.plot(model_prof["x_mid"], model_prof["mean"], color="tab:red", label="continuity fit (pure reflex)")
+    ax.errorbar(data_prof["x_mid"], data_prof["mean"], yerr=data_prof["err"], fmt="ko", label="data")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel + r", $b < 0$ (km/s)")
+axes[0].legend(fontsize=8)
+fig.tight_layout()
 out.savefig("signature_lms.png", fig, dpi=100, bbox_inches="tight")
+plt.show()
+
+# %% [markdown]
+# The apex on the sky (S004 figure 6, top): the fit's apex at 100 kpc, the simulated apices at
+# 100 kpc for every mass, and the LMC's past orbit over the last 1.5 Gyr seen from the
+# Galactic centre for the mock's mass (or the heaviest): the reflex points to where the LMC
+# was a few hundred Myr ago, not to where it is.
+
+# %%
+track_mass = float(mock_lmc_mass) if is_mock and mock_lmc_mass in masses else float(masses.max())
+o = orbits[(orbits["lmc_mass"] == track_mass) & (orbits["t"] >= -1500.0)]
+rel = np.column_stack([np.asarray(o[f"{a}_lmc"]) - np.asarray(o[f"{a}_mw"]) for a in "xyz"])
+orbit_l, orbit_b = angles(rel)  # direction from the Galactic centre, the apex's convention
+apex_marks = [(orbit_l[-1], orbit_b[-1], dict(marker="*", s=150, color="k", label="LMC today (from the GC)"))]
+for m in masses[masses > 0]:
+    at = shells[float(m)]
+    l100, b100 = (float(np.interp(100.0, at["r_mid"], at[k])) for k in ("l_apex", "b_apex"))
+    apex_marks.append((l100, b100, dict(marker="o", s=10 + 30 * m / masses.max(), color="tab:blue",
+                                        label="simulated apex at 100 kpc" if m == masses.max() else None)))
+ax = plotting.plot_apex_sky(draws_100["l_apex"], draws_100["b_apex"], markers=apex_marks,
+                            track=(orbit_l, orbit_b, dict(color="0.5", lw=1.5,
+                                                          label=f"LMC past 1.5 Gyr ({track_mass / 1e11:g}e11)")))
+out.savefig("apex_sky.png", ax.figure, dpi=100, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -332,6 +369,7 @@ summary = {
     "n_fit": int(in_fit.sum()),
     "fit": {"info": fit.info, "table": table_rows(table_fit)},
     "checks_100_in_95": checks_100,
+    "signature_south": signature,
     "calibration": {"n_mocks_per_mass": n_calibration_mocks, "coverage": table_rows(coverage)},
     "lmc_mass": {"summary": observed.tolist(), "median": posterior.median, "interval_68": [lo68, hi68],
                  "interval_95": [lo95, hi95], "mock_mass": mock_lmc_mass if is_mock else None,

@@ -28,8 +28,10 @@ from .forward import forward_mock
 from .outer_halo import (REFLEX_TRUTH, OuterHaloConfig, constant_reflex_truth, generate_outer_halo, outer_footprint,
                          reflex_truth_vector)
 from .simulated_halo import generate_simulated_outer_halo, particles_of_mass
-from .files import (DEFAULT_DATA_DIR, DEFAULT_FILES, MANIFEST, OUTER_FILES, OUTER_MANIFEST, SIMULATION_FILES,
-                    ensure_default_data, ensure_lmc_simulations, ensure_outer_halo, ensure_survey, write_survey)
+from .files import (DEFAULT_DATA_DIR, DEFAULT_FILES, MANIFEST, OUTER_FILES, OUTER_MANIFEST, SIMULATED_MOCK_SEED,
+                    SIMULATED_OUTER_HALO_FILES, SIMULATION_FILES, SimulatedOuterHaloConfig, ensure_default_data,
+                    ensure_lmc_simulations, ensure_outer_halo, ensure_simulated_outer_halo, ensure_survey,
+                    write_survey)
 
 __all__ = [
     # the H3-like survey
@@ -45,5 +47,6 @@ __all__ = [
     # files
     "DEFAULT_DATA_DIR", "DEFAULT_FILES", "MANIFEST", "OUTER_FILES", "OUTER_MANIFEST", "write_survey",
     "ensure_survey", "ensure_outer_halo", "ensure_default_data", "SIMULATION_FILES", "ensure_lmc_simulations",
+    "SIMULATED_OUTER_HALO_FILES", "SimulatedOuterHaloConfig", "SIMULATED_MOCK_SEED", "ensure_simulated_outer_halo",
 ]
 

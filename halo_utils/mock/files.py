@@ -6,7 +6,8 @@ SHA-256 of each file, so that `MockFiles.ensure` can tell whether the files on d
 the ones asked for and complete, and regenerate them otherwise. Files named like a mock's
 but without a manifest were not written here and are never overwritten. The survey of
 chapters 1-4 (`SURVEY_FILES`) and the outer-halo mock of chapter 5 (`OUTER_HALO_FILES`)
-and the Milky Way + LMC simulations (`SIMULATION_FILES`) are three instances.
+the Milky Way + LMC simulations (`SIMULATION_FILES`) and the outer-halo mock drawn from them
+(`SIMULATED_OUTER_HALO_FILES`) are its instances.
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..catalog import validate_catalog
+from ..catalog import read_table, validate_catalog
 from ..fingerprint import file_sha256
 from ..outputs import atomic_path, write_text_atomic
 from ..lmc import SimulationConfig, simulate
 from .config import DEFAULT_SEED, MockConfig
 from .h3 import generate_survey
 from .outer_halo import OuterHaloConfig, generate_outer_halo
+from .simulated_halo import generate_simulated_outer_halo, particles_of_mass
 
 __all__ = ["MockFiles", "SURVEY_FILES", "OUTER_HALO_FILES", "DEFAULT_DATA_DIR", "DEFAULT_FILES", "MANIFEST",
-           "OUTER_FILES", "OUTER_MANIFEST", "SIMULATION_FILES", "write_survey", "ensure_survey", "ensure_outer_halo",
-           "ensure_lmc_simulations",
-           "ensure_default_data"]
+           "OUTER_FILES", "OUTER_MANIFEST", "SIMULATION_FILES", "SimulatedOuterHaloConfig",
+           "SIMULATED_OUTER_HALO_FILES", "SIMULATED_MOCK_SEED", "write_survey", "ensure_survey", "ensure_outer_halo",
+           "ensure_lmc_simulations", "ensure_simulated_outer_halo", "ensure_default_data"]
 
 #: Default data directory of the embedded mocks, relative to the working directory (the
 #: chapters run from the repository root).
@@ -214,6 +216,58 @@ def ensure_lmc_simulations(outdir, seed: int = DEFAULT_SEED, config: SimulationC
     return SIMULATION_FILES.ensure(outdir, seed, config)
 
 
+#: Seed of the default simulation-drawn outer-halo mock (chapter 6's ``mock_seed``).
+SIMULATED_MOCK_SEED = 2019
+
+
+@dataclass(frozen=True)
+class SimulatedOuterHaloConfig:
+    """The outer-halo mock drawn from a simulation file (`generate_simulated_outer_halo`).
+
+    Attributes
+    ----------
+    lmc_mass : float
+        The LMC mass of the simulation the halo stars are drawn from, Msun.
+    particles_path, particles_sha256 : str
+        The simulation's particle file and its SHA-256: a new simulation makes a new mock.
+    outer_halo : OuterHaloConfig
+        Surveys, errors and imperfections (those of the model-drawn mock by default).
+    """
+
+    lmc_mass: float = 1.8e11
+    particles_path: str = ""
+    particles_sha256: str = ""
+    outer_halo: OuterHaloConfig = OuterHaloConfig()
+
+
+def _simulated_outer_halo(seed: int, config: SimulatedOuterHaloConfig) -> dict:
+    particles = read_table(config.particles_path, what="particles_path")
+    catalog, truth = generate_simulated_outer_halo(seed, *particles_of_mass(particles, config.lmc_mass),
+                                                   config.outer_halo)
+    truth.meta["LMC_MASS"] = float(config.lmc_mass)
+    return {"catalog": catalog, "truth": truth}
+
+
+#: The outer-halo mock drawn from the Milky Way + LMC simulation (chapter 5's second data
+#: choice; chapter 6 draws the same one from its parameters).
+SIMULATED_OUTER_HALO_FILES = MockFiles(
+    files={"catalog": "simulated_outer_halo_catalog.fits", "truth": "simulated_outer_halo_truth.fits"},
+    manifest="simulated_outer_halo_manifest.json",
+    generate=_simulated_outer_halo,
+    config_type=SimulatedOuterHaloConfig)
+
+
+def ensure_simulated_outer_halo(outdir, seed: int = SIMULATED_MOCK_SEED, lmc_mass: float = 1.8e11, *,
+                                simulation_seed: int = DEFAULT_SEED,
+                                simulation: SimulationConfig = SimulationConfig()) -> dict:
+    """Paths (``catalog``, ``truth``) of the simulation-drawn outer-halo mock in ``outdir``,
+    made from the simulations of `ensure_lmc_simulations` (run first if needed) unless
+    current: the same seed, LMC mass and simulation file (by its SHA-256)."""
+    sims = ensure_lmc_simulations(outdir, simulation_seed, simulation)
+    config = SimulatedOuterHaloConfig(float(lmc_mass), str(sims["particles"]), file_sha256(sims["particles"]))
+    return SIMULATED_OUTER_HALO_FILES.ensure(outdir, seed, config)
+
+
 def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED,
                         data_dir: str | Path = DEFAULT_DATA_DIR, outer_halo: bool = False,
                         simulations: bool = False) -> None:
@@ -230,7 +284,8 @@ def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED
     seed : int
         Seed of the default mock.
     outer_halo : bool
-        The outer-halo mock of chapter 5 instead of the survey of chapter 1.
+        The outer-halo mock of chapter 5 instead of the survey of chapter 1 (or, when the
+        paths are its files in ``data_dir``, the simulation-drawn one, `ensure_simulated_outer_halo`).
     simulations : bool
         The Milky Way + LMC simulations of chapter 6 instead.
 
@@ -243,7 +298,12 @@ def ensure_default_data(paths: dict, *, generate: bool, seed: int = DEFAULT_SEED
     files = SIMULATION_FILES if simulations else OUTER_HALO_FILES if outer_halo else SURVEY_FILES
     given = {k: Path(v) for k, v in paths.items() if v not in ("", None)}
     defaults = {path.resolve() for path in files.paths(data_dir).values()}
-    if generate and given and all(p.resolve() in defaults for p in given.values()):
+    simulated = {path.resolve() for path in SIMULATED_OUTER_HALO_FILES.paths(data_dir).values()}
+    if outer_halo and generate and given and all(p.resolve() in simulated for p in given.values()):
+        # chapter 5 on the simulation-drawn mock: its default files (the simulations first)
+        ensure_simulated_outer_halo(data_dir)
+        defaults = simulated
+    elif generate and given and all(p.resolve() in defaults for p in given.values()):
         files.ensure(data_dir, seed, files.config_type())
     for name, p in given.items():
         if not p.is_file():

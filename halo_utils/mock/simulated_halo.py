@@ -62,7 +62,8 @@ def draw_survey_particles(pos, n: int, r_range, slope: float, survey: str, cfg: 
 
 def generate_simulated_outer_halo(seed: int, pos, vel, config: OuterHaloConfig = OuterHaloConfig()):
     """The outer-halo mock with its halo stars drawn from simulation particles: ``(catalog, truth)``
-    in the schema of `~halo_utils.mock.generate_outer_halo`.
+    in the schema of `~halo_utils.mock.generate_outer_halo`, the truth's ``meta["REFLEX"]``
+    set to ``"simulation"`` (its reflex is the particles', not a vector of the model).
 
     Parameters
     ----------
@@ -89,4 +90,7 @@ def generate_simulated_outer_halo(seed: int, pos, vel, config: OuterHaloConfig =
         taken[idx] = True
         outlier = rng.uniform(size=sv["n"]) < cfg.f_outlier
         parts.append(_imperfect_part(name, pos[:, idx].copy(), vel[:, idx].copy(), outlier, cfg, rng))
-    return _observe_outer(parts + _sgr_parts(cfg, rng), cfg, rng)
+    catalog, truth = _observe_outer(parts + _sgr_parts(cfg, rng), cfg, rng)
+    # the reflex truth is the simulation, not a vector of the fitted model (chapter 5 reads this)
+    truth.meta["REFLEX"] = "simulation"
+    return catalog, truth

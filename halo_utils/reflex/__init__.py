@@ -32,7 +32,7 @@ from .gradient import log_likelihood_and_gradient, supports_gradient
 from .selection import OuterHaloCuts, galactic_velocities, select_outer_halo, sky_subsamples
 from .maps import binned_mean, lmc_quadrant_masks, smoothed_sky_mean
 from .result import AT_NAMES, ReflexFit
-from .fit import check_sample_size, fit_reflex, fit_reflex_clipped
+from .fit import NoCleanMaximum, check_sample_size, fit_reflex, fit_reflex_clipped
 
 __all__ = [
     "BASE_NAMES", "R_NODES", "RadialDependence", "ConstantInRadius", "LinearInRadius",
@@ -45,5 +45,5 @@ __all__ = [
     "OuterHaloCuts", "galactic_velocities", "select_outer_halo", "sky_subsamples",
     "binned_mean", "lmc_quadrant_masks", "smoothed_sky_mean",
     "AT_NAMES", "ReflexFit",
-    "check_sample_size", "fit_reflex", "fit_reflex_clipped",
+    "NoCleanMaximum", "check_sample_size", "fit_reflex", "fit_reflex_clipped",
 ]

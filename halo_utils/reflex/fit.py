@@ -27,7 +27,13 @@ from .result import ReflexFit
 from .sky import unit_vector
 from .stars import ReflexStars
 
-__all__ = ["SAMPLER_SETTINGS", "check_sample_size", "dynesty_queue_size", "fit_reflex", "fit_reflex_clipped"]
+__all__ = ["SAMPLER_SETTINGS", "NoCleanMaximum", "check_sample_size", "dynesty_queue_size", "fit_reflex",
+           "fit_reflex_clipped"]
+
+
+class NoCleanMaximum(RuntimeError):
+    """The maximum-likelihood fit ended where minus the Hessian is not positive definite: no
+    Laplace band exists there (a small or ill-conditioned sample; sample it with dynesty)."""
 
 #: Start of the outlier fraction in the optimiser (1 %, a typical real catalogue).
 _F_OUT_START = 0.01
@@ -82,8 +88,8 @@ def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None, gradient=T
             cov[:-1, :-1] = sub
             info["f_out_fixed_in_laplace"] = True
     if cov is None:
-        raise RuntimeError("reflex MLE: minus the Hessian is not positive definite (no clean maximum); "
-                           "use sampler='dynesty'")
+        raise NoCleanMaximum("reflex MLE: minus the Hessian is not positive definite (no clean maximum); "
+                             "use sampler='dynesty'")
     draws = rng.multivariate_normal(x_best, cov, size=n_draws, method="eigh")
     return natural_from_fit_coordinates(draws, model), natural_from_fit_coordinates(x_best, model), lnl, info
 

@@ -97,7 +97,7 @@ def _gaussian_log_density(stars, dv, var_v, dx, dy, c11, c12, c22):
     """Per-node log density of (v_los, mu_l*, mu_b) without the (2 pi)^-3/2 constant."""
     det = c11 * c22 - c12**2
     chi2 = dv**2 / var_v + (c22 * dx**2 - 2.0 * c12 * dx * dy + c11 * dy**2) / det
-    return -0.5 * (chi2 + np.log(var_v) + np.log(det))
+    return -0.5 * (chi2 + np.log(var_v * det))  # one log for both determinants
 
 
 def _marginalise(per_node, stars):

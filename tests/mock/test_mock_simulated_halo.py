@@ -67,3 +67,47 @@ def test_too_few_particles_and_unknown_masses_are_refused(particles):
         particles_of_mass(table, 1.0e11)
     with pytest.raises(ValueError, match="shape"):
         generate_simulated_outer_halo(2, pos[:2], vel[:2])
+
+
+def test_the_cached_simulated_mock_says_its_reflex_truth_is_the_simulation(particles, tmp_path):
+    """The simulation-drawn mock in data/ (`SIMULATED_OUTER_HALO_FILES`): written with a
+    manifest, its truth file's header marks the reflex truth as the simulation (chapter 5 then
+    skips the comparisons with a model vector), it is reused while the simulation file is the
+    same and made again when the simulation changes."""
+    from halo_utils.catalog import read_table
+    from halo_utils.fingerprint import file_sha256
+    from halo_utils.mock import SIMULATED_OUTER_HALO_FILES, SimulatedOuterHaloConfig
+    pos, vel = particles
+    sim = Table({"lmc_mass": np.full(pos.shape[1], 1.8e11), "x": pos[0], "y": pos[1], "z": pos[2],
+                 "vx": vel[0], "vy": vel[1], "vz": vel[2]})
+    sim_path = tmp_path / "sim.fits"
+    sim.write(sim_path)
+
+    def config():
+        return SimulatedOuterHaloConfig(1.8e11, str(sim_path), file_sha256(sim_path), _small_config())
+
+    paths = SIMULATED_OUTER_HALO_FILES.ensure(tmp_path, 4, config())
+    truth = read_table(paths["truth"])
+    assert truth.meta["REFLEX"] == "simulation" and truth.meta["LMC_MASS"] == 1.8e11
+    stamp = paths["catalog"].stat().st_mtime_ns
+    SIMULATED_OUTER_HALO_FILES.ensure(tmp_path, 4, config())
+    assert paths["catalog"].stat().st_mtime_ns == stamp
+    sim["vx"] = -sim["vx"]  # another simulation
+    sim.write(sim_path, overwrite=True)
+    assert not SIMULATED_OUTER_HALO_FILES.is_current(tmp_path, 4, config())
+    before = paths["catalog"].read_bytes()
+    SIMULATED_OUTER_HALO_FILES.ensure(tmp_path, 4, config())
+    assert paths["catalog"].read_bytes() != before
+
+
+def test_chapter5_default_data_makes_the_simulated_mock_for_its_paths(tmp_path, monkeypatch):
+    """Chapter 5 pointed at the simulation-drawn mock's files in data/ makes that mock (and
+    only for those paths), not the model-drawn one."""
+    from halo_utils.mock import files
+    calls = []
+    monkeypatch.setattr(files, "ensure_simulated_outer_halo", lambda outdir: calls.append(outdir))
+    paths = {k: str(p) for k, p in files.SIMULATED_OUTER_HALO_FILES.paths(tmp_path).items()}
+    with pytest.raises(FileNotFoundError):  # the stub made nothing
+        files.ensure_default_data({"catalog_path": paths["catalog"], "truth_path": paths["truth"]}, generate=True,
+                                  data_dir=tmp_path, outer_halo=True)
+    assert calls == [tmp_path] and not (tmp_path / files.OUTER_FILES["catalog"]).exists()
