@@ -12,6 +12,9 @@ the derivatives of both with respect to ln r_q^2 and its parameters.
 
 from __future__ import annotations
 
+import bisect
+import math
+
 import numpy as np
 from scipy import integrate, special
 
@@ -96,14 +99,31 @@ def shell_integral(alphas, breaks, r_min: float, r_max: float) -> float:
     float
         The integral, kpc^3.
     """
+    alphas, breaks = [float(a) for a in alphas], [float(b) for b in breaks]
+    amps = _segment_amplitudes(alphas, breaks)
     edges = [r_min] + [b for b in breaks if r_min < b < r_max] + [r_max]
     total = 0.0
     for lo, hi in zip(edges[:-1], edges[1:]):
-        mid = 0.5 * (lo + hi)
-        seg = int(np.searchsorted(breaks, mid, side="right"))
-        amp = float(broken_power_law(mid, alphas, breaks) * mid ** alphas[seg])
-        total += amp * _power_integral(lo, hi, 2.0 - alphas[seg])
+        seg = bisect.bisect_right(breaks, 0.5 * (lo + hi))
+        total += amps[seg] * _power_integral(lo, hi, 2.0 - alphas[seg])
     return total
+
+
+def _segment_amplitudes(alphas, breaks) -> list:
+    """C_j with `broken_power_law` = C_j r^-alphas[j] on segment j (before the first break: j = 0).
+
+    In Python floats: the emcee chains evaluate the amplitude for every walker, and numpy's
+    per-call overhead on scalars cost more than the arithmetic (tested against the profile).
+    """
+    if not breaks:
+        return [1.0]
+    amps = [breaks[0] ** alphas[0]]
+    log_amp = 0.0  # ln of the profile at break i relative to the first, as in broken_power_law
+    for i, rb in enumerate(breaks):
+        if i > 0:
+            log_amp -= alphas[i] * math.log(rb / breaks[i - 1])
+        amps.append(math.exp(log_amp) * rb ** alphas[i + 1])
+    return amps
 
 
 def density(pos, *, total, alphas, breaks, p=1.0, q=1.0, pitch=0.0, yaw=0.0,

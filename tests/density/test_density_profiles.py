@@ -18,7 +18,8 @@ def test_power_law_continuous_at_breaks():
     assert -np.diff(np.log(dens.broken_power_law(r, alphas, breaks))) / np.diff(np.log(r)) == pytest.approx(1.7)
 
 
-@pytest.mark.parametrize("alphas, breaks", [((1.7, 3.1, 4.6), (12.0, 28.0)), ((3.0,), ()), ((2.0, 3.0), (20.0,))])
+@pytest.mark.parametrize("alphas, breaks", [((1.7, 3.1, 4.6), (12.0, 28.0)), ((3.0,), ()), ((2.0, 3.0), (20.0,)),
+                                            ((2.0, 3.0, 4.0), (0.5, 150.0)), ((1.0, 3.0, 3.0), (5.0, 50.0))])
 def test_shell_integral_matches_quadrature(alphas, breaks):
     f = lambda r: r**2 * dens.broken_power_law(r, alphas, breaks)  # noqa: E731
     pts = [b for b in breaks if 1 < b < 100]
