@@ -189,12 +189,6 @@ class ReflexModel:
         """`values_at` without the checks of ``r``."""
         return self.radial.values(self.nodes(theta), r, wrap)
 
-    def star_values(self, theta, r) -> np.ndarray:
-        """The base parameters the likelihood uses for stars at radii ``r`` (kpc), for one
-        parameter vector: (9,) when they do not depend on radius (one apex for all stars),
-        else (9, ...) over ``r``, with L_MS not wrapped."""
-        return self.radial.star_values(self.nodes(theta), r)
-
     def out_of_prior(self, theta) -> list:
         """Names of the parameters of ``theta`` (one vector, or draws (..., ndim)) outside
         their prior range or not finite, in `names` order."""

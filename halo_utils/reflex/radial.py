@@ -152,7 +152,7 @@ class LinearInRadius(RadialDependence):
         r0, r1 = self.r_nodes
         lo = nodes[0]
         delta = nodes[1] - lo
-        delta[_L_MS] = (delta[_L_MS] + 180.0) % 360.0 - 180.0  # wrap_longitude, for one number
+        delta[_L_MS] = wrap_longitude(delta[_L_MS])
         return lo[:, None] + (np.asarray(r, float) - r0) / (r1 - r0) * delta[:, None]
 
     def offset_weights(self, r) -> np.ndarray:
