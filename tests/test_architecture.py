@@ -21,7 +21,7 @@ LAYERS = (
     ("catalog",),
     ("frames", "survey"),
     ("dynamics",),
-    ("cuts", "fitting", "maximization", "coverage", "studies"),
+    ("cuts", "fitting", "maximization", "coverage", "studies", "lockstep"),
     ("samples", "maps"),
     ("density", "reflex", "lmc"),
     ("mock",),

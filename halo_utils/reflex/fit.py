@@ -19,7 +19,8 @@ from ..fitting import check_sample_size as _check_sample_size
 from ..maximization import covariance_from_hessian, hessian, maximize, maximize_with_gradient
 from ..outputs import write_text_atomic
 from ..validation import check_bool, check_choice, check_integer, check_real, make_generator
-from .gradient import MaximumLikelihoodObjective, natural_from_fit_coordinates, supports_gradient
+from ..lockstep import LockstepPool
+from .gradient import BatchLogLikelihood, MaximumLikelihoodObjective, natural_from_fit_coordinates, supports_gradient
 from .likelihood import LogLikelihood, outlier_probabilities, standardized_residuals
 from .model import OutlierMixture, ReflexModel
 from .radial import R_NODES, RadialDependence
@@ -146,21 +147,28 @@ def _stars_fingerprint(stars: ReflexStars, model: ReflexModel) -> str:
 
 #: Proposals queued per dynesty refill with a pool, per live point: nlive / 8 (at most
 #: `MAX_QUEUE`). One refill hands every worker several random walks at once instead of one
-#: walk each, so the workers wait less on one another and on the main process; the
-#: likelihood threshold rises by only ~1/8 of an e-fold of prior volume while a queue is
-#: used, so few queued points are spent. On the chapter-5 problem (19 parameters, nlive
-#: 500, 2 processes) a full run took 221 s against 287 s with a queue of 2.
+#: walk each, so the workers wait less on one another and on the main process, and the walks
+#: of a refill advance in lockstep through the compiled batch likelihood
+#: (`halo_utils.lockstep`); the likelihood threshold rises by only ~1/8 of an e-fold of
+#: prior volume while a queue is used, so few queued points are spent. On the chapter-5
+#: problem (19 parameters, nlive 500, 2 processes) a full run took 221 s against 287 s
+#: with a queue of 2, before the lockstep walks.
 QUEUE_PER_LIVE_POINT = 1 / 8
 #: Longest dynesty queue (see `QUEUE_PER_LIVE_POINT`).
 MAX_QUEUE = 64
 
 
-def dynesty_queue_size(nlive: int, n_procs: int) -> int:
-    """Proposals per refill of dynesty's queue with ``n_procs`` processes (1 without a pool):
-    nlive * `QUEUE_PER_LIVE_POINT`, at most `MAX_QUEUE`, at least ``n_procs``."""
+def dynesty_queue_size(nlive: int, n_procs: int, lockstep: bool = False) -> int:
+    """Proposals per refill of dynesty's queue: nlive * `QUEUE_PER_LIVE_POINT`, at most
+    `MAX_QUEUE`, at least one, whatever the number of processes with ``lockstep`` (the walks
+    run in lockstep, `halo_utils.lockstep`); otherwise with ``n_procs`` processes the same
+    but at least ``n_procs``, and 1 without a pool (``n_procs`` = 1)."""
+    queue = max(1, min(MAX_QUEUE, int(nlive * QUEUE_PER_LIVE_POINT)))
+    if lockstep:
+        return queue
     if n_procs <= 1:
         return 1
-    return max(n_procs, min(MAX_QUEUE, int(nlive * QUEUE_PER_LIVE_POINT)))
+    return max(n_procs, queue)
 
 
 def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk", dlogz=0.5,
@@ -179,9 +187,11 @@ def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk",
     seed = int(rng.integers(2**63))
     # dlogz and maxiter too: a finished run resumed with another stopping rule would come
     # back unchanged but labelled with the new one (and dynesty counts maxiter per call)
-    queue_size = dynesty_queue_size(nlive, n_procs)
+    # random walks on a model with the compiled likelihood run in lockstep over each queue
+    lockstep = sample == "rwalk" and supports_gradient(model)
+    queue_size = dynesty_queue_size(nlive, n_procs, lockstep)
     key = fingerprint(_stars_fingerprint(stars, model), nlive, bound, sample, seed, float(dlogz),
-                      -1 if maxiter is None else int(maxiter), queue_size)
+                      -1 if maxiter is None else int(maxiter), queue_size, lockstep)
     loglike = LogLikelihood(stars, model)
     run_kwargs = {"dlogz": dlogz, "maxiter": maxiter, "print_progress": True,
                   "print_func": NestedProgress(nlive, dlogz, f"dynesty ({model.ndim} parameters, nlive {nlive})",
@@ -212,7 +222,10 @@ def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk",
             sampler.run_nested(**run_kwargs)
         return sampler.results, sampler.rstate
 
-    if n_procs > 1:
+    if lockstep:
+        with LockstepPool(model.prior_transform, BatchLogLikelihood(stars, model), n_procs) as pool:
+            res, rstate = run(pool, loglike, model.prior_transform)
+    elif n_procs > 1:
         with dynesty.pool.Pool(n_procs, loglike, model.prior_transform) as pool:
             res, rstate = run(pool, pool.loglike, pool.prior_transform)
     else:
@@ -220,6 +233,7 @@ def _run_dynesty(stars, model, rng, *, nlive=500, bound="multi", sample="rwalk",
     samples = res.samples_equal(rstate=rstate)
     i_best = int(np.argmax(res.logl))
     info = {"nlive": nlive, "bound": bound, "sample": sample, "dlogz": dlogz, "queue_size": queue_size,
+            "lockstep": lockstep,
             "niter": int(res.niter),
             "ncall": int(np.sum(res.ncall)), "logz": float(res.logz[-1]), "logzerr": float(res.logzerr[-1]),
             "resumed": bool(resume)}
@@ -282,7 +296,9 @@ def fit_reflex(table, model="linear", sampler="mle", rng=None, *, r_nodes=R_NODE
         and seed; its fingerprint sits beside it in ``<file>.fingerprint``, and any other
         call is refused with `~halo_utils.fingerprint.FingerprintMismatch`),
         ``restart`` (overwrite an existing checkpoint), ``n_procs`` (processes of dynesty's
-        pool; with more than one, each refill queues `dynesty_queue_size` proposals), ``maxiter``,
+        pool; each refill queues `dynesty_queue_size` proposals; random walks on a model
+        linear in its nodes advance in lockstep through the compiled batch likelihood,
+        `halo_utils.lockstep`, with the same result for any ``n_procs``), ``maxiter``,
         ``report_progress`` (True: a line every 20 s with the iterations, dlogz and an
         estimate of the time left, `~halo_utils.fitting.NestedProgress`)).
     rng : int or `numpy.random.Generator`

@@ -7,8 +7,10 @@ the distance marginalisation (a log-sum-exp) and the outlier mixture (a log-add-
 module writes the same composition in ``jax.numpy`` (float64) once, and JAX derives its
 gradient and Hessian exactly: they stay right when the model changes, where hand-derived
 derivatives would need re-deriving. The value is the numpy likelihood's to rounding (tested);
-the samplers keep calling numpy, which evaluates the ~10 transcendentals per star-node about
-as fast as XLA on this CPU.
+one call at a time the samplers keep calling numpy, which evaluates the ~10
+transcendentals per star-node about as fast as XLA on this CPU, but many parameter
+vectors at once (`BatchLogLikelihood`, dynesty's random walks in lockstep) run ~2.5x faster
+per vector compiled.
 
 `MaximumLikelihoodObjective` is what the maximum-likelihood fit climbs: ln L in the fit's
 coordinates (conventions §11), the travel vector as Cartesian components in Magellanic
@@ -31,7 +33,7 @@ from .model import ReflexModel
 from .stars import ReflexStars
 
 __all__ = ["supports_gradient", "log_likelihood_and_gradient", "natural_from_fit_coordinates",
-           "MaximumLikelihoodObjective"]
+           "MaximumLikelihoodObjective", "BatchLogLikelihood"]
 
 jax.config.update("jax_enable_x64", True)
 
@@ -76,9 +78,11 @@ def _log_likelihood(nodes, f_out, data):
     # and the apex then turns back at the pole instead of crossing it
     vcb = -v_t * jnp.abs(jnp.cos(lat))
     # the six coefficients of the design tensor: -v_travel n_apex (MS axes), <v_r>, <v_theta>, <v_phi>
-    coef = jnp.stack(jnp.broadcast_arrays(vcb * jnp.cos(lon), vcb * jnp.sin(lon), -v_t * jnp.sin(lat),
-                                          v[3], v[5], v[4]))
-    u = jnp.sum(data["design"] * coef[None], axis=1) - data["u_sun"]
+    coef = (vcb * jnp.cos(lon), vcb * jnp.sin(lon), -v_t * jnp.sin(lat), v[3], v[5], v[4])
+    # the contraction written out term by term: XLA fuses it with the rest, where a stacked
+    # (3, 6, K N) product and sum ran ~1.7x slower under vmap (`BatchLogLikelihood`)
+    design = data["design"]
+    u = [sum(design[i, j] * coef[j] for j in range(6)) - data["u_sun"][i] for i in range(3)]
     kd = data["kd"]
     mu_l, mu_b = u[1] / kd, u[2] / kd
     var_v = data["v_los_var"] + jnp.exp(2.0 * v[6])
@@ -248,3 +252,62 @@ class MaximumLikelihoodObjective:
     def hessian(self, x) -> np.ndarray:
         """The exact Hessian (ndim, ndim) of ln L at ``x`` (inside the prior)."""
         return np.asarray(_fit_hessian(jnp.asarray(np.asarray(x, float)), self._data, *self._static))
+
+
+_batch_log_likelihood = jax.jit(jax.vmap(_log_likelihood, in_axes=(0, 0, None)))
+#: Smallest batch the compiled batch likelihood runs: fewer vectors are padded up to it
+#: (or to the caller's ``pad_to``), so that a sampler's varying batches share few kernels.
+_MIN_BATCH = 8
+
+
+class BatchLogLikelihood:
+    """ln L of many parameter vectors at once, compiled: (P, ndim) -> (P,).
+
+    The same function as `~halo_utils.reflex.LogLikelihood` (to rounding; -inf outside the
+    prior of ``model``), evaluated for all P vectors in one call of the JAX likelihood
+    vectorised over them (``jax.vmap``): ~2.5x less time per vector than numpy one by one
+    from about eight vectors on, which is what dynesty's random walks in lockstep
+    (`halo_utils.lockstep`) hand it. Pickles as its stars and model: each process hands the
+    star arrays to JAX once, at its first call.
+
+    Parameters
+    ----------
+    stars : ReflexStars
+    model : ReflexModel
+        A model whose radial dependence is linear in its nodes (`supports_gradient`).
+    """
+
+    def __init__(self, stars: ReflexStars, model: ReflexModel):
+        if not isinstance(stars, ReflexStars):
+            raise TypeError(f"stars must be a ReflexStars, got {type(stars).__name__}")
+        if not isinstance(model, ReflexModel):
+            raise TypeError(f"model must be a ReflexModel, got {type(model).__name__}")
+        if not supports_gradient(model):
+            raise ValueError(f"the {model.kind} radial dependence is not linear in its nodes: no compiled likelihood")
+        self.stars, self.model = stars, model
+        self._data = None
+
+    def __getstate__(self):
+        return {"stars": self.stars, "model": self.model, "_data": None}
+
+    def __call__(self, thetas, pad_to: int | None = None) -> np.ndarray:
+        """ln L of each row of ``thetas`` (P, ndim); the compiled call runs max(P, ``pad_to``,
+        8) rows, a size that stays the same over a sampler's calls compiling once."""
+        m = self.model
+        thetas = np.asarray(thetas, dtype=float)
+        if thetas.ndim != 2 or thetas.shape[1] != m.ndim:
+            raise ValueError(f"thetas must have shape (P, {m.ndim}), got {thetas.shape}")
+        out = np.full(len(thetas), -np.inf)
+        inside = m.in_prior_each(thetas)  # NaN rows are outside
+        rows = thetas[inside]
+        if len(rows) == 0:
+            return out
+        if self._data is None:
+            self._data = _device_data(self.stars, m)
+        size = max(len(rows), pad_to or 0, _MIN_BATCH)
+        rows = np.concatenate([rows, np.repeat(rows[:1], size - len(rows), axis=0)])
+        nodes = rows[:, :m.n_base].reshape(size, m.n_nodes, 9)
+        f_out = rows[:, m.n_base] if m.outliers is not None else np.zeros(size)
+        values = _batch_log_likelihood(jnp.asarray(nodes), jnp.asarray(f_out), self._data)
+        out[inside] = np.asarray(values)[:inside.sum()]
+        return out

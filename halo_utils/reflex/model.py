@@ -164,6 +164,11 @@ class ReflexModel:
         lo, hi = self._bounds
         return bool(np.all((theta >= lo) & (theta <= hi)))
 
+    def in_prior_each(self, thetas) -> np.ndarray:
+        """`in_prior` for each row of ``thetas`` (..., ndim): a boolean array (...)."""
+        lo, hi = self._bounds
+        return np.all((thetas >= lo) & (thetas <= hi), axis=-1)
+
     def nodes(self, theta) -> np.ndarray:
         """Halo parameters as an array (..., n_nodes, 9)."""
         theta = self.check(theta)

@@ -1,12 +1,14 @@
 """The exact (JAX) derivatives of the reflex likelihood against the numpy likelihood and its
 finite differences, and the maximum-likelihood fit that climbs them."""
 
+import pickle
+
 import numpy as np
 import pytest
 
 from halo_utils import mock, reflex as rf
 from halo_utils.reflex.fit import _cartesian_from_natural
-from halo_utils.reflex.gradient import (_PAD_STARS, MaximumLikelihoodObjective, log_likelihood_and_gradient,
+from halo_utils.reflex.gradient import (_PAD_STARS, BatchLogLikelihood, MaximumLikelihoodObjective, log_likelihood_and_gradient,
                                         natural_from_fit_coordinates, supports_gradient)
 from halo_utils.reflex.radial import LinearInRadius
 from halo_utils.reflex.sky import angles
@@ -169,3 +171,38 @@ def test_a_dependence_without_weights_has_no_exact_gradient(sample):
         log_likelihood_and_gradient(_theta(_model("linear", False)), stars, model)
     with pytest.raises(ValueError, match="not linear in its nodes"):
         MaximumLikelihoodObjective(stars, model)
+
+
+@pytest.mark.parametrize("term,kind,mix", VARIANTS)
+def test_batch_likelihood_equals_numpy_row_by_row(sample, term, kind, mix):
+    """`BatchLogLikelihood` on 11 vectors (padded to 16 and to 8): each the numpy likelihood to
+    rounding, and the same value whatever the batch around it."""
+    stars = rf.ReflexStars.from_table(sample, distance_term=term, n_distance_nodes=5)
+    model = _model(kind, mix)
+    rng = np.random.default_rng(4)
+    thetas = np.array([_theta(model, f_out=0.01 + 0.01 * i) + rng.normal(0, 0.5, model.ndim) * (i > 0)
+                       for i in range(11)])
+    thetas[:, -1] = np.clip(thetas[:, -1], 0.0, 0.2) if mix else thetas[:, -1]
+    batch = BatchLogLikelihood(stars, model)
+    want = np.array([rf.LogLikelihood(stars, model)(t) for t in thetas])
+    got = batch(thetas, pad_to=16)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got[0] == batch(thetas[:1])[0]  # one vector, padded to 8
+
+
+def test_batch_likelihood_outside_the_prior_and_bad_shapes(sample):
+    stars = rf.ReflexStars.from_table(sample)
+    model = _model("linear", True)
+    batch = BatchLogLikelihood(stars, model)
+    theta = _theta(model)
+    rows = np.array([theta, theta, theta])
+    rows[1, 0], rows[2, 3] = 500.0, np.nan  # v_travel beyond its prior; a NaN
+    got = batch(rows)
+    assert np.isfinite(got[0]) and got[1] == got[2] == -np.inf
+    assert np.all(batch(rows[1:]) == -np.inf)
+    with pytest.raises(ValueError, match=r"shape \(P, 19\)"):
+        batch(theta)
+    again = pickle.loads(pickle.dumps(batch))
+    assert again(rows[:1])[0] == got[0]
+    with pytest.raises(TypeError, match="ReflexStars"):
+        BatchLogLikelihood(sample, model)
