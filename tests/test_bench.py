@@ -24,7 +24,7 @@ def test_every_pair_agrees_with_its_reference():
     results = run_pairs(repeat=1, fits=True, study_mocks=2)
     assert set(results) == {"density_log_posterior", "density_gradient", "density_mle_fit", "density_laplace",
                             "reflex_log_likelihood_800_stars", "reflex_gradient_800_stars", "reflex_mle_fit_800_stars",
-                            "density_coverage_study", "lmc_test_particles"}
+                            "reflex_dynesty_queue_62_walks", "density_coverage_study", "lmc_test_particles"}
     assert results["density_log_posterior"]["difference"] < 1e-8  # ln L ~ 1e4: rounding
     assert results["density_gradient"]["difference"] < 0.05  # finite differences vs exact, kinks included
     # both searches end on one of the shallow local maxima that stars crossing the breaks leave near the
@@ -40,6 +40,9 @@ def test_every_pair_agrees_with_its_reference():
     # dask or a loop: the same fits (to rounding: 7e-9 was seen once over four mocks between the
     # workers and the calling process; the dask results themselves do not depend on the workers)
     assert results["density_coverage_study"]["difference"] < 1e-6
+    # in lockstep or one by one, every walk ends at the same point (the same draws and decisions)
+    assert results["reflex_dynesty_queue_62_walks"]["difference"] == 0.0
+    assert results["reflex_dynesty_queue_62_walks"]["n_walks"] == 62
     # the same steps in another order of calls: rounding (gala's NFW pairs points), over 100 Myr
     assert results["lmc_test_particles"]["difference"] < 1e-9
     assert all(np.isfinite(r["ratio"]) and r["ratio"] > 0 for r in results.values())

@@ -17,6 +17,9 @@ two answers differ, so the speed-up is a measured number and not a claim:
 - its exact gradient (`~halo_utils.reflex.gradient`, JAX) against central finite differences,
   and the reflex maximum-likelihood fit on it against the derivative-free fit
   (``gradient=False``; likelihood calls too);
+- a queue of 62 of dynesty's random walks on the chapter-5 problem (19 parameters), advanced
+  in lockstep through the compiled batch likelihood (`halo_utils.lockstep`), against the same
+  walks one by one with numpy's likelihood (dynesty's own ``RWalkSampler.sample``);
 - the chapter-4 coverage study on a local dask cluster against the same tasks in a loop;
 - the test particles of the Milky Way + LMC simulations (`~halo_utils.lmc.integrate_particles`,
   10^5 particles over 100 Myr with the 1.8e11 Msun LMC) against the same steps taken one level
@@ -29,18 +32,22 @@ import statistics
 import time
 
 import numpy as np
+from dynesty.internal_samplers import RWalkSampler, SamplerArgument
 
 from .. import density as dens
 from .. import reflex as rf
 from ..density.kernel import CompiledLogProbability
 from ..density_coverage import coverage_fits, coverage_mock_fit
+from ..lockstep import LockstepPool
 from ..dynamics import POTENTIAL
 from ..lmc import draw_halo, integrate_particles, integrate_two_body
 from ..maximization import laplace_covariance
+from ..reflex.gradient import BatchLogLikelihood
 from ..reflex.gradient import log_likelihood_and_gradient as reflex_value_and_gradient
 from ..mock import DEFAULT_SEED, GSE_TRUTH, forward_mock, generate_outer_halo, generate_survey, reflex_truth_vector
 from .reference import (derivative_free_fit, finite_difference_gradient, level_by_level_particles,
-                        reference_reflex_log_likelihood, reflex_finite_difference_gradient, serial_study)
+                        reference_reflex_log_likelihood, reflex_finite_difference_gradient, serial_study,
+                        walks_one_by_one)
 
 __all__ = ["timed", "pair", "run_pairs", "format_pairs"]
 
@@ -164,6 +171,7 @@ def run_pairs(repeat: int = 20, fits: bool = True, study_mocks: int = 4) -> dict
         out["reflex_mle_fit_800_stars"] = pair(reflex_fit(True), reflex_fit(False), 1, lambda a, b: a - b)
         out["reflex_mle_fit_800_stars"].update(fast_calls=reflex_fits[True], reference_calls=reflex_fits[False],
                                                calls_ratio=reflex_fits[False] / reflex_fits[True])
+    out["reflex_dynesty_queue_62_walks"] = _dynesty_queue_pair(cat, max(1, repeat // 10))
     if study_mocks:
         def same(table, rows):
             return float(max(abs(table[k][i] - row[k]) for i, row in enumerate(rows) for k in row
@@ -180,6 +188,31 @@ def run_pairs(repeat: int = 20, fits: bool = True, study_mocks: int = 4) -> dict
         lambda: level_by_level_particles(pos, vel, orbit, POTENTIAL)[0], 1,
         lambda a, b: np.max(np.abs(a - b)), n_particles=pos.shape[1], n_blocks=100)
     return out
+
+
+def _dynesty_queue_pair(cat, repeat):
+    """One refill of dynesty's queue on the chapter-5 problem: 62 random walks of dynesty's
+    default length (ndim + 20 steps) from points above a likelihood bound, in lockstep (one
+    process) against one by one; the difference is the largest gap between the walks' ends."""
+    mask, _ = rf.select_outer_halo(cat, rf.OuterHaloCuts(r_range=(40.0, 120.0), clip=False))
+    stars = rf.ReflexStars.from_table(cat[mask])
+    model = rf.ReflexModel("linear")
+    loglike = rf.LogLikelihood(stars, model)
+    rng = np.random.default_rng(DEFAULT_SEED)
+    cube = rng.uniform(0.3, 0.7, size=(124, model.ndim))
+    logl = np.array([loglike(model.prior_transform(u)) for u in cube])
+    loglstar = float(np.median(logl))
+    starts = cube[logl > loglstar][:62]
+    kwargs = {"walks": model.ndim + 20, "ncdim": model.ndim, "nonbounded": None, "periodic": None,
+              "reflective": None}
+    queue = [SamplerArgument(u=u, loglstar=loglstar, axes=0.02 * np.eye(model.ndim), scale=1.0,
+                             prior_transform=model.prior_transform, loglikelihood=loglike, rseed=seed, kwargs=kwargs)
+             for u, seed in zip(starts, np.random.SeedSequence(DEFAULT_SEED).spawn(len(starts)))]
+    pool = LockstepPool(model.prior_transform, BatchLogLikelihood(stars, model), 1)
+    pool.map(RWalkSampler.sample, queue)  # compile outside the timing
+    return pair(lambda: pool.map(RWalkSampler.sample, queue), lambda: walks_one_by_one(queue), repeat,
+                lambda a, b: float(max(np.max(np.abs(x.u - y.u)) for x, y in zip(a, b))),
+                n_walks=len(queue), n_stars=len(stars), walk_length=kwargs["walks"])
 
 
 def format_pairs(results: dict) -> str:

@@ -9,6 +9,7 @@ the two agree.
 from __future__ import annotations
 
 import numpy as np
+from dynesty.internal_samplers import RWalkSampler
 
 from ..density import get_model, log_probability, profiled_log10_mass
 from ..density.mle import start_guess
@@ -21,7 +22,7 @@ from ..reflex.stars import observed_galactic
 from ..studies import task_seeds
 
 __all__ = ["reference_reflex_log_likelihood", "finite_difference_gradient", "derivative_free_fit",
-           "serial_study", "level_by_level_particles"]
+           "serial_study", "level_by_level_particles", "walks_one_by_one"]
 
 
 def reference_reflex_log_likelihood(theta, table, model, distance_prior):
@@ -70,6 +71,12 @@ def reference_reflex_log_likelihood(theta, table, model, distance_prior):
         lo = np.log(np.sum(np.exp(weights + outl)))
         total += np.log((1 - f_out) * np.exp(lh) + f_out * np.exp(lo))
     return total
+
+
+def walks_one_by_one(queue) -> list:
+    """dynesty's random walks of a queue (its ``SamplerArgument`` list) one after another, one
+    likelihood call per step: what `halo_utils.lockstep.LockstepPool` does in lockstep."""
+    return [RWalkSampler.sample(args) for args in queue]
 
 
 def finite_difference_gradient(vector, stars, grid, model):
