@@ -22,6 +22,7 @@ __all__ = [
     "plot_healpix_maps",
     "plot_vs_accreted_fraction",
     "plot_profile",
+    "plot_band_widths",
     "PARAM_LABELS",
     "plot_corner",
     "plot_isodensity",
@@ -223,14 +224,30 @@ def plot_vs_accreted_fraction(frac, value, n_stars, *, ax=None, ylabel="$\\sigma
     return ax
 
 
-def plot_profile(ax, prof, *, colour, label, truth=None):
-    """A radial profile: median line with 1 and 2 sigma bands (S000 figs 9-10)."""
+def plot_profile(ax, prof, *, colour, label, truth=None, narrow=None):
+    """A radial profile: median line with 1 and 2 sigma bands (S000 figs 9-10); the 1-sigma
+    band of ``narrow`` (the same profile with other bands, e.g. S000's 10 % drop) as dashes."""
     x = prof["r_mid"]
     ax.fill_between(x, prof["p2_5"], prof["p97_5"], color=colour, alpha=0.15, lw=0)
     ax.fill_between(x, prof["p16"], prof["p84"], color=colour, alpha=0.3, lw=0)
     ax.plot(x, prof["median"], "-", color=colour, label=label)
+    if narrow is not None:
+        ax.plot(x, narrow["p16"], "--", x, narrow["p84"], "--", color=colour, lw=0.8)
     if truth is not None:
         ax.plot(x, truth, "o", mfc="none", color=colour, ms=4)
+    return ax
+
+
+def plot_band_widths(ax, profiles: dict, colours: dict):
+    """68 % band widths of radial profiles made with two resamplings, ``{name: {recipe:
+    profile}}``: the bootstrap solid, S000's drop dashed."""
+    for name, by_recipe in profiles.items():
+        for recipe, style in (("bootstrap", "-"), ("drop", "--")):
+            prof = by_recipe[recipe]
+            ax.plot(prof["r_mid"], prof["p84"] - prof["p16"], style, color=colours[name], label=f"{name}, {recipe}")
+    ax.set_xlabel("$r_{\\rm Gal}$ [kpc]")
+    ax.set_ylabel("68 % band width of $\\sigma_r$ [km/s]")
+    ax.legend(fontsize=8)
     return ax
 
 

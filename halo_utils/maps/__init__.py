@@ -11,11 +11,12 @@ Subpackage layout, bottom to top:
 * `~halo_utils.maps.comparison`: hotter or colder, shell by shell and across the plane.
 """
 
-from .dispersion import binned_dispersion, keep_mask, membership_from_labels
+from .dispersion import RESAMPLINGS, binned_dispersion, bootstrap_counts, keep_mask, membership_from_labels, \
+    resample_weights
 from .grid import grid_centres, grid_dispersion, grid_membership
 from .sky import SKY_QUADRANTS, check_nside, healpix_dispersion, healpix_pixels, sky_quadrant_masks
 from .radial import anisotropy, radial_profile
-from .coverage import band_coverage
+from .coverage import band_coverage, population_coverage
 from .comparison import compare_profiles, hemisphere_dispersion
 
 __all__ = [
@@ -30,7 +31,11 @@ __all__ = [
     "healpix_pixels",
     "check_nside",
     "band_coverage",
+    "population_coverage",
     "keep_mask",
+    "bootstrap_counts",
+    "resample_weights",
+    "RESAMPLINGS",
     "SKY_QUADRANTS",
     "sky_quadrant_masks",
     "compare_profiles",

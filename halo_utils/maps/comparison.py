@@ -43,7 +43,7 @@ def compare_profiles(hot: dict, cold: dict) -> dict:
 
 
 def hemisphere_dispersion(z, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.1, rng=None,
-                          deconvolve=False) -> dict:
+                          deconvolve=False, resampling="drop") -> dict:
     """Dispersion of ``v`` below (z <= 0) and above (z > 0) the Galactic plane.
 
     ``z`` is the Galactocentric height (kpc), ``v`` and ``v_err`` a velocity component and
@@ -59,6 +59,6 @@ def hemisphere_dispersion(z, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.1
     z = check_array("z", z, unit="kpc")
     hemi = (z > 0).astype(int)  # 1 above the plane, 0 below
     res = binned_dispersion(membership_from_labels(hemi, 2), v, v_err, min_stars=min_stars, n_mc=n_mc,
-                            drop_frac=drop_frac, rng=rng, deconvolve=deconvolve)
+                            drop_frac=drop_frac, rng=rng, deconvolve=deconvolve, resampling=resampling)
     below, above = ({k: float(res[k][i]) for k in ("count", "median", "p16", "p84")} for i in (0, 1))
     return {"below": below, "above": above, "ratio": above["median"] / below["median"]}

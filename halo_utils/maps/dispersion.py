@@ -8,6 +8,16 @@ star's velocity from a Gaussian with its propagated error and drops a random
 every velocity component of a realisation); the median and the 16/84 and 2.5/97.5
 percentiles of the realisations are the estimate and its 1- and 2-sigma bands.
 
+**Which error the bands measure** (``resampling``). The 10 % drop of S000 (``"drop"``) makes
+the realisations differ by only ~sqrt(f / (1 - f)) ~ 1/3 of the sampling error of the full
+sample for f = 0.1 (a subsample of 90 % of the stars differs little from the whole), so its
+bands say how stable a number is against losing a few stars, not how far it may lie from the
+population value. ``"bootstrap"`` resamples N stars *with replacement* in each realisation
+(Efron 1979; the velocities redrawn from their errors as before): the spread of its
+realisations is the sampling error of the whole sample, and its bands cover the population
+dispersion at their nominal rate (tested on repeated draws of a population with a known
+sigma(r)). Both keep the same realisation count and percentiles.
+
 Conventions: the dispersion is the standard deviation about the cell mean with the
 unbiased (N - 1) normalisation; anisotropy beta = 1 - (sigma_theta^2 + sigma_phi^2) /
 (2 sigma_r^2). Cells with fewer than ``min_stars`` stars (before the drop) are masked
@@ -32,13 +42,15 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..validation import check_array, check_bool, check_generator, check_integer, check_real
+from ..validation import check_array, check_bool, check_choice, check_generator, check_integer, check_real
 
-__all__ = ["BANDS", "MAX_CELLS", "binned_dispersion", "check_map_settings", "keep_mask",
-           "membership_from_labels", "star_array", "three_components"]
+__all__ = ["BANDS", "MAX_CELLS", "RESAMPLINGS", "binned_dispersion", "check_map_settings", "keep_mask",
+           "bootstrap_counts", "resample_weights", "membership_from_labels", "star_array", "three_components"]
 
 #: The percentiles of the Monte Carlo realisations each map reports, by key.
 BANDS = {"p2_5": 2.5, "p16": 16.0, "median": 50.0, "p84": 84.0, "p97_5": 97.5}
+#: How a realisation resamples the stars: S000's drop of ``drop_frac``, or a bootstrap.
+RESAMPLINGS = ("drop", "bootstrap")
 
 
 # ------------------------------------------------------------------ validation
@@ -57,8 +69,9 @@ def star_array(name, values, n=None, **limits):
     return arr
 
 
-def check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve):
-    """The settings shared by every map; returns them checked (n_mc, drop_frac, min_stars)."""
+def check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve, resampling="drop"):
+    """The settings shared by every map; returns them checked (n_mc, drop_frac, min_stars,
+    resampling)."""
     if v.size == 0:
         raise ValueError("empty sample: no stars to map")
     if np.any(v_err < 0):
@@ -69,7 +82,8 @@ def check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve):
     if n_mc > 0:
         check_generator("rng", rng, why="needed when n_mc > 0")
     check_bool("deconvolve", deconvolve)
-    return n_mc, drop_frac, min_stars
+    resampling = check_choice("resampling", resampling, RESAMPLINGS)
+    return n_mc, drop_frac, min_stars, resampling
 
 
 # ------------------------------------------------------------------- the core
@@ -120,11 +134,13 @@ def _point_sigma(member, v, v_err=None):
                      for i in range(k)])
 
 
-def _mc_sigma(member, v, v_err, n_mc, drop_frac, rng, deconvolve=False, chunk=125):
+def _mc_sigma(member, v, v_err, n_mc, drop_frac, rng, deconvolve=False, chunk=125, resampling="drop"):
     """Monte Carlo dispersions, shape (k, n_cells, n_mc), for k velocity components.
 
     ``v`` and ``v_err`` have shape (k, n_stars). Only stars that belong to some cell are
-    redrawn (the others cannot change any cell); the drop is drawn over the whole sample.
+    redrawn (the others cannot change any cell); the drop or the bootstrap is drawn over the
+    whole sample, and a star drawn several times counts with its weight (its one redrawn
+    velocity several times).
     """
     k, n = v.shape
     used = np.flatnonzero(np.asarray(member.sum(axis=0)).ravel() > 0)
@@ -133,7 +149,7 @@ def _mc_sigma(member, v, v_err, n_mc, drop_frac, rng, deconvolve=False, chunk=12
     out = np.empty((k, member.shape[0], n_mc))
     for start in range(0, n_mc, chunk):
         c = min(chunk, n_mc - start)
-        keep = keep_mask(n, c, drop_frac, rng)[used]
+        keep = resample_weights(n, c, rng, resampling, drop_frac)[used]
         blocks = [keep]
         for i in range(k):
             draw = vu[i][:, None] + eu[i][:, None] * rng.standard_normal((used.size, c), dtype=np.float32)
@@ -170,6 +186,29 @@ def keep_mask(n_stars, n_real, drop_frac, rng):
     return keep
 
 
+def bootstrap_counts(n_stars, n_real, rng):
+    """float32 (n_stars, n_real) counts: how often each star is drawn in each of ``n_real``
+    bootstrap resamples of ``n_stars`` stars with replacement (each column sums to n_stars)."""
+    n_stars = check_integer("n_stars", n_stars, low=0)
+    n_real = check_integer("n_real", n_real, low=0)
+    check_generator("rng", rng)
+    picks = rng.integers(0, n_stars, size=(n_real, n_stars)) if n_stars else np.zeros((n_real, 0), np.int64)
+    offsets = (np.arange(n_real) * n_stars)[:, None]
+    counts = np.bincount((picks + offsets).ravel(), minlength=n_real * n_stars)
+    return counts.reshape(n_real, n_stars).T.astype(np.float32)
+
+
+def resample_weights(n_stars, n_real, rng, resampling="drop", drop_frac=0.1):
+    """float32 (n_stars, n_real) weight of each star in each realisation: ``"drop"`` (S000)
+    keeps every star once but ``round(drop_frac * n_stars)`` of them (`keep_mask`);
+    ``"bootstrap"`` counts the draws of a resample with replacement (`bootstrap_counts`;
+    ``drop_frac`` unused)."""
+    resampling = check_choice("resampling", resampling, RESAMPLINGS)
+    if resampling == "bootstrap":
+        return bootstrap_counts(n_stars, n_real, rng)
+    return keep_mask(n_stars, n_real, drop_frac, rng)
+
+
 def _summarise(samples, masked):
     """Median and percentile bands over realisations (last axis); NaN in masked cells."""
     out = {}
@@ -185,7 +224,7 @@ def _summarise(samples, masked):
 
 
 def binned_dispersion(member, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.1, rng=None,
-                      beta=False, deconvolve=False):
+                      beta=False, deconvolve=False, resampling="drop"):
     """Dispersion (or anisotropy) per cell for a precomputed membership matrix.
 
     Parameters
@@ -197,11 +236,16 @@ def binned_dispersion(member, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.
         are (V_r, V_theta, V_phi).
     min_stars, n_mc, drop_frac, rng
         See the module docstring: ``min_stars`` >= 2, ``n_mc`` >= 0 (0: no Monte Carlo,
-        the bands are NaN and ``rng`` may be None), ``drop_frac`` in [0, 1).
+        the bands are NaN and ``rng`` may be None), ``drop_frac`` in [0, 1) (used by the
+        ``"drop"`` resampling).
     beta : bool
         Return the anisotropy instead of the dispersion.
     deconvolve : bool
         Subtract the measurement-error variance (see the module docstring).
+    resampling : {"drop", "bootstrap"}
+        How each realisation resamples the stars (module docstring; `RESAMPLINGS`): S000's
+        drop of ``drop_frac`` (the default, as in the paper) or a bootstrap, whose bands
+        are the sampling error of the whole sample.
 
     Returns
     -------
@@ -222,7 +266,8 @@ def binned_dispersion(member, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.
         raise ValueError(f"v has {v2.shape[1]} stars, but member has {member.shape[1]} star columns")
     if check_bool("beta", beta) and v2.shape[0] != 3:
         raise ValueError("beta=True needs three velocity components (V_r, V_theta, V_phi)")
-    n_mc, drop_frac, min_stars = check_map_settings(v2, e2, n_mc, drop_frac, min_stars, rng, deconvolve)
+    n_mc, drop_frac, min_stars, resampling = check_map_settings(v2, e2, n_mc, drop_frac, min_stars, rng,
+                                                                deconvolve, resampling)
     count = np.asarray(member.sum(axis=1)).ravel().astype(np.int64)
     masked = count < min_stars
     point = _point_sigma(member, v2, e2 if deconvolve else None)
@@ -235,7 +280,7 @@ def binned_dispersion(member, v, v_err, *, min_stars=10, n_mc=1000, drop_frac=0.
     if n_mc == 0:
         out.update({key: np.full(count.size, np.nan) for key in BANDS})
         return out
-    draws = _mc_sigma(member, v2, e2, n_mc, drop_frac, rng, deconvolve)
+    draws = _mc_sigma(member, v2, e2, n_mc, drop_frac, rng, deconvolve, resampling=resampling)
     samples = _beta(draws) if beta else draws[0]
     out.update(_summarise(samples, masked))
     return out

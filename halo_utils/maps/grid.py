@@ -85,7 +85,7 @@ def grid_membership(u, w, centres_u, centres_w, radius):
 
 
 def grid_dispersion(u, w, v, v_err, *, extent=(-30.0, 30.0), step=1.0, radius=2.0, min_stars=10,
-                    n_mc=1000, drop_frac=0.1, rng=None, deconvolve=False):
+                    n_mc=1000, drop_frac=0.1, rng=None, deconvolve=False, resampling="drop"):
     """Dispersion of ``v`` around every point of a square grid in the (u, w) projection.
 
     Parameters
@@ -107,6 +107,10 @@ def grid_dispersion(u, w, v, v_err, *, extent=(-30.0, 30.0), step=1.0, radius=2.
         realisation (in [0, 1)), numpy Generator (needed when n_mc > 0).
     deconvolve : bool
         Subtract the measurement-error variance (module docstring).
+    resampling : {"drop", "bootstrap"}
+        How each realisation resamples the stars: S000's drop of ``drop_frac`` or a
+        bootstrap (`~halo_utils.maps.dispersion`: only the bootstrap's bands measure the
+        sampling error of the whole sample).
 
     Returns
     -------
@@ -118,12 +122,12 @@ def grid_dispersion(u, w, v, v_err, *, extent=(-30.0, 30.0), step=1.0, radius=2.
     u = star_array("u", u)
     n = u.size
     w, v, v_err = star_array("w", w, n), star_array("v", v, n), star_array("v_err", v_err, n)
-    check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve)
+    check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve, resampling)
     cu = grid_centres(extent, step)
     cw = grid_centres(extent, step)
     member = grid_membership(u, w, cu, cw, radius)
     res = binned_dispersion(member, v, v_err, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac, rng=rng,
-                            deconvolve=deconvolve)
+                            deconvolve=deconvolve, resampling=resampling)
     out = {key: val.reshape(cw.size, cu.size) for key, val in res.items()}
     out["centers_u"], out["centers_w"] = cu, cw
     return out

@@ -24,7 +24,7 @@ def _radial_labels(r, edges):
 
 
 def radial_profile(r, v, v_err, *, edges, min_stars=10, n_mc=1000, drop_frac=0.1, rng=None,
-                   deconvolve=False):
+                   deconvolve=False, resampling="drop"):
     """Dispersion of ``v`` in shells of Galactocentric radius ``r`` (kpc), bins [e_i, e_i+1).
 
     ``edges`` is a finite, strictly increasing 1-d array (kpc, at least two values); the
@@ -34,18 +34,18 @@ def radial_profile(r, v, v_err, *, edges, min_stars=10, n_mc=1000, drop_frac=0.1
     r = star_array("r", r)
     n = r.size
     v, v_err = star_array("v", v, n), star_array("v_err", v_err, n)
-    check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve)
+    check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve, resampling)
     idx, edges = _radial_labels(r, edges)
     member = membership_from_labels(idx, edges.size - 1)
     out = binned_dispersion(member, v, v_err, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac, rng=rng,
-                            deconvolve=deconvolve)
+                            deconvolve=deconvolve, resampling=resampling)
     out["r_mid"], out["edges"] = 0.5 * (edges[1:] + edges[:-1]), edges
     return out
 
 
 
 def anisotropy(r, v_r, v_theta, v_phi, err_r, err_theta, err_phi, *, edges, min_stars=10,
-               n_mc=1000, drop_frac=0.1, rng=None, deconvolve=False):
+               n_mc=1000, drop_frac=0.1, rng=None, deconvolve=False, resampling="drop"):
     """Anisotropy beta(r) in radial shells, with the Monte Carlo bands of S000.
 
     Each realisation redraws all three components and drops the same stars for all
@@ -58,11 +58,11 @@ def anisotropy(r, v_r, v_theta, v_phi, err_r, err_theta, err_phi, *, edges, min_
     r = star_array("r", r)
     n = r.size
     v_r, err_r = star_array("v_r", v_r, n), star_array("err_r", err_r, n, low=0)
-    check_map_settings(v_r, err_r, n_mc, drop_frac, min_stars, rng, deconvolve)
+    check_map_settings(v_r, err_r, n_mc, drop_frac, min_stars, rng, deconvolve, resampling)
     vv, ee = three_components(n, v_r, err_r, v_theta, v_phi, err_theta, err_phi)
     idx, edges = _radial_labels(r, edges)
     member = membership_from_labels(idx, edges.size - 1)
     out = binned_dispersion(member, vv, ee, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac,
-                            rng=rng, beta=True, deconvolve=deconvolve)
+                            rng=rng, beta=True, deconvolve=deconvolve, resampling=resampling)
     out["r_mid"], out["edges"] = 0.5 * (edges[1:] + edges[:-1]), edges
     return out

@@ -35,7 +35,7 @@ def healpix_pixels(l, b, nside=4):
 
 
 def healpix_dispersion(l, b, v, v_err, *, nside=4, min_stars=10, n_mc=1000, drop_frac=0.1, rng=None,
-                       v_theta=None, v_phi=None, err_theta=None, err_phi=None, deconvolve=False):
+                       v_theta=None, v_phi=None, err_theta=None, err_phi=None, deconvolve=False, resampling="drop"):
     """Dispersion of ``v`` per HEALPix pixel of Galactic (l, b) (RING order, healpy).
 
     With ``v_theta``, ``v_phi`` (and their errors) given, ``v`` is V_r and the result is
@@ -46,17 +46,17 @@ def healpix_dispersion(l, b, v, v_err, *, nside=4, min_stars=10, n_mc=1000, drop
     l = star_array("l", l)
     n = l.size
     b, v, v_err = star_array("b", b, n, low=-90, high=90), star_array("v", v, n), star_array("v_err", v_err, n)
-    check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve)
+    check_map_settings(v, v_err, n_mc, drop_frac, min_stars, rng, deconvolve, resampling)
     nside = check_nside(nside, MAX_CELLS)
     pix = healpix_pixels(l, b, nside)
     member = membership_from_labels(pix, 12 * nside**2)
     if v_theta is None:
         out = binned_dispersion(member, v, v_err, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac, rng=rng,
-                                deconvolve=deconvolve)
+                                deconvolve=deconvolve, resampling=resampling)
     else:
         vv, ee = three_components(n, v, v_err, v_theta, v_phi, err_theta, err_phi)
         out = binned_dispersion(member, vv, ee, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac,
-                                rng=rng, beta=True, deconvolve=deconvolve)
+                                rng=rng, beta=True, deconvolve=deconvolve, resampling=resampling)
     out["nside"] = nside
     return out
 
