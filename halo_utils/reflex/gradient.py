@@ -155,6 +155,18 @@ def _pad(name, array, n_nodes, n_stars, n_padded):
     return array
 
 
+def _check_compiled_problem(stars, model, what: str):
+    """(stars, model) checked for the JAX likelihood: a `ReflexStars`, and a `ReflexModel`
+    whose radial dependence is linear in its nodes (else ValueError ending in ``what``)."""
+    if not isinstance(stars, ReflexStars):
+        raise TypeError(f"stars must be a ReflexStars, got {type(stars).__name__}")
+    if not isinstance(model, ReflexModel):
+        raise TypeError(f"model must be a ReflexModel, got {type(model).__name__}")
+    if not supports_gradient(model):
+        raise ValueError(f"the {model.kind} radial dependence is not linear in its nodes: {what}")
+    return stars, model
+
+
 def _device_data(stars: ReflexStars, model: ReflexModel) -> dict:
     outlier = None if model.outliers is None else _outlier_log_likelihoods(stars, model.outliers.sigma)
     f2 = None if stars.frac_dist_var is None else np.tile(stars.frac_dist_var, stars.n_nodes)
@@ -225,13 +237,7 @@ class MaximumLikelihoodObjective:
     """
 
     def __init__(self, stars: ReflexStars, model: ReflexModel):
-        if not isinstance(stars, ReflexStars):
-            raise TypeError(f"stars must be a ReflexStars, got {type(stars).__name__}")
-        if not isinstance(model, ReflexModel):
-            raise TypeError(f"model must be a ReflexModel, got {type(model).__name__}")
-        if not supports_gradient(model):
-            raise ValueError(f"the {model.kind} radial dependence is not linear in its nodes: no exact gradient")
-        self.stars, self.model = stars, model
+        self.stars, self.model = _check_compiled_problem(stars, model, "no exact gradient")
         self._data = _device_data(stars, model)
         self._static = (model.n_nodes, None if model.outliers is None else model.outliers.f_max)
         self.n_calls = 0
@@ -278,13 +284,7 @@ class BatchLogLikelihood:
     """
 
     def __init__(self, stars: ReflexStars, model: ReflexModel):
-        if not isinstance(stars, ReflexStars):
-            raise TypeError(f"stars must be a ReflexStars, got {type(stars).__name__}")
-        if not isinstance(model, ReflexModel):
-            raise TypeError(f"model must be a ReflexModel, got {type(model).__name__}")
-        if not supports_gradient(model):
-            raise ValueError(f"the {model.kind} radial dependence is not linear in its nodes: no compiled likelihood")
-        self.stars, self.model = stars, model
+        self.stars, self.model = _check_compiled_problem(stars, model, "no compiled likelihood")
         self._data = None
 
     def __getstate__(self):
