@@ -101,6 +101,8 @@ def test_a_lockstep_run_is_dynestys_run(n_processes):
     assert np.array_equal(lockstep.logl, reference.logl) and lockstep.logz[-1] == reference.logz[-1]
     # and the evidence is right: Z = prod_i [Phi((1 - m_i) / s_i) - Phi((-1 - m_i) / s_i)] / 2^ndim
     truth = np.sum(np.log(ndtr((1 - MEAN) / SIGMA) - ndtr((-1 - MEAN) / SIGMA))) - NDIM * np.log(BOX)
+    # within 3 of dynesty's error, plus the bias of stopping at dlogz = 0.5 with 60 live points
+    # (the remaining evidence is estimated, not integrated): 0.1
     assert abs(reference.logz[-1] - truth) < 3 * reference.logzerr[-1] + 0.1, (reference.logz[-1], truth)
 
 

@@ -192,7 +192,9 @@ def test_chapter2_reruns_byte_for_byte(tmp_path, chapter1_outputs):
     for band, p in (("in_68", 0.68), ("in_95", 0.95)):
         tol = 3 * np.sqrt(p * (1 - p) / n_cells)
         assert abs(pop["bootstrap"][band] - p) < tol and pop["drop"][band] < p - tol, (band, pop)
-    every = summary["population_coverage"]["all_shells"]  # small shells too: the drop still far worse
+    # small shells too: the drop still far worse (expected 0.68 against ~0.26 for a third of the band,
+    # the 0.2 margin leaving room for the bootstrap's shortfall in shells of 10-50 stars)
+    every = summary["population_coverage"]["all_shells"]
     assert every["bootstrap"]["n_cells"] > n_cells and every["drop"]["in_68"] < every["bootstrap"]["in_68"] - 0.2
     assert summary["asymmetry"]["accreted_hotter_all_shells"]
     assert summary["asymmetry"]["insitu_above_below_ratio"] > 1

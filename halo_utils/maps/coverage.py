@@ -7,7 +7,7 @@ import numpy as np
 
 from ..validation import check_array, check_generator, check_integer
 from .dispersion import BANDS, RESAMPLINGS, star_array
-from .radial import radial_profile
+from .radial import _radial_labels, radial_profile
 
 __all__ = ["band_coverage", "population_coverage"]
 
@@ -79,13 +79,13 @@ def population_coverage(r, sigma_true, v_err, *, edges, n_draws=30, rng=None, re
     n_draws = check_integer("n_draws", n_draws, low=1)
     check_generator("rng", rng)
     profile_kwargs = {"deconvolve": True, **profile_kwargs}
-    labels = np.searchsorted(np.asarray(edges, float), r, side="right") - 1
-    n_shells = len(edges) - 1
-    truth = np.full(n_shells, np.nan)
-    for k in range(n_shells):
-        inside = labels == k
-        if inside.any():
-            truth[k] = np.sqrt(np.mean(sigma_true[inside] ** 2))
+    labels, edges = _radial_labels(r, edges)  # the shells radial_profile uses (-1: outside)
+    inside = labels >= 0
+    n_shells = edges.size - 1
+    count = np.bincount(labels[inside], minlength=n_shells)
+    sum_var = np.bincount(labels[inside], weights=sigma_true[inside] ** 2, minlength=n_shells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        truth = np.where(count > 0, np.sqrt(sum_var / count), np.nan)
     hits = {name: {"in_68": 0.0, "in_95": 0.0, "n_cells": 0, "widths": []} for name in resamplings}
     for _ in range(n_draws):
         v = sigma_true * rng.standard_normal(n) + v_err * rng.standard_normal(n)

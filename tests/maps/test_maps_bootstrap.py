@@ -55,7 +55,9 @@ def test_bootstrap_bands_are_three_times_the_drop_bands(rng):
     assert width["boot"] / width["drop"] == pytest.approx(3.0, rel=0.12)
     # the bootstrap band is the textbook sampling error of a dispersion, sigma / sqrt(2 (N - 1))
     assert width["boot"] / 2 == pytest.approx(100.0 / np.sqrt(2 * (n - 1)), rel=0.1)
-    assert boot["median"][0] == pytest.approx(drop["median"][0], abs=0.3)
+    # both medians are the point dispersion to the percentile noise of the bootstrap's median,
+    # 1.25 x 0.5 km/s / sqrt(1000) = 0.02 km/s: 5 of those
+    assert boot["median"][0] == pytest.approx(drop["median"][0], abs=0.1)
 
 
 def test_bootstrap_bands_cover_the_population_dispersion():
