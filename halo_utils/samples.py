@@ -20,7 +20,8 @@ from .frames import GALCEN_COLUMNS, galactocentric, galactic_lb
 from .cuts import GSE_RADIAL_RANGE_KPC, SATELLITE_RADIUS_DEG
 from .survey import SNR_LIMIT
 
-__all__ = ["SampleResult", "build_samples", "selectable_component_mask", "true_component_positions"]
+__all__ = ["SampleResult", "build_samples", "S001_VARIANT_SAMPLES", "s001_variant_samples", "selectable_component_mask",
+           "true_component_positions"]
 
 
 @dataclass
@@ -41,6 +42,10 @@ class SampleResult:
         The GSE sample before its eccentricity cut (accreted chemistry, bound, in the
         radial range); its pass/fail flag ``is_gse`` measures the kinematic completeness
         that the density model of chapter 3 needs.
+    parent : Table
+        S001's parent sample: every clean, bound giant in the GSE radial range, whatever its
+        chemistry or orbit (the other rows of S001 table 1 and its |Z|-selected sample are cut
+        from it).
     """
 
     stars: Table
@@ -49,6 +54,7 @@ class SampleResult:
     halo: Table
     gse: Table
     gse_parent: Table
+    parent: Table
 
 
 def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
@@ -144,13 +150,13 @@ def build_samples(catalog: Table, *, n_mc: int = 200, rng=None,
     gse_flow.require_stars("the GSE sample")
     stars["in_halo_sample"], stars["in_gse_sample"] = halo_mask, gse_mask
     r_lo, r_hi = config.gse_r_range
-    before_ecc_cut = (_common_flow(stars, config).mask & ~stars["is_unbound"] & (stars["chem_class"] == "accreted")
-                      & (stars["r"] > r_lo) & (stars["r"] < r_hi))
+    parent = _common_flow(stars, config).mask & ~stars["is_unbound"] & (stars["r"] > r_lo) & (stars["r"] < r_hi)
+    before_ecc_cut = parent & (stars["chem_class"] == "accreted")
 
     return SampleResult(stars=stars, halo_cut_flow=halo_flow.table(), gse_cut_flow=gse_flow.table(),
                         halo=_with_errors(stars[halo_mask], catalog[halo_mask], n_mc, rng),
                         gse=_with_errors(stars[gse_mask], catalog[gse_mask], n_mc, rng),
-                        gse_parent=stars[before_ecc_cut])
+                        gse_parent=stars[before_ecc_cut], parent=stars[parent])
 
 
 def _common_flow(stars, config):
@@ -170,6 +176,43 @@ def _with_errors(sample, catalog_rows, n_mc, rng):
     for name in GALCEN_COLUMNS:
         sample[f"{name}_err"] = gc[f"{name}_err"]
     return sample
+
+
+#: The samples of S001 table 1 and figure 10 besides the fiducial GSE sample, as
+#: ``{name: description}`` (`s001_variant_samples` cuts them from the parent sample).
+S001_VARIANT_SAMPLES = {
+    "gse_relaxed_ecc": "GSE with the relaxed eccentricity cut (accreted chemistry, e > ecc_min)",
+    "parent": "the whole parent sample (every clean, bound giant; no chemistry or orbit cut)",
+    "height": "the parent sample above the plane only (|Z| > z_min), S001 figure 10's geometric halo",
+}
+
+
+def s001_variant_samples(parent: Table, *, ecc_min: float = 0.5, z_min: float = 5.0) -> dict:
+    """The samples of S001 table 1 (relaxed eccentricity, parent) and figure 10 (|Z|-selected).
+
+    Parameters
+    ----------
+    parent : Table
+        S001's parent sample (`SampleResult.parent`: ``chem_class``, ``ecc``, ``z`` in kpc).
+    ecc_min : float
+        Eccentricity cut of the relaxed GSE sample (S001 relaxes e > 0.7 to e > 0.5).
+    z_min : float
+        Smallest |Z| of the height-selected sample, kpc.
+
+    Returns
+    -------
+    dict
+        ``{name: boolean mask over parent}`` for the names of `S001_VARIANT_SAMPLES`.
+    """
+    ecc_min = check_real("ecc_min", ecc_min, low=0, high=1)
+    z_min = check_real("z_min", z_min, low=0)
+    missing = [c for c in ("chem_class", "ecc", "z") if c not in parent.colnames]
+    if missing:
+        raise ValueError(f"parent sample lacks column(s) {missing}: pass SampleResult.parent (parent_sample.fits)")
+    accreted = np.asarray(parent["chem_class"]).astype(str) == "accreted"
+    ecc = np.nan_to_num(np.asarray(parent["ecc"], float), nan=-1.0)
+    return {"gse_relaxed_ecc": accreted & (ecc > ecc_min), "parent": np.ones(len(parent), bool),
+            "height": np.abs(np.asarray(parent["z"], float)) > z_min}
 
 
 def selectable_component_mask(catalog: Table, truth: Table, component: str = "gse", *,

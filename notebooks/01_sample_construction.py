@@ -198,13 +198,16 @@ print("16/50/84 % velocity errors (km/s):", err_percentiles)
 #
 # The two samples are written as FITS tables (catalogue columns plus Galactocentric quantities,
 # errors, energy, eccentricity and chemistry class), together with the GSE sample before its
-# eccentricity cut (chapter 3 measures the cut's completeness on it); the cut flows as ECSV; the headline numbers,
+# eccentricity cut (chapter 3 measures the cut's completeness on it) and S001's parent sample
+# (every clean, bound giant at 6 < r < 60 kpc, whatever its chemistry: chapter 3 fits the other
+# rows of S001 table 1 to it); the cut flows as ECSV; the headline numbers,
 # parameters, package versions and git revision to `summary.json`.
 
 # %%
 out.write_table(halo, "halo_sample.fits")
 out.write_table(gse, "gse_sample.fits")
 out.write_table(result.gse_parent, "gse_parent_sample.fits")
+out.write_table(result.parent, "parent_sample.fits")
 out.write_table(result.halo_cut_flow, "halo_cut_flow.ecsv")
 out.write_table(result.gse_cut_flow, "gse_cut_flow.ecsv")
 summary = {
@@ -212,6 +215,7 @@ summary = {
     "n_catalogue": len(catalog),
     "n_halo": len(halo),
     "n_gse": len(gse),
+    "n_parent": len(result.parent),
     "halo_cut_flow": [dict(zip(r.colnames, r.as_void().tolist())) for r in result.halo_cut_flow],
     "gse_cut_flow": [dict(zip(r.colnames, r.as_void().tolist())) for r in result.gse_cut_flow],
     "halo_chemistry_counts": class_counts,

@@ -26,7 +26,7 @@ def test_every_pair_agrees_with_its_reference():
                             "reflex_log_likelihood_800_stars", "reflex_gradient_800_stars", "reflex_mle_fit_800_stars",
                             "reflex_dynesty_queue_62_walks", "density_coverage_study", "lmc_test_particles"}
     assert results["density_log_posterior"]["difference"] < 1e-8  # ln L ~ 1e4: rounding
-    assert results["density_gradient"]["difference"] < 0.05  # finite differences vs exact, kinks included
+    assert results["density_gradient"]["difference"] < 0.05  # finite differences vs exact, the break radii left out
     # both searches end on one of the shallow local maxima that stars crossing the breaks leave near the
     # peak (differences of a few 0.01 either way); the gradient fit must not end a statistically
     # meaningful step lower (2 Delta ln L = 0.5)

@@ -163,7 +163,7 @@ def test_chapter1_reruns_byte_for_byte(tmp_path):
     assert summary["n_halo"] > 0 and summary["n_gse"] > 0 and summary["complete"]
     assert summary["parameters"]["n_mc"] == load_profiles()["ci"]["01_sample_construction"]["n_mc"]
     assert set(summary["inputs"]) == set(MOCK_INPUTS)
-    assert {"halo_sample.fits", "gse_sample.fits", "gse_parent_sample.fits"} <= set(summary["outputs"])
+    assert {"halo_sample.fits", "gse_sample.fits", "gse_parent_sample.fits", "parent_sample.fits"} <= set(summary["outputs"])
     for fig in ("footprint.png", "chemistry_plane.png", "velocity_errors.png", "eccentricity_feh.png"):
         assert (out / fig).stat().st_size > 10_000
 
@@ -208,13 +208,27 @@ def test_chapter2_reruns_byte_for_byte(tmp_path, chapter1_outputs):
 def test_chapter3_reruns_byte_for_byte(tmp_path, chapter1_outputs):
     out, summary = _run_twice("03_density_model", tmp_path, {
         **MOCK_INPUTS, "gse_sample_path": str(chapter1_outputs / "gse_sample.fits"),
-        "gse_parent_path": str(chapter1_outputs / "gse_parent_sample.fits")})
+        "gse_parent_path": str(chapter1_outputs / "gse_parent_sample.fits"),
+        "parent_path": str(chapter1_outputs / "parent_sample.fits")})
     assert set(summary["aic"]) == set(load_profiles()["ci"]["03_density_model"]["models"])
     assert summary["emcee"]["n_steps"] == load_profiles()["ci"]["03_density_model"]["n_steps_max"]
     # 9 free shape parameters; ~10,000 selectable GSE giants in the default mock (9,981)
     assert summary["draw_check"]["dof"] == 9 and summary["draw_check"]["n_stars"] > 9000
     assert set(summary["draw_check"]["params"]) == set(summary["truth_in_95"])
-    for fig in ("corner_fiducial.png", "isodensity.png", "sky_residuals.png", "radial_density.png"):
+    # issue 15: S001's tilt direction, the fitted axis's Sun-side end above the plane like the truth's
+    tilt = summary["tilt"]
+    for end in (tilt["sun_side_end_fit"], tilt["sun_side_end_truth"]):
+        assert end[0] < 0 and end[2] > 0, tilt
+    assert tilt["posterior_fraction_above_plane"] > 0.99
+    # mass in spherical and ellipsoidal radius; the variant samples of S001 table 1 and figure 10
+    assert set(summary["stellar_mass"]) == {"spherical", "ellipsoidal"}
+    variants = {row["sample"]: row for row in summary["s001_variants"]}
+    assert set(variants) == {"gse_relaxed_ecc", "parent", "height"}
+    assert variants["gse_relaxed_ecc"]["n_stars"] > summary["n_stars"]
+    assert variants["parent"]["n_stars"] > variants["gse_relaxed_ecc"]["n_stars"]
+    assert variants["height"]["model"] == "oblate_single_break"
+    for fig in ("corner_fiducial.png", "isodensity.png", "tilt_geometry.png", "sky_residuals.png",
+                "radial_density.png"):
         assert (out / fig).stat().st_size > 10_000
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from halo_utils.cuts import class_purity_completeness
 from halo_utils.mock import DEFAULT_SEED, generate_survey
-from halo_utils.samples import build_samples
+from halo_utils.samples import S001_VARIANT_SAMPLES, build_samples, s001_variant_samples
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +79,25 @@ def test_gse_parent_is_the_sample_before_the_eccentricity_cut(result):
     assert np.all(par["chem_class"] == "accreted") and not np.any(par["is_unbound"])
     assert np.all((par["r"] > 6) & (par["r"] < 60))
     np.testing.assert_array_equal(np.sort(par["star_id"][par["is_gse"]]), np.sort(result.gse["star_id"]))
+
+
+def test_parent_sample_and_s001_variants(result):
+    """S001's parent sample: every clean, bound giant at 6 < r < 60 kpc, whatever its chemistry;
+    the GSE parent is its accreted part; the variant samples are cut from it as stated."""
+    par = result.parent
+    assert np.all(par["is_good"] & par["is_giant"] & ~par["is_sgr"] & ~par["is_satellite"] & ~par["is_unbound"])
+    assert np.all((par["r"] > 6) & (par["r"] < 60))
+    assert len(set(np.asarray(par["chem_class"]).astype(str))) > 1
+    np.testing.assert_array_equal(np.sort(par["star_id"][par["chem_class"] == "accreted"]),
+                                  np.sort(result.gse_parent["star_id"]))
+    masks = s001_variant_samples(par, ecc_min=0.5, z_min=5.0)
+    assert set(masks) == set(S001_VARIANT_SAMPLES)
+    relaxed = par[masks["gse_relaxed_ecc"]]
+    assert np.all(relaxed["chem_class"] == "accreted") and np.all(relaxed["ecc"] > 0.5)
+    assert len(relaxed) > np.sum(result.gse_parent["is_gse"])  # e > 0.5 keeps more than e > 0.7
+    assert masks["parent"].all()
+    np.testing.assert_array_equal(masks["height"], np.abs(par["z"]) > 5.0)
+    with pytest.raises(ValueError, match="ecc_min"):
+        s001_variant_samples(par, ecc_min=1.5)
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['ecc'\]"):
+        s001_variant_samples(par[["chem_class", "z"]])

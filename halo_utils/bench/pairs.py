@@ -118,10 +118,15 @@ def run_pairs(repeat: int = 20, fits: bool = True, study_mocks: int = 4) -> dict
     sizes = {"n_stars": len(stars), "n_nodes": grid.n_nodes}
     out = {"density_log_posterior": pair(lambda: kernel(x), lambda: dens.log_probability(x, stars, grid, model),
                                          10 * repeat, lambda a, b: abs(a - b), **sizes)}
+    # the difference leaves out the break radii: a central difference over the model's step in r1 or
+    # r2 straddles the kinks of ln f at every star near the break, so it measures how many stars sit
+    # there, not the gradient (tests/density/test_density_gradient checks those derivatives at steps
+    # small enough to straddle none)
+    smooth = np.array([n not in ("r1", "r2") for n in model.free])
     out["density_gradient"] = pair(
         lambda: dens.log_probability_and_gradient(x, stars, grid, model)[1],
         lambda: finite_difference_gradient(x, stars, grid, model), repeat,
-        lambda a, b: np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)), **sizes)
+        lambda a, b: np.max((np.abs(a - b) / np.maximum(np.abs(b), 1.0))[smooth]), **sizes)
     if fits:
         calls = {}
 

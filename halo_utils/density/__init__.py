@@ -29,7 +29,7 @@ Drawing mock catalogues from a model sits above this subpackage, in
 """
 
 from .geometry import (Geometry, Oblate, Spherical, Triaxial, TriaxialAligned, ellipsoidal_radius, monomials,
-                       rotation_matrix)
+                       rotation_matrix, sun_side_major_axis)
 from .profiles import BrokenPowerLaw, Einasto, PowerLaw, Profile, broken_power_law, density, shell_integral
 from .models import (MODEL_NAMES, PARAM_NAMES, PRIOR_BOUNDS, DensityModel, check_params, get_model,
                      log_number_density, log_prior, stellar_mass)
@@ -42,10 +42,10 @@ from .profile_likelihood import profile_likelihood_ratio, profile_likelihood_rat
 from .recovery import coverage_table, laplace_ok, recovery_fit, truth_consistency
 from .sampling import DensityPosterior, chain_report, fit_emcee, sample_posterior
 from .predictions import effective_volume, node_radius, radial_counts, sky_counts
-from .mass import stellar_mass_posterior, traced_fraction
+from .mass import MASS_RADII, spherical_shell_mass, stellar_mass_posterior, traced_fraction
 
 __all__ = [
-    "rotation_matrix", "ellipsoidal_radius", "monomials",
+    "rotation_matrix", "sun_side_major_axis", "ellipsoidal_radius", "monomials",
     "Geometry", "Spherical", "Oblate", "TriaxialAligned", "Triaxial",
     "broken_power_law", "shell_integral", "density", "Profile", "PowerLaw", "BrokenPowerLaw", "Einasto",
     "PARAM_NAMES", "PRIOR_BOUNDS", "MODEL_NAMES", "DensityModel", "get_model", "log_prior", "check_params",
@@ -58,5 +58,5 @@ __all__ = [
     "truth_consistency", "recovery_fit", "laplace_ok", "coverage_table",
     "DensityPosterior", "fit_emcee", "sample_posterior", "chain_report",
     "node_radius", "radial_counts", "effective_volume", "sky_counts",
-    "stellar_mass_posterior", "traced_fraction",
+    "MASS_RADII", "spherical_shell_mass", "stellar_mass_posterior", "traced_fraction",
 ]

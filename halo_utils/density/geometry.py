@@ -1,9 +1,12 @@
 """Geometry of the density model: a tilted triaxial ellipsoid and its nested variants.
 
 Coordinates are Galactocentric Cartesian (kpc, `halo_utils.frames.GALCEN_FRAME`;
-conventions §1). The ellipsoid frame is x' = R_y(pitch) R_z(-yaw) x, which maps the
-major-axis unit vector a = (cos pitch cos yaw, cos pitch sin yaw, sin pitch) to (1, 0, 0)
-(roll 0), and
+conventions §1). The ellipsoid frame is x' = R_y(-pitch) R_z(-yaw) x, which maps the
+major-axis unit vector a = (cos pitch cos yaw, cos pitch sin yaw, -sin pitch) to (1, 0, 0)
+(roll 0): yaw is the azimuth of the axis from +x towards +y and, for pitch > 0 and
+|yaw| < 90 deg, the axis's end on the Sun's side of the centre (x < 0, -a; `sun_side_major_axis`)
+rises pitch degrees above the plane, as S001 describes GSE ("tilted above the Galactic plane
+towards the Sun"). Then
 
     r_q^2 = x'^2 + (y'/p)^2 + (z'/q)^2,   1 >= p >= q > 0
 
@@ -18,8 +21,20 @@ import numpy as np
 
 from .components import Component
 
-__all__ = ["rotation_matrix", "ellipsoidal_radius", "quadratic_form", "quadratic_form_jacobian", "monomials",
+__all__ = ["rotation_matrix", "sun_side_major_axis", "ellipsoidal_radius", "quadratic_form", "quadratic_form_jacobian", "monomials",
            "SHAPE_NAMES", "SHAPE_BOUNDS", "SHAPE_STEPS", "Geometry", "Spherical", "Oblate", "TriaxialAligned", "Triaxial"]
+
+
+def _r_y(angle):
+    """The rotation matrix R_y(angle) about the y axis, angle in rad."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
+def _r_z(angle):
+    """The rotation matrix R_z(angle) about the z axis, angle in rad."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
 def rotation_matrix(pitch_deg: float, yaw_deg: float) -> np.ndarray:
@@ -28,17 +43,37 @@ def rotation_matrix(pitch_deg: float, yaw_deg: float) -> np.ndarray:
     Parameters
     ----------
     pitch_deg, yaw_deg : float
-        Orientation of the major axis, deg.
+        Orientation of the major axis, deg: yaw its azimuth from +x towards +y, pitch the
+        elevation above the plane of its end on the Sun's side of the centre (conventions §7).
 
     Returns
     -------
     ndarray, shape (3, 3)
-        R_y(pitch) R_z(-yaw).
+        R_y(-pitch) R_z(-yaw); its first row is the major-axis unit vector
+        a = (cos pitch cos yaw, cos pitch sin yaw, -sin pitch).
     """
-    p, y = np.deg2rad(pitch_deg), np.deg2rad(yaw_deg)
-    r_y = np.array([[np.cos(p), 0.0, np.sin(p)], [0.0, 1.0, 0.0], [-np.sin(p), 0.0, np.cos(p)]])
-    r_z = np.array([[np.cos(y), np.sin(y), 0.0], [-np.sin(y), np.cos(y), 0.0], [0.0, 0.0, 1.0]])
-    return r_y @ r_z
+    return _r_y(-np.deg2rad(pitch_deg)) @ _r_z(-np.deg2rad(yaw_deg))
+
+
+def sun_side_major_axis(pitch_deg: float, yaw_deg: float) -> np.ndarray:
+    """Unit vector along the major axis towards the end on the Sun's side of the centre.
+
+    The axis is a line (a and -a describe the same ellipsoid); this picks the end with
+    x <= 0, the side of the Galactic centre where the Sun is (x = -8.122 kpc).
+
+    Parameters
+    ----------
+    pitch_deg, yaw_deg : float
+        Orientation of the major axis, deg (`rotation_matrix`).
+
+    Returns
+    -------
+    ndarray, shape (3,)
+        Galactocentric unit vector; its z component is sin pitch when |yaw| < 90 deg, so the
+        end is above the plane for pitch > 0.
+    """
+    a = rotation_matrix(pitch_deg, yaw_deg)[0]
+    return -a if a[0] > 0 else a
 
 
 def ellipsoidal_radius(pos, p: float, q: float, pitch: float = 0.0, yaw: float = 0.0):
@@ -80,7 +115,7 @@ def _coefficients(A):
 def quadratic_form_jacobian(p: float, q: float, pitch: float, yaw: float) -> np.ndarray:
     """Derivatives of the six `quadratic_form` coefficients with respect to (p, q, pitch, yaw).
 
-    With A = R^T D R, D = diag(1, p^-2, q^-2) and R = R_y(pitch) R_z(-yaw) (`rotation_matrix`),
+    With A = R^T D R, D = diag(1, p^-2, q^-2) and R = R_y(-pitch) R_z(-yaw) (`rotation_matrix`),
     dA/dp = R^T dD/dp R and dA/dangle = dR^T D R + R^T D dR. The exact gradient of the
     density likelihood composes these with the profile's d ln f / d ln r_q^2 (conventions §8).
 
@@ -98,9 +133,9 @@ def quadratic_form_jacobian(p: float, q: float, pitch: float, yaw: float) -> np.
         pitch and yaw (the units the parameters use).
     """
     a, b = np.deg2rad(pitch), np.deg2rad(yaw)
-    r_y = np.array([[np.cos(a), 0.0, np.sin(a)], [0.0, 1.0, 0.0], [-np.sin(a), 0.0, np.cos(a)]])
-    r_z = np.array([[np.cos(b), np.sin(b), 0.0], [-np.sin(b), np.cos(b), 0.0], [0.0, 0.0, 1.0]])
-    dr_y = np.array([[-np.sin(a), 0.0, np.cos(a)], [0.0, 0.0, 0.0], [-np.cos(a), 0.0, -np.sin(a)]])
+    r_y, r_z = _r_y(-a), _r_z(-b)
+    # d R_y(-a)/da and d R_z(-b)/db
+    dr_y = np.array([[-np.sin(a), 0.0, -np.cos(a)], [0.0, 0.0, 0.0], [np.cos(a), 0.0, -np.sin(a)]])
     dr_z = np.array([[-np.sin(b), np.cos(b), 0.0], [-np.cos(b), -np.sin(b), 0.0], [0.0, 0.0, 0.0]])
     R = r_y @ r_z
     D = np.diag([1.0, 1.0 / p**2, 1.0 / q**2])

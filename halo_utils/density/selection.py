@@ -15,6 +15,7 @@ from scipy.optimize import minimize
 from ..cuts import GSE_RADIAL_RANGE_KPC
 from ..frames import icrs_to_galactocentric
 from ..survey import GIANTS_PER_MSUN, SelectionConfig, effective_selection, giant_luminosity_function, validate_tiles
+from ..validation import check_real
 from .geometry import monomials
 from .models import log_number_density
 
@@ -47,17 +48,20 @@ class SelectionGrid:
         S_t(D): the LF-averaged selection probability of `halo_utils.survey`.
     weight : ndarray, shape (n_tiles, n_distance)
         Quadrature weight Omega_t D^2 dD S_t(D) of each node (zero outside the
-        Galactocentric radius range of the sample).
+        Galactocentric radius range of the sample, and below ``z_min`` in |Z|).
+    z_min : float
+        Smallest height |Z| (kpc) of the sample, for samples selected by height (0: none).
     pos : ndarray, shape (3, n_tiles, n_distance)
         Galactocentric position of each node (on the tile's central line of sight).
     """
 
     def __init__(self, tiles, distance, selection, r_range=GSE_RADIAL_RANGE_KPC, giants_per_msun=GIANTS_PER_MSUN,
-                 inside=None):
+                 inside=None, z_min: float = 0.0):
         self.tiles = tiles
         self.distance = np.asarray(distance, float)
         self.selection = np.asarray(selection, float)
         self.r_range = tuple(r_range)
+        self.z_min = float(z_min)
         self.giants_per_msun = giants_per_msun
         n_t, n_d = self.selection.shape
         ra = np.repeat(np.asarray(tiles["RA"], float)[:, None], n_d, axis=1)
@@ -69,7 +73,7 @@ class SelectionGrid:
         dln = np.gradient(ln_d)
         dln[[0, -1]] *= 0.5  # trapezoid in ln D: D^3 dlnD = D^2 dD
         omega = np.asarray(tiles["solid_angle"], float)[:, None]
-        # fraction of each node's cell inside r_range (computed once, reusable)
+        # fraction of each node's cell inside r_range and above z_min (computed once, reusable)
         self.inside = self._inside_fraction(tiles, ln_d) if inside is None else np.asarray(inside, float)
         self.weight = omega * self.distance**3 * dln * self.selection * self.inside
         keep = self.weight > 0
@@ -78,7 +82,7 @@ class SelectionGrid:
         self._w = self.weight[keep]
 
     def _inside_fraction(self, tiles, ln_d, n_sub=8):
-        """Fraction of each node's ln D cell whose Galactocentric r lies in r_range.
+        """Fraction of each node's ln D cell whose Galactocentric r lies in r_range (and |Z| > z_min).
 
         A hard indicator at the nodes would move the sample's radial edges by up to half a
         cell (1 % in D) in a direction-dependent way; sub-sampling each cell removes that.
@@ -92,11 +96,12 @@ class SelectionGrid:
         zero = np.zeros(ra.shape)
         pos, _ = icrs_to_galactocentric(ra, dec, np.broadcast_to(d_sub, ra.shape), zero, zero, zero)
         r = np.sqrt(np.sum(pos**2, axis=0)).reshape(n_t, ln_d.size, n_sub)
-        return np.mean((r > self.r_range[0]) & (r < self.r_range[1]), axis=2)
+        high = np.abs(pos[2]).reshape(r.shape) > self.z_min
+        return np.mean((r > self.r_range[0]) & (r < self.r_range[1]) & high, axis=2)
 
     @classmethod
     def from_tiles(cls, tiles, *, lf=None, config=None, distance=None, r_range=GSE_RADIAL_RANGE_KPC,
-                   exclude=None, giants_per_msun=GIANTS_PER_MSUN):
+                   exclude=None, giants_per_msun=GIANTS_PER_MSUN, z_min: float = 0.0):
         """Precompute S_t(D) from a tile table (done once per survey).
 
         Parameters
@@ -113,6 +118,9 @@ class SelectionGrid:
             `DISTANCE_RANGE_KPC`).
         r_range : (float, float)
             Galactocentric radius range of the sample; nodes outside get zero weight.
+        z_min : float
+            Smallest Galactocentric height |Z| of the sample, kpc (e.g. 5 for a halo selected
+            by height, S001 figure 10); nodes closer to the plane get zero weight.
         exclude : array_like of bool, optional
             Tiles to leave out (e.g. the satellite fields, whose stars are all cut).
         giants_per_msun : float
@@ -128,7 +136,8 @@ class SelectionGrid:
         distance = (np.geomspace(*DISTANCE_RANGE_KPC, N_DISTANCE_NODES) if distance is None
                     else np.asarray(distance, float))
         sel = effective_selection(tiles, distance, lf or giant_luminosity_function(), config or SelectionConfig())
-        return cls(tiles, distance, sel, r_range=r_range, giants_per_msun=giants_per_msun)
+        z_min = check_real("z_min", z_min, low=0.0)
+        return cls(tiles, distance, sel, r_range=r_range, giants_per_msun=giants_per_msun, z_min=z_min)
 
     @classmethod
     def from_nodes(cls, pos, weight, giants_per_msun=GIANTS_PER_MSUN):
@@ -139,7 +148,7 @@ class SelectionGrid:
         """
         self = cls.__new__(cls)
         self.tiles = self.distance = self.selection = self.inside = None
-        self.r_range = (0.0, np.inf)
+        self.r_range, self.z_min = (0.0, np.inf), 0.0
         self.giants_per_msun = giants_per_msun
         self.pos = np.asarray(pos, float)
         self.weight = np.asarray(weight, float)
@@ -235,5 +244,5 @@ def apply_completeness(grid: SelectionGrid, completeness) -> SelectionGrid:
     """
     c = completeness(grid.pos.reshape(3, -1)).reshape(grid.selection.shape)
     return SelectionGrid(grid.tiles, grid.distance, grid.selection * c, r_range=grid.r_range,
-                         giants_per_msun=grid.giants_per_msun, inside=grid.inside)
+                         giants_per_msun=grid.giants_per_msun, inside=grid.inside, z_min=grid.z_min)
 

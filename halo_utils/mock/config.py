@@ -19,7 +19,8 @@ DEFAULT_SEED = 20240521
 
 #: True GSE density parameters of the default mock (conventions §4 and §7): slopes
 #: ``alpha1-3``, break radii ``r1``, ``r2`` (kpc), axis ratios ``p``, ``q`` and the
-#: ellipsoid's orientation ``pitch``, ``yaw`` (deg).
+#: ellipsoid's orientation ``pitch``, ``yaw`` (deg; the major axis's Sun-side end 25 deg above
+#: the plane, as S001 finds).
 GSE_TRUTH = {
     "alpha1": 1.7, "alpha2": 3.1, "alpha3": 4.6, "r1": 12.0, "r2": 28.0,
     "p": 0.8, "q": 0.7, "pitch": 25.0, "yaw": 25.0,
@@ -88,8 +89,9 @@ class MockConfig:
     rank1_tile_fraction: float = 0.9
     selection: SelectionConfig = field(default_factory=SelectionConfig)
     giants_per_msun: float = GIANTS_PER_MSUN
-    # GSE: the density model's parameters (conventions §7), mass within 1 < r_q < 100 kpc.
-    gse: dict = field(default_factory=lambda: dict(GSE_TRUTH, log10_mass=9.29, mean_vphi=30.0,
+    # GSE: the density model's parameters (conventions §7), mass within 1 < r_q < 100 kpc, chosen so
+    # that the chapter-1 GSE sample holds about as many stars as S001's (5,559).
+    gse: dict = field(default_factory=lambda: dict(GSE_TRUTH, log10_mass=9.22, mean_vphi=30.0,
                                                    sigma_r15=155.0, sigma_r_slope=-0.12,
                                                    sigma_r_psi_amp=0.12, beta=0.85))
     # In-situ halo: oblate single power law within r_q < 40 kpc (mass in 1 < r_q < 40).

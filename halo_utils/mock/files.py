@@ -139,7 +139,8 @@ SURVEY_FILES = MockFiles(
     files={"tiles": "h3_mock_tiles.fits", "catalog": "h3_mock_catalog.fits", "truth": "h3_mock_truth.fits"},
     manifest="h3_mock_manifest.json",
     generate=lambda seed, config: dict(zip(("tiles", "catalog", "truth"), generate_survey(seed, config))),
-    config_type=MockConfig)
+    config_type=MockConfig,
+    version=2)  # 2: positive pitch tilts GSE's Sun-side end above the plane (S001; conventions §7)
 #: The outer-halo mock of chapter 5.
 OUTER_HALO_FILES = MockFiles(
     files={"catalog": "outer_halo_catalog.fits", "truth": "outer_halo_truth.fits"},

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from halo_utils import density as dens
+from halo_utils.cuts import satellite_mask
 
 
 def test_uniform_selection_normalisation_is_analytic(full_sky_nodes):
@@ -57,3 +58,28 @@ def test_apply_completeness_multiplies_the_selection(survey_small):
     np.testing.assert_allclose(scaled.weight, 0.25 * survey_small.weight, rtol=1e-14)
     assert scaled.expected_number(params, "spherical_no_break") == pytest.approx(
         0.25 * survey_small.expected_number(params, "spherical_no_break"), rel=1e-12)
+
+
+def test_height_cut_of_the_selection(small_survey, survey_small, gse_truth):
+    """A sample selected by height (z_min, S001 figure 10): Lambda equals the same sum over a
+    fine distance grid with a hard |Z| > z_min and r-range indicator at each node, and is
+    smaller than without the cut by the share of the model's rate near the plane."""
+    tiles = small_survey[0]
+    keep = ~satellite_mask(tiles["RA"], tiles["DEC"], 1.0)
+    high = dens.SelectionGrid.from_tiles(tiles, exclude=~keep, distance=np.geomspace(1, 150, 200), z_min=5.0)
+    assert high.z_min == 5.0
+    fine_d = np.geomspace(1, 150, 1200)
+    fine = dens.SelectionGrid.from_tiles(tiles, exclude=~keep, distance=fine_d)  # r range only
+    z = fine.pos[2]
+    ln_d = np.log(fine_d)
+    dln = np.gradient(ln_d)
+    dln[[0, -1]] *= 0.5
+    r = np.sqrt(np.sum(fine.pos**2, axis=0))
+    inside = (np.abs(z) > 5.0) & (r > fine.r_range[0]) & (r < fine.r_range[1])
+    w = np.asarray(fine.tiles["solid_angle"], float)[:, None] * fine_d**3 * dln * fine.selection * inside
+    reference = dens.SelectionGrid.from_nodes(fine.pos, w)
+    assert high.expected_number(gse_truth) == pytest.approx(reference.expected_number(gse_truth), rel=3e-3)
+    assert high.expected_number(gse_truth) < 0.9 * survey_small.expected_number(gse_truth)
+    assert dens.apply_completeness(high, lambda pos: np.ones(pos.shape[1])).z_min == 5.0
+    with pytest.raises(ValueError, match="z_min"):
+        dens.SelectionGrid.from_tiles(tiles, z_min=-1.0)

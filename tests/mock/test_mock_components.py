@@ -87,7 +87,7 @@ def test_survey_components_in_draw_order():
         "gse": "accreted", "sgr": "accreted", "satellite": "accreted", "insitu_halo": "insitu",
         "thick_disk": "insitu", "aleph": "insitu", "dwarf": "foreground"}
     assert all(isinstance(c, Component) for c in comps)
-    assert comps[0].n_giants == pytest.approx(10**9.29 * cfg.giants_per_msun)
+    assert comps[0].n_giants == pytest.approx(10 ** cfg.gse["log10_mass"] * cfg.giants_per_msun)
     assert comps[5].kinematics is cfg.thick_disk  # dwarfs move like the thick disk
     assert comps[5].luminosity_function().bright == 3.5 and comps[0].luminosity_function().faint == 2.5
 

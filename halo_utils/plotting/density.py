@@ -1,0 +1,148 @@
+"""Figures of the density model (chapters 3-4): posteriors, iso-density contours, sky and radial residuals, the tilt."""
+
+from __future__ import annotations
+
+import corner
+import healpy as hp
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..density import ellipsoidal_radius, log_number_density, monomials, sun_side_major_axis
+from .common import PARAM_LABELS, SUN_XYZ
+
+__all__ = ["plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density", "plot_tilt_geometry"]
+
+
+def plot_corner(samples, names, truths=None, **kw):
+    """Corner plot of posterior samples (corner.py), truth lines when given."""
+    labels = [PARAM_LABELS.get(n, n) for n in names]
+    truth_vals = None if truths is None else [truths.get(n) for n in names]
+    return corner.corner(np.asarray(samples), labels=labels, truths=truth_vals, truth_color="tab:red",
+                         quantiles=[0.16, 0.5, 0.84], show_titles=True, title_fmt=".3f",
+                         title_kwargs={"fontsize": 9}, **kw)
+
+
+def plot_isodensity(ax, params, model, plane, *, stars=None, extent=40.0, levels=8, truth=None):
+    """Iso-density contours of a fitted density in the XY (z = 0) or XZ (y = 0) plane."""
+    g = np.linspace(-extent, extent, 241)
+    A, B = np.meshgrid(g, g)
+    zero = np.zeros_like(A)
+    pos = np.stack([A, B, zero]) if plane == "xy" else np.stack([A, zero, B])
+    ln_n = log_number_density(monomials(pos.reshape(3, -1)), params, model).reshape(A.shape)
+    if stars is not None:
+        u, w, other = (stars[0], stars[1], stars[2]) if plane == "xy" else (stars[0], stars[2], stars[1])
+        near = np.abs(other) < 5
+        ax.scatter(u[near], w[near], s=1, c="0.6", lw=0, alpha=0.5, rasterized=True)
+    lev = np.linspace(np.percentile(ln_n, 30), np.percentile(ln_n, 99.5), levels)
+    ax.contour(A, B, ln_n, levels=lev, colors="k", linewidths=1, linestyles="solid")
+    if truth is not None:
+        t_ln = log_number_density(monomials(pos.reshape(3, -1)), truth[0], truth[1]).reshape(A.shape)
+        ax.contour(A, B, t_ln, levels=lev, colors="tab:red", linewidths=0.8, linestyles="--")
+    ax.plot(SUN_XYZ[0], SUN_XYZ[1] if plane == "xy" else SUN_XYZ[2], "*", color="tab:orange", ms=12)
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.set_xlabel("X [kpc]")
+    ax.set_ylabel("Y [kpc]" if plane == "xy" else "Z [kpc]")
+    return ax
+
+
+def plot_sky_residuals(data, models: dict, *, mean=None):
+    """S001 fig 8: HEALPix maps of the data, each model and (data - model) / mean."""
+    mean = np.mean(data[data > 0]) if mean is None else mean
+    observed = np.asarray(data, float)
+    covered = np.zeros(observed.size, bool)
+    for m in models.values():
+        covered |= m > 0
+    show = lambda v: np.where(covered, v, hp.UNSEEN)  # noqa: E731
+    n_rows = len(models)
+    fig = plt.figure(figsize=(15, 3.6 * n_rows))
+    vmax = np.percentile(observed[covered], 99)
+    for i, (name, model) in enumerate(models.items()):
+        hp.mollview(show(observed), fig=fig.number, sub=(n_rows, 3, 3 * i + 1), title="data",
+                    min=0, max=vmax, cmap="viridis", unit="stars / pixel")
+        hp.mollview(show(model), fig=fig.number, sub=(n_rows, 3, 3 * i + 2), title=name,
+                    min=0, max=vmax, cmap="viridis", unit="stars / pixel")
+        hp.mollview(show((observed - model) / mean), fig=fig.number, sub=(n_rows, 3, 3 * i + 3),
+                    title=f"(data - model) / mean: {name}", min=-1, max=1, cmap="RdBu_r")
+    return fig
+
+
+def plot_radial_density(r_mid, data_density, models: dict, band=None):
+    """S001 fig 9: selection-corrected density vs r, model curves, and residuals."""
+    fig, (ax, res) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    ref = None
+    colours = ["tab:red", "tab:green", "tab:blue", "tab:purple", "tab:orange"]
+    for (name, curve), c in zip(models.items(), colours):
+        ax.plot(r_mid, curve, "-", color=c, label=name)
+        ref = curve if ref is None else ref
+        res.plot(r_mid, (data_density - curve) / curve, "-", color=c)
+    ax.plot(r_mid, data_density, "ko", ms=4, label="data")
+    if band is not None:
+        lo, hi = band
+        res.fill_between(r_mid, (lo - ref) / ref, (hi - ref) / ref, color="tab:red", alpha=0.2, lw=0,
+                         label="Poisson 16-84 % (mocks)")
+        res.legend(fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xscale("log")
+    ax.set_ylabel("selection-corrected density [stars / kpc$^3$]")
+    ax.legend(fontsize=8)
+    res.axhline(0, color="k", lw=0.8)
+    res.set_ylabel("(data - model) / model")
+    res.set_xlabel("$r_{\\rm Gal}$ [kpc]")
+    res.set_ylim(-1, 1)
+    return fig
+
+
+def plot_tilt_geometry(truth: dict, *, fitted: dict | None = None, extent: float = 35.0, levels_rq=(10.0, 20.0, 30.0),
+                       axes=None):
+    """The ellipsoid's orientation (conventions §7): cuts through the X-Z (y = 0) and X-Y
+    (z = 0) planes of iso-density surfaces r_q = ``levels_rq`` (kpc), the major axis with its
+    Sun-side end marked, the Galactic plane, the Sun and the centre.
+
+    Parameters
+    ----------
+    truth : dict
+        ``p``, ``q``, ``pitch``, ``yaw`` (deg) of the ellipsoid drawn solid (e.g. the mock's truth).
+    fitted : dict, optional
+        The same keys for a second ellipsoid drawn dashed (e.g. a fit).
+    extent : float
+        Half-width of each panel, kpc.
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 4.8), constrained_layout=True)
+    g = np.linspace(-extent, extent, 301)
+    A, B = np.meshgrid(g, g)
+    zero = np.zeros_like(A)
+    shapes = [("truth", truth, "tab:red", "-")] + ([("fit", fitted, "k", "--")] if fitted is not None else [])
+    for ax, plane in zip(axes, ("xz", "xy")):
+        pos = np.stack([A, zero, B]) if plane == "xz" else np.stack([A, B, zero])
+        other = 2 if plane == "xz" else 1
+        for name, shape, colour, style in shapes:
+            r_q = ellipsoidal_radius(pos, shape["p"], shape["q"], shape["pitch"], shape["yaw"])
+            ax.contour(A, B, r_q, levels=sorted(levels_rq), colors=colour, linestyles=style, linewidths=1)
+            end = sun_side_major_axis(shape["pitch"], shape["yaw"])
+            u, w = end[0] * 0.9 * extent, end[other] * 0.9 * extent
+            ax.plot([-u, u], [-w, w], style, color=colour, lw=1.5)
+            ax.annotate("", xy=(u, w), xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=colour, lw=2))
+            ax.plot([], [], style, color=colour, label=f"{name}: pitch {shape['pitch']:.0f}°, yaw {shape['yaw']:.0f}°")
+        if plane == "xz":
+            ax.plot([-15, 15], [0, 0], color="0.3", lw=4, solid_capstyle="butt", label="disc (z = 0)")
+        ax.axhline(0, color="0.6", lw=0.6)
+        ax.axvline(0, color="0.6", lw=0.6)
+        ax.plot(SUN_XYZ[0], SUN_XYZ[other], "*", color="tab:orange", ms=14, label="Sun")
+        ax.plot(0, 0, "+", color="k", ms=10)
+        ax.set_xlim(-extent, extent)
+        ax.set_ylim(-extent, extent)
+        ax.set_aspect("equal")
+        ax.set_xlabel("X [kpc]")
+        ax.set_ylabel("Z [kpc]" if plane == "xz" else "Y [kpc]")
+        ax.set_title("side view, y = 0: the Sun-side end (arrow) is above the disc" if plane == "xz"
+                     else "top view, z = 0", fontsize=9)
+    axes[0].legend(fontsize=8, loc="lower right")
+    return axes[0].figure
