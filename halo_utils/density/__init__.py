@@ -37,11 +37,12 @@ from .selection import DISTANCE_RANGE_KPC, N_DISTANCE_NODES, KinematicCompletene
 from .likelihood import Stars, aic, log_likelihood, log_probability, relative_likelihoods
 from .gradient import (log_likelihood_and_gradient, log_probability_and_gradient,
                        profiled_log_likelihood_and_gradient, profiled_value_and_shape_gradient)
-from .mle import fit_mle, laplace_errors, profiled_log10_mass
+from .mle import fit_mle, laplace_errors, laplace_sigmas, profiled_log10_mass
 from .profile_likelihood import profile_likelihood_ratio, profile_likelihood_ratios
 from .recovery import coverage_table, laplace_ok, recovery_fit, truth_consistency
 from .sampling import DensityPosterior, chain_report, fit_emcee, sample_posterior
 from .predictions import effective_volume, node_radius, radial_counts, sky_counts
+from .distance_errors import DISTANCE_ERROR_COLUMNS, fold_distance_errors, median_distance_error
 from .mass import MASS_RADII, spherical_shell_mass, stellar_mass_posterior, traced_fraction
 
 __all__ = [
@@ -53,10 +54,11 @@ __all__ = [
     "SelectionGrid", "DISTANCE_RANGE_KPC", "N_DISTANCE_NODES", "KinematicCompleteness", "apply_completeness",
     "Stars", "log_likelihood", "log_probability", "aic", "relative_likelihoods",
     "log_likelihood_and_gradient", "log_probability_and_gradient", "profiled_log_likelihood_and_gradient",
-    "profiled_value_and_shape_gradient", "fit_mle", "laplace_errors", "profiled_log10_mass",
+    "profiled_value_and_shape_gradient", "fit_mle", "laplace_errors", "laplace_sigmas", "profiled_log10_mass",
     "profile_likelihood_ratio", "profile_likelihood_ratios",
     "truth_consistency", "recovery_fit", "laplace_ok", "coverage_table",
     "DensityPosterior", "fit_emcee", "sample_posterior", "chain_report",
     "node_radius", "radial_counts", "effective_volume", "sky_counts",
+    "DISTANCE_ERROR_COLUMNS", "fold_distance_errors", "median_distance_error",
     "MASS_RADII", "spherical_shell_mass", "stellar_mass_posterior", "traced_fraction",
 ]

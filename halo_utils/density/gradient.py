@@ -4,7 +4,9 @@ The Poisson log-likelihood is ln L = sum_i ln n(x_i) - sum_k w_k n(x_k) (stars i
 nodes k), with ln n = ln A(theta) + ln f(ln r_q^2; theta) and r_q^2 = c(p, q, pitch, yaw) . m(x)
 (`~halo_utils.density.models.log_amplitude`, the profile's ``log_profile``, the geometry's
 `~halo_utils.density.geometry.quadratic_form` and `~halo_utils.density.geometry.monomials`).
-By the chain rule, with weights v = 1 on the stars and v = -w n on the nodes,
+By the chain rule, with weights v = 1 on the stars (with distance errors folded in, each
+point's share of its star's term, `~halo_utils.density.likelihood.Stars.point_weights`) and
+v = -w n on the nodes,
 
     d ln L / d theta = (N - Lambda) d ln A / d theta
                        + sum v (d ln f / d ln r_q^2) (m . dc/d theta) / r_q^2
@@ -57,8 +59,8 @@ def _value_and_gradient(full, stars, grid, m):
     r2_k, ln_rq2_k, ln_n_k = _point_terms(grid._mono, full, m, grid.giants_per_msun)
     n_k = np.exp(ln_n_k)
     lam = float(grid._w @ n_k)  # as SelectionGrid.expected_number
-    value = float(np.sum(ln_n_s) - lam)
-    pull = (_pullback(stars.mono, r2_s, ln_rq2_s, np.ones(len(stars)), full, m)
+    value = stars.sum_log_density(ln_n_s) - lam
+    pull = (_pullback(stars.mono, r2_s, ln_rq2_s, stars.point_weights(ln_n_s), full, m)
             + _pullback(grid._mono, r2_k, ln_rq2_k, -grid._w * n_k, full, m))
     grad = (len(stars) - lam) * _log_amplitude_gradient(full, m)
     grad[:-1] += pull
@@ -191,7 +193,7 @@ def profiled_value_and_shape_gradient(shape: dict, stars, grid: SelectionGrid, m
         return -np.inf, np.zeros(m.ndim - 1)
     ratio = len(stars) / lam  # 10**(profiled log10_mass - 9)
     n_k = n_k * ratio
-    value = float(np.sum(ln_n_s) + len(stars) * np.log(ratio) - grid._w @ n_k)
-    grad = (_pullback(stars.mono, r2_s, ln_rq2_s, np.ones(len(stars)), full, m)
+    value = float(stars.sum_log_density(ln_n_s) + len(stars) * np.log(ratio) - grid._w @ n_k)
+    grad = (_pullback(stars.mono, r2_s, ln_rq2_s, stars.point_weights(ln_n_s), full, m)
             + _pullback(grid._mono, r2_k, ln_rq2_k, -grid._w * n_k, full, m))
     return value, grad

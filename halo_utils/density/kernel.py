@@ -41,12 +41,14 @@ def supports_kernel(model) -> bool:
 
 
 @jax.jit
-def _log_likelihood(star_mono, node_mono, node_weight, c, ln_amp, knots, slopes):
+def _log_likelihood(star_mono, star_ln_weight, node_mono, node_weight, c, ln_amp, knots, slopes):
     """sum ln n(stars) - sum w n(nodes) for ln n = ln A - (1/2) sum_j slopes_j * (part of u in segment j).
 
     u = ln r_q^2 = ln(c . m) for the monomials m, shape (6, N) (one row per monomial); the
     segments of u are split at ``knots`` (ln r_b^2 of the breaks; none for a single power
-    law, whose ln f is -alpha/2 u).
+    law, whose ln f is -alpha/2 u). ``star_ln_weight`` (N, K) folds K points into each star's
+    term, ln sum_k w_k n_k (`~halo_utils.density.likelihood.Stars`); with K = 1 (observed
+    positions, weights zero) the term is ln n itself.
     """
     def ln_n(mono):
         u = jnp.log(c @ mono)
@@ -57,11 +59,16 @@ def _log_likelihood(star_mono, node_mono, node_weight, c, ln_amp, knots, slopes)
             total = total + slopes[i] * jnp.clip(u - knots[i - 1], 0.0, knots[i] - knots[i - 1])
         total = total + slopes[-1] * jnp.maximum(u - knots[-1], 0.0)
         return ln_amp - 0.5 * total
-    return jnp.sum(ln_n(star_mono)) - node_weight @ jnp.exp(ln_n(node_mono))
+    ln_s = ln_n(star_mono)
+    if star_ln_weight.shape[1] == 1:  # static: the observed positions compile without the sum over points
+        star_term = jnp.sum(ln_s)
+    else:
+        star_term = jnp.sum(jax.scipy.special.logsumexp(ln_s.reshape(star_ln_weight.shape) + star_ln_weight, axis=1))
+    return star_term - node_weight @ jnp.exp(ln_n(node_mono))
 
 
 #: `_log_likelihood` over a batch of parameter sets (one row of c, ln_amp, knots, slopes each).
-_batched_log_likelihood = jax.jit(jax.vmap(_log_likelihood, in_axes=(None, None, None, 0, 0, 0, 0)))
+_batched_log_likelihood = jax.jit(jax.vmap(_log_likelihood, in_axes=(None, None, None, None, 0, 0, 0, 0)))
 
 
 class CompiledLogProbability:
@@ -92,7 +99,9 @@ class CompiledLogProbability:
 
     def _device_arrays(self):
         if self._arrays is None:
-            self._arrays = (jnp.asarray(self.stars.mono.T), jnp.asarray(self.grid._mono.T), jnp.asarray(self.grid._w))
+            ln_weight = self.stars.ln_weight if self.stars.folded else np.zeros((len(self.stars), 1))
+            self._arrays = (jnp.asarray(self.stars.mono.T), jnp.asarray(ln_weight), jnp.asarray(self.grid._mono.T),
+                            jnp.asarray(self.grid._w))
         return self._arrays
 
     def _arguments(self, vector):

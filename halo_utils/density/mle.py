@@ -19,7 +19,7 @@ from .likelihood import aic, as_stars, log_likelihood
 from .models import get_model
 from .selection import SelectionGrid
 
-__all__ = ["start_guess", "profiled_log10_mass", "fit_mle", "laplace_errors"]
+__all__ = ["start_guess", "profiled_log10_mass", "fit_mle", "laplace_errors", "laplace_sigmas"]
 
 
 def start_guess(model, rng) -> dict:
@@ -134,3 +134,13 @@ def laplace_errors(fit: dict, stars, grid: SelectionGrid) -> dict:
                               [m.steps[n] for n in m.free])
     cov = covariance_from_hessian(H)
     return {"names": m.free, "cov": cov, "sigma": dict(zip(m.free, np.sqrt(np.diag(cov))))}
+
+
+def laplace_sigmas(fit: dict, stars, grid: SelectionGrid) -> dict:
+    """``laplace_errors(fit, stars, grid)["sigma"]``, or NaN for every free parameter where the
+    fit is not at a maximum (or sits within a step of a prior edge): a failed fit, counted as
+    such instead of stopping a study or a chapter."""
+    try:
+        return laplace_errors(fit, stars, grid)["sigma"]
+    except ValueError:
+        return {k: np.nan for k in get_model(fit["model"]).free}

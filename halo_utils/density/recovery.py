@@ -15,7 +15,7 @@ from scipy import stats
 
 from ..coverage import binomial_sigma, fraction_inside, pulls, within_sigmas
 from .likelihood import as_stars, log_likelihood
-from .mle import fit_mle, laplace_errors, profiled_log10_mass
+from .mle import fit_mle, laplace_sigmas, profiled_log10_mass
 from .models import get_model
 from .profile_likelihood import profile_likelihood_ratios
 from .selection import SelectionGrid
@@ -56,10 +56,7 @@ def truth_consistency(stars, grid: SelectionGrid, truth: dict, model="triaxial_d
     at_truth = {**shape, "log10_mass": 9.0}
     at_truth["log10_mass"] = profiled_log10_mass(at_truth, stars, grid, m)
     fit = fit_mle(stars, grid, m, n_starts=0, rng=rng, start=at_truth)
-    try:
-        sigma = laplace_errors(fit, stars, grid)["sigma"]
-    except ValueError:  # not at a maximum
-        sigma = {n: np.nan for n in m.free}
+    sigma = laplace_sigmas(fit, stars, grid)  # NaN when not at a maximum
     plr = profile_likelihood_ratios(fit, stars, grid, shape)
     full = max(0.0, 2.0 * (fit["log_likelihood"] - log_likelihood(at_truth, stars, grid, m)))
     dof = len(shape)
@@ -96,10 +93,7 @@ def recovery_fit(stars, grid: SelectionGrid, truth: dict, model="triaxial_double
     m = get_model(model)
     stars = as_stars(stars)
     fit = fit_mle(stars, grid, m, n_starts=0, rng=rng, start=truth)
-    try:
-        sig = laplace_errors(fit, stars, grid)["sigma"]
-    except ValueError:  # not at a maximum: counted as a failed fit
-        sig = {k: np.nan for k in m.free}
+    sig = laplace_sigmas(fit, stars, grid)  # NaN when not at a maximum: counted as a failed fit
     plr = profile_likelihood_ratios(fit, stars, grid, {k: truth[k] for k in m.free})
     return {"n_stars": len(stars), **{f"{k}_fit": fit["params"][k] for k in m.free},
             **{f"{k}_sigma": sig[k] for k in m.free}, **{f"{k}_plr": plr[k] for k in m.free}}

@@ -186,7 +186,8 @@ def fit_emcee(stars, grid: SelectionGrid, model="triaxial_double_break", *, star
     # differential-evolution moves: on this 10-d posterior (alpha1-r1 and pitch-yaw are
     # correlated) they give ~2.5x shorter autocorrelation times than the stretch move
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-    key = fingerprint(post.stars.pos, grid.pos, grid.weight, grid.giants_per_msun, m.name, np.array(p0))
+    folded = (post.stars.ln_weight,) if post.stars.folded else ()  # unfolded keys as before
+    key = fingerprint(post.stars.pos, *folded, grid.pos, grid.weight, grid.giants_per_msun, m.name, np.array(p0))
     run = run_emcee(log_prob, np.array(p0), n_steps_max=n_steps_max, seed=seed, backend_path=backend_path,
                     fingerprint=key, restart=restart, pool=pool, check_every=check_every, n_tau=n_tau,
                     moves=moves, vectorize=vectorize)

@@ -30,6 +30,8 @@ DISTANCE_RANGE_KPC = (1.0, 150.0)
 #: could move it, is ~0.03 in ln L (tests/density/test_density_selection_quadrature.py).
 #: Twice the nodes would halve the cost-dominant node sum for no visible change.
 N_DISTANCE_NODES = 120
+#: Nodes of the distance-error average of the radial cut (evenly spaced over +-5 sigma).
+_N_ERROR_NODES = 41
 
 
 class SelectionGrid:
@@ -51,17 +53,23 @@ class SelectionGrid:
         Galactocentric radius range of the sample, and below ``z_min`` in |Z|).
     z_min : float
         Smallest height |Z| (kpc) of the sample, for samples selected by height (0: none).
+    distance_error : float
+        sigma of ln D of the sample's distances (0: exact). The sample's radial range (and
+        height cut) is applied to observed distances, so a node at true distance D counts with
+        the probability that its observed distance D e^(sigma g), g ~ N(0, 1), falls inside;
+        the folded likelihood needs this (`~halo_utils.density.distance_errors`).
     pos : ndarray, shape (3, n_tiles, n_distance)
         Galactocentric position of each node (on the tile's central line of sight).
     """
 
     def __init__(self, tiles, distance, selection, r_range=GSE_RADIAL_RANGE_KPC, giants_per_msun=GIANTS_PER_MSUN,
-                 inside=None, z_min: float = 0.0):
+                 inside=None, z_min: float = 0.0, distance_error: float = 0.0):
         self.tiles = tiles
         self.distance = np.asarray(distance, float)
         self.selection = np.asarray(selection, float)
         self.r_range = tuple(r_range)
         self.z_min = float(z_min)
+        self.distance_error = float(distance_error)
         self.giants_per_msun = giants_per_msun
         n_t, n_d = self.selection.shape
         ra = np.repeat(np.asarray(tiles["RA"], float)[:, None], n_d, axis=1)
@@ -93,15 +101,31 @@ class SelectionGrid:
         n_t = len(tiles)
         ra = np.repeat(np.asarray(tiles["RA"], float)[:, None], d_sub.size, axis=1)
         dec = np.repeat(np.asarray(tiles["DEC"], float)[:, None], d_sub.size, axis=1)
-        zero = np.zeros(ra.shape)
-        pos, _ = icrs_to_galactocentric(ra, dec, np.broadcast_to(d_sub, ra.shape), zero, zero, zero)
-        r = np.sqrt(np.sum(pos**2, axis=0)).reshape(n_t, ln_d.size, n_sub)
-        high = np.abs(pos[2]).reshape(r.shape) > self.z_min
-        return np.mean((r > self.r_range[0]) & (r < self.r_range[1]) & high, axis=2)
+        if self.distance_error == 0.0:
+            zero = np.zeros(ra.shape)
+            pos, _ = icrs_to_galactocentric(ra, dec, np.broadcast_to(d_sub, ra.shape), zero, zero, zero)
+            r = np.sqrt(np.sum(pos**2, axis=0)).reshape(n_t, ln_d.size, n_sub)
+            high = np.abs(pos[2]).reshape(r.shape) > self.z_min
+            return np.mean((r > self.r_range[0]) & (r < self.r_range[1]) & high, axis=2)
+        # positions are affine in D along a line of sight: x(D) = x_sun + D u
+        ones = np.ones((n_t, 1))
+        at_1, _ = icrs_to_galactocentric(ra[:, :1], dec[:, :1], ones, 0 * ones, 0 * ones, 0 * ones)
+        at_2, _ = icrs_to_galactocentric(ra[:, :1], dec[:, :1], 2 * ones, 0 * ones, 0 * ones, 0 * ones)
+        u = at_2 - at_1
+        sun = at_1 - u
+        g = np.linspace(-5.0, 5.0, _N_ERROR_NODES)  # observed ln D = ln D + sigma g
+        w_g = np.exp(-0.5 * g**2)
+        w_g /= w_g.sum()
+        inside = np.zeros((n_t, d_sub.size))
+        for g_j, w_j in zip(g, w_g):
+            obs = sun + u * (d_sub * np.exp(self.distance_error * g_j))[None, None, :]
+            r = np.sqrt(np.sum(obs**2, axis=0))
+            inside += w_j * ((r > self.r_range[0]) & (r < self.r_range[1]) & (np.abs(obs[2]) > self.z_min))
+        return inside.reshape(n_t, ln_d.size, n_sub).mean(axis=2)
 
     @classmethod
     def from_tiles(cls, tiles, *, lf=None, config=None, distance=None, r_range=GSE_RADIAL_RANGE_KPC,
-                   exclude=None, giants_per_msun=GIANTS_PER_MSUN, z_min: float = 0.0):
+                   exclude=None, giants_per_msun=GIANTS_PER_MSUN, z_min: float = 0.0, distance_error: float = 0.0):
         """Precompute S_t(D) from a tile table (done once per survey).
 
         Parameters
@@ -121,6 +145,10 @@ class SelectionGrid:
         z_min : float
             Smallest Galactocentric height |Z| of the sample, kpc (e.g. 5 for a halo selected
             by height, S001 figure 10); nodes closer to the plane get zero weight.
+        distance_error : float
+            sigma of ln D of the sample's distances (e.g. `median_distance_error`; 0: the cuts
+            are taken at the true distance): the radial range and the height cut then count
+            each node with the probability that its observed distance passes them.
         exclude : array_like of bool, optional
             Tiles to leave out (e.g. the satellite fields, whose stars are all cut).
         giants_per_msun : float
@@ -137,7 +165,9 @@ class SelectionGrid:
                     else np.asarray(distance, float))
         sel = effective_selection(tiles, distance, lf or giant_luminosity_function(), config or SelectionConfig())
         z_min = check_real("z_min", z_min, low=0.0)
-        return cls(tiles, distance, sel, r_range=r_range, giants_per_msun=giants_per_msun, z_min=z_min)
+        distance_error = check_real("distance_error", distance_error, low=0.0, high=1.0)
+        return cls(tiles, distance, sel, r_range=r_range, giants_per_msun=giants_per_msun, z_min=z_min,
+                   distance_error=distance_error)
 
     @classmethod
     def from_nodes(cls, pos, weight, giants_per_msun=GIANTS_PER_MSUN):
@@ -148,7 +178,7 @@ class SelectionGrid:
         """
         self = cls.__new__(cls)
         self.tiles = self.distance = self.selection = self.inside = None
-        self.r_range, self.z_min = (0.0, np.inf), 0.0
+        self.r_range, self.z_min, self.distance_error = (0.0, np.inf), 0.0, 0.0
         self.giants_per_msun = giants_per_msun
         self.pos = np.asarray(pos, float)
         self.weight = np.asarray(weight, float)
@@ -244,5 +274,6 @@ def apply_completeness(grid: SelectionGrid, completeness) -> SelectionGrid:
     """
     c = completeness(grid.pos.reshape(3, -1)).reshape(grid.selection.shape)
     return SelectionGrid(grid.tiles, grid.distance, grid.selection * c, r_range=grid.r_range,
-                         giants_per_msun=grid.giants_per_msun, inside=grid.inside, z_min=grid.z_min)
+                         giants_per_msun=grid.giants_per_msun, inside=grid.inside, z_min=grid.z_min,
+                         distance_error=grid.distance_error)
 

@@ -90,9 +90,9 @@ def forward_mock(params: dict, grid: dens.SelectionGrid, rng, model="triaxial_do
     col = {k: np.asarray(tiles[k])[tile_idx] for k in ("r_lim", "has_rank1", "f_rank1", "f_rank2")}
     mags = np.arange(lf.bright, lf.faint + 1e-9, 0.02)
 
-    def mag_cdf(d, rows=slice(None)):
-        prob = lf.pdf(mags)[None, :] * selection_probability(
-            mags[None, :], d[rows, None], col["r_lim"][rows, None], col["has_rank1"][rows, None],
+    def mag_cdf(d, rows=slice(None), grid_mags=mags):
+        prob = lf.pdf(grid_mags)[None, :] * selection_probability(
+            grid_mags[None, :], d[rows, None], col["r_lim"][rows, None], col["has_rank1"][rows, None],
             col["f_rank1"][rows, None], col["f_rank2"][rows, None], config)
         return np.cumsum(prob, axis=1)
 
@@ -104,9 +104,26 @@ def forward_mock(params: dict, grid: dens.SelectionGrid, rng, model="triaxial_do
     if edge.any():
         dist[edge] = grid.distance[d_idx[edge]]
         cdf[edge] = mag_cdf(dist, edge)
-    target = rng.uniform(size=n) * cdf[:, -1]
-    pick = np.sum(cdf < target[:, None], axis=1)
-    abs_mag = mags[np.minimum(pick, mags.size - 1)] + 0.02 * (rng.uniform(size=n) - 0.5)
+    u_mag = rng.uniform(size=n)
+    pick = np.sum(cdf < (u_mag * cdf[:, -1])[:, None], axis=1)
+    on_grid = mags[np.minimum(pick, mags.size - 1)]
+    abs_mag = on_grid + 0.02 * (rng.uniform(size=n) - 0.5)
+    # where the node's selection is positive only between points of the 0.02-mag grid (a sliver
+    # at an edge of the luminosity function), draw on the luminosity function's own finer nodes
+    sliver = np.flatnonzero(cdf[:, -1] <= 0)
+    if sliver.size:
+        fine = mag_cdf(dist, sliver, lf.abs_mag)
+        if np.any(fine[:, -1] <= 0):
+            raise RuntimeError("forward_mock: a node with weight has no selectable magnitude; the grid's "
+                               "selection and this mock's disagree")
+        fine_pick = np.sum(fine < (u_mag[sliver] * fine[:, -1])[:, None], axis=1)
+        on_grid[sliver] = abs_mag[sliver] = lf.abs_mag[np.minimum(fine_pick, lf.abs_mag.size - 1)]
+    # the jitter inside the 0.02-mag bin must not carry a star across a window edge (e.g. r_lim),
+    # where the survey could not have selected it, or out of the luminosity function: there it
+    # keeps the bin's magnitude
+    outside = (selection_probability(abs_mag, dist, col["r_lim"], col["has_rank1"], col["f_rank1"], col["f_rank2"],
+                                     config) <= 0) | (lf.pdf(abs_mag) <= 0)
+    abs_mag[outside] = on_grid[outside]
     r_mag = abs_mag + distance_modulus(dist)
     in1, _ = rank_windows(abs_mag, r_mag, col["r_lim"], col["has_rank1"], config)
 
