@@ -6,7 +6,10 @@ from astropy.table import Table
 
 from halo_utils import density as dens
 from halo_utils.cuts import satellite_mask
-from halo_utils.density_coverage import coverage_fits, coverage_mock_fit
+from halo_utils.density_coverage import (PIPELINE_FITS, coverage_fits, coverage_mock_fit, pipeline_coverage,
+                                      pipeline_mock_fit)
+from halo_utils.mock import DEFAULT_SEED
+from halo_utils.studies import mock_seed
 from halo_utils.mock import forward_mock
 
 MODEL = "spherical_no_break"  # two parameters: a small mock and a fast fit
@@ -39,3 +42,26 @@ def test_study_equals_the_loop_it_replaced(grid):
 def test_one_task_is_one_mock_and_its_fit(grid):
     row = coverage_mock_fit(5, np.random.default_rng(1), TRUTH, grid, MODEL)
     assert row["mock"] == 5 and set(row) >= {"n_stars", "alpha1_fit", "alpha1_sigma", "alpha1_plr"}
+
+
+def test_full_pipeline_mock(small_config):
+    """One full-pipeline mock of a 250-tile survey: a new survey seeded from the study seed and
+    the index, chapter 1's cuts, the fit both ways, the traced mass as its truth; the same row
+    again from the same seeds, and the coverage tables of both fits."""
+    kwargs = dict(config=small_config, model="spherical_single_break", orbit_dt_myr=2.0)
+    row = pipeline_mock_fit(1, np.random.default_rng(3), 7, **kwargs)
+    assert row["mock"] == 1 and row["survey_seed"] == mock_seed(7, 1) != DEFAULT_SEED
+    assert 200 < row["n_stars"] < 2000
+    # the sample traces part of the mock's GSE: less than its total mass
+    assert row["true_log10_mass"] < small_config.gse["log10_mass"]
+    for fit in PIPELINE_FITS:
+        assert np.isfinite(row[f"{fit}_r1_fit"]) and f"{fit}_alpha1_plr" in row
+    assert row["folded_r1_fit"] != row["plain_r1_fit"]
+    again = pipeline_mock_fit(1, np.random.default_rng(3), 7, **kwargs)
+    assert again == row
+    cov = pipeline_coverage(Table(rows=[row, again]), small_config, "spherical_single_break")
+    assert set(cov) == set(PIPELINE_FITS)
+    assert list(cov["folded"]["parameter"]) == list(dens.get_model("spherical_single_break").free)
+    # the mass truth is per mock: its pull uses each mock's own
+    pull = (row["plain_log10_mass_fit"] - row["true_log10_mass"]) / row["plain_log10_mass_sigma"]
+    assert cov["plain"]["mean_pull"][-1] == pytest.approx(pull)

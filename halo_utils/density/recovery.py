@@ -117,7 +117,8 @@ def coverage_table(fits, truth: dict, names) -> Table:
     fits : Table or dict of arrays
         Columns ``<name>_fit``, ``<name>_sigma``, ``<name>_plr`` per parameter.
     truth : dict
-        True values (natural units).
+        True values (natural units): one per parameter, or an array with one per mock (e.g. a
+        mass that differs from mock to mock).
     names : sequence of str
         Parameters to report.
 
@@ -133,7 +134,7 @@ def coverage_table(fits, truth: dict, names) -> Table:
     for k in names:
         fit_v = np.asarray(fits[f"{k}_fit"])[ok]
         sig_v = np.asarray(fits[f"{k}_sigma"])[ok]
-        pull = pulls(fit_v, truth[k], sig_v)
+        pull = pulls(fit_v, np.broadcast_to(np.asarray(truth[k], float), ok.shape)[ok], sig_v)
         n = pull.size
         frac68 = fraction_inside(np.abs(pull) <= 1.0)
         sigma68 = binomial_sigma(0.68, n, complement=0.32)

@@ -13,7 +13,8 @@ from .common import CLASS_COLOURS, PARAM_LABELS, SUN_XYZ
 from .sample import binned_percentiles, plot_chemistry_plane, plot_eccentricity_feh, plot_footprint, plot_velocity_errors
 from .maps import (density_contour, plot_band_widths, plot_dispersion_maps, plot_healpix_maps, plot_profile,
                    plot_vs_accreted_fraction)
-from .density import plot_corner, plot_isodensity, plot_radial_density, plot_sky_residuals, plot_tilt_geometry
+from .density import (plot_corner, plot_coverage, plot_isodensity, plot_radial_density, plot_sky_residuals,
+                      plot_tilt_geometry)
 from .reflex import plot_apex_sky, plot_reflex_band
 
 __all__ = [
@@ -21,6 +22,6 @@ __all__ = [
     "plot_footprint", "plot_chemistry_plane", "plot_velocity_errors", "plot_eccentricity_feh", "binned_percentiles",
     "density_contour", "plot_dispersion_maps", "plot_healpix_maps", "plot_vs_accreted_fraction", "plot_profile",
     "plot_band_widths",
-    "plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density", "plot_tilt_geometry",
+    "plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density", "plot_tilt_geometry", "plot_coverage",
     "plot_reflex_band", "plot_apex_sky",
 ]

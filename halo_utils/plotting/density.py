@@ -8,9 +8,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..density import ellipsoidal_radius, log_number_density, monomials, sun_side_major_axis
+from ..coverage import binomial_sigma
 from .common import PARAM_LABELS, SUN_XYZ
 
-__all__ = ["plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density", "plot_tilt_geometry"]
+__all__ = ["plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density", "plot_tilt_geometry",
+           "plot_coverage"]
 
 
 def plot_corner(samples, names, truths=None, **kw):
@@ -146,3 +148,42 @@ def plot_tilt_geometry(truth: dict, *, fitted: dict | None = None, extent: float
                      else "top view, z = 0", fontsize=9)
     axes[0].legend(fontsize=8, loc="lower right")
     return axes[0].figure
+
+
+def plot_coverage(coverage, n_profile: int, *, ax=None, title=None):
+    """Coverage of the 68 % and 95 % intervals per parameter (a `~halo_utils.density.coverage_table`).
+
+    Laplace intervals open, profile-likelihood intervals filled, each with its binomial error;
+    dashed lines at the nominal rates and a band of +- 3 binomial sigma around 0.68.
+
+    Parameters
+    ----------
+    coverage : Table
+        Rows of `~halo_utils.density.coverage_table` (``n_mocks`` is the Laplace count).
+    n_profile : int
+        Mocks behind the profile-likelihood coverage (every mock).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    x = np.arange(len(coverage))
+    n_laplace = int(np.max(coverage["n_mocks"]))
+    ax.errorbar(x - 0.1, coverage["coverage_68"], yerr=coverage["binomial_sigma_68"], fmt="o", color="k", mfc="none",
+                label="68 %, Laplace")
+    ax.errorbar(x + 0.1, coverage["profile_coverage_68"], yerr=binomial_sigma(0.683, n_profile, 0.317),
+                fmt="o", color="k", label="68 %, profile likelihood")
+    ax.errorbar(x - 0.1, coverage["coverage_95"], yerr=binomial_sigma(0.95, n_laplace, 0.05), fmt="s",
+                color="tab:blue", mfc="none", label="95 %, Laplace")
+    ax.errorbar(x + 0.1, coverage["profile_coverage_95"], yerr=binomial_sigma(0.95, n_profile, 0.05), fmt="s",
+                color="tab:blue", label="95 %, profile likelihood")
+    ax.axhline(0.68, color="k", ls="--", lw=1)
+    ax.axhline(0.95, color="tab:blue", ls="--", lw=1)
+    band = 3 * binomial_sigma(0.68, n_laplace, 0.32)
+    ax.fill_between([-0.5, len(x) - 0.5], 0.68 - band, 0.68 + band, color="k", alpha=0.1, lw=0)
+    ax.set_xticks(x)
+    ax.set_xticklabels([PARAM_LABELS.get(k, k) for k in coverage["parameter"]])
+    ax.set_ylabel("fraction of mocks with truth inside")
+    ax.set_ylim(0, 1.05)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
