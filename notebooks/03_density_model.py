@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -443,7 +443,8 @@ if fold_distance_errors:
 # ($e > 0.5$), fits the fiducial model to the whole parent sample (every clean, bound giant,
 # whatever its chemistry: the thick disc and in-situ halo join GSE), and fits a restricted model
 # (an aligned oblate spheroid with one break) to a halo selected only by height $|Z|$, as pre-Gaia
-# studies did (its figure 10). Each row here is a maximum-likelihood fit with Laplace errors; the
+# studies did (its figure 10). Each row here is a maximum-likelihood fit with Laplace errors (blank
+# where the fit ends on a prior edge or a flat direction, where the Hessian gives none); the
 # relaxed sample's eccentricity cut has its own kinematic completeness, and the height-selected
 # sample's selection is zero below `height_z_min` (`SelectionGrid(z_min=...)`). On the mock the
 # truth is the GSE component's: the parent and height rows mix components, so S001 expects them
@@ -466,14 +467,17 @@ if parent_path:
             grid = dens.SelectionGrid.from_tiles(survey.tiles, z_min=height_z_min)
         sample = dens.Stars(ppos_all[:, variant_masks[name]])
         fit = dens.fit_mle(sample, grid, model, n_starts=n_starts, rng=rng)
-        sigma = dens.laplace_errors(fit, sample, grid)["sigma"]
+        sigma = dens.laplace_sigmas(fit, sample, grid)  # NaN where the fit is not at a maximum
+        at_maximum = bool(np.all(np.isfinite(list(sigma.values()))))
         m_sph = dens.stellar_mass_posterior(np.array([dens.get_model(model).vector(fit["params"])]),
                                             dens.get_model(model).free, model)
         variant_rows.append({"sample": name, "model": model, "n_stars": len(sample), "params": fit["params"],
-                             "sigma": sigma, "log10_mass_spherical": float(m_sph[0][0]),
+                             "sigma": sigma, "at_maximum": at_maximum, "log10_mass_spherical": float(m_sph[0][0]),
                              "fraction_inside_6kpc_spherical": float(m_sph[1][0])})
         print(f"{name} ({S001_VARIANT_SAMPLES[name]}): {len(sample):,} stars, {model}, "
-              f"{fit['n_calls']} likelihood calls ({time.perf_counter() - t0:.0f} s)")
+              f"{fit['n_calls']} likelihood calls ({time.perf_counter() - t0:.0f} s)"
+              + ("" if at_maximum else "; not at a maximum (a parameter at its prior edge, or a flat"
+                 " direction): no Laplace errors"))
     fiducial_row = {"sample": "gse (fiducial)", "model": FIDUCIAL, "n_stars": len(stars),
                     "params": {n: chain["summary"][n]["p50"] for n in chain["names"]},
                     "sigma": {n: 0.5 * (chain["summary"][n]["p84"] - chain["summary"][n]["p16"]) for n in chain["names"]}}

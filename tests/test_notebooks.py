@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import jupytext
@@ -89,17 +90,29 @@ def _assert_same_outputs(a, b):
 
 # ---------------------------------------------------------------- results pinned to a reference
 #
-# tests/reference/<chapter>.json holds the ci-profile summary of each chapter as these tests
-# ran it before the package was restructured (issue 12). A refactor must leave every number
-# equal to REFERENCE_RTOL; a deliberate change of results regenerates the reference with
+# tests/reference/<chapter>.json holds the ci-profile results of each chapter (its summary without
+# runtime fields) and the platform they were made on: the CPU (`cpu_signature`) and the versions
+# of the numerical packages. On that platform a change of code must leave every number equal to
+# REFERENCE_RTOL; a deliberate change of results regenerates the references with
 #     UPDATE_REFERENCE=1 make test
-# and says in its commit message which numbers changed and why. The file hashes of inputs and
-# outputs are left out (input paths differ between checkouts; figures are not results), and so
-# are the runtime fields (times, versions, git revision).
+# and says in its commit message which numbers changed and why. On another platform the last
+# bits differ (other vector kernels, other releases) and the chaotic steps of a ci-size run
+# (3-Gyr orbits at the e > 0.7 edge, a nested sampler with few live points) turn them into other
+# numbers, so there the check is of the results' structure only (the same keys, list lengths and
+# types, the same parameters) and says so in a warning; the chapters' own tests of their numbers
+# against the truth hold everywhere. The file hashes of inputs and outputs are left out (input
+# paths differ between checkouts; figures are not results).
 
 REFERENCE = ROOT / "tests" / "reference"
 REFERENCE_RTOL = 1e-12
 _NOT_RESULTS = ("inputs", "outputs")
+#: Packages whose release changes the last bits of the chapters' numbers.
+_NUMERICAL_PACKAGES = ("python", "numpy", "scipy", "astropy", "gala", "emcee", "dynesty", "healpy", "jax", "jaxlib")
+
+
+def _platform(summary):
+    """The platform a summary was made on: its CPU and the versions of the numerical packages."""
+    return {"cpu": summary["cpu"], "versions": {k: summary["versions"][k] for k in _NUMERICAL_PACKAGES}}
 
 
 def _results(summary):
@@ -112,23 +125,28 @@ def _results(summary):
     return out
 
 
-def _differences(got, want, where="summary"):
-    """Human-readable list of the places where ``got`` and ``want`` differ."""
+def _differences(got, want, where="summary", rtol=REFERENCE_RTOL):
+    """Human-readable list of the places where ``got`` and ``want`` differ (numbers to ``rtol``;
+    ``rtol=None`` compares only the structure: keys, lengths, types, and values that are not
+    numbers)."""
     if isinstance(want, dict) and isinstance(got, dict):
         out = [f"{where}: keys {sorted(set(got) ^ set(want))} only on one side"] if set(got) != set(want) else []
         for key in sorted(set(got) & set(want)):
-            out += _differences(got[key], want[key], f"{where}[{key!r}]")
+            out += _differences(got[key], want[key], f"{where}[{key!r}]", rtol)
         return out
     if isinstance(want, list) and isinstance(got, list):
         if len(got) != len(want):
             return [f"{where}: length {len(got)} != reference {len(want)}"]
-        return [d for i, (g, w) in enumerate(zip(got, want)) for d in _differences(g, w, f"{where}[{i}]")]
+        return [d for i, (g, w) in enumerate(zip(got, want)) for d in _differences(g, w, f"{where}[{i}]", rtol)]
     numbers = (int, float)
     if isinstance(want, numbers) and isinstance(got, numbers) and not isinstance(want, bool) \
             and not isinstance(got, bool):
-        if got == want or (got != got and want != want) or abs(got - want) <= REFERENCE_RTOL * max(abs(got), abs(want)):
+        if rtol is None or got == want or (got != got and want != want) \
+                or abs(got - want) <= rtol * max(abs(got), abs(want)):
             return []
         return [f"{where}: {got!r} != reference {want!r}"]
+    if rtol is None and (got is None) != (want is None) and isinstance(got or want, numbers):
+        return []  # a number on one platform may be NaN (written null) on another
     return [] if got == want else [f"{where}: {got!r} != reference {want!r}"]
 
 
@@ -136,10 +154,34 @@ def _check_reference(chapter, summary):
     path = REFERENCE / f"{chapter}.json"
     if os.environ.get("UPDATE_REFERENCE") == "1":
         REFERENCE.mkdir(exist_ok=True)
-        path.write_text(json.dumps(_results(summary), indent=1, sort_keys=True) + "\n")
+        path.write_text(json.dumps({"platform": _platform(summary), "results": _results(summary)},
+                                   indent=1, sort_keys=True) + "\n")
     assert path.exists(), f"no reference summary {path}; make one with UPDATE_REFERENCE=1"
-    differences = _differences(_results(summary), _results(json.loads(path.read_text())))
+    reference = json.loads(path.read_text())
+    got = _results(summary)
+    structure = _differences(got, reference["results"], rtol=None)
+    assert not structure, f"{chapter} results changed shape from {path.name}:\n" + "\n".join(structure[:40])
+    assert got["parameters"] == reference["results"]["parameters"]
+    if _platform(summary) != reference["platform"]:
+        warnings.warn(f"{chapter}: {path.name} was made on another platform ({reference['platform']}; this one "
+                      f"{_platform(summary)}): its numbers were not compared, only their structure")
+        return
+    differences = _differences(got, reference["results"])
     assert not differences, f"{chapter} results moved from {path.name}:\n" + "\n".join(differences[:40])
+
+
+def test_reference_comparison_exact_on_its_platform_and_structural_elsewhere():
+    want = {"n": 5, "fit": {"q": 0.7, "name": "a"}, "rows": [1.0, None], "parameters": {"seed": 1}}
+    assert _differences(want, want) == []
+    moved = {**want, "fit": {"q": 0.7000001, "name": "a"}}
+    assert _differences(moved, want) == ["summary['fit']['q']: 0.7000001 != reference 0.7"]
+    assert _differences(moved, want, rtol=None) == []  # another platform: numbers not compared
+    assert _differences({**want, "rows": [1.0, 2.0]}, want, rtol=None) == []  # NaN (null) there, a number here
+    reshaped = {**want, "rows": [1.0], "fit": {"q": 0.7}}
+    assert _differences(reshaped, want, rtol=None) == [
+        "summary['fit']: keys ['name'] only on one side", "summary['rows']: length 1 != reference 2"]
+    assert _differences({**want, "fit": {"q": 0.7, "name": "b"}}, want, rtol=None) \
+        == ["summary['fit']['name']: 'b' != reference 'a'"]
 
 
 def _run_twice(chapter, tmp_path, overrides):
@@ -236,7 +278,13 @@ def test_chapter3_reruns_byte_for_byte(tmp_path, chapter1_outputs):
 def test_chapter4_reruns_byte_for_byte(tmp_path):
     out, summary = _run_twice("04_mock_recovery", tmp_path, {"tiles_path": MOCK_INPUTS["tiles_path"]})
     assert len(summary["c_coverage"]) == 10
-    for fig in ("corner_a_fiducial.png", "corner_b_restricted.png", "coverage.png"):
+    # issue 15: full-pipeline mocks, both fits, every parameter
+    pipeline = summary["d_pipeline"]
+    assert pipeline["n_mocks"] == load_profiles()["ci"]["04_mock_recovery"]["n_pipeline_mocks"]
+    assert all(4000 < n < 8000 for n in pipeline["n_stars"])
+    for fit in ("plain", "folded"):
+        assert set(pipeline[fit]) == set(summary["c_coverage"])
+    for fig in ("corner_a_fiducial.png", "corner_b_restricted.png", "coverage.png", "pipeline_coverage.png"):
         assert (out / fig).stat().st_size > 10_000
 
 

@@ -58,10 +58,15 @@ def test_fit_mle_start_checked_against_the_models_own_prior(rng, full_sky_nodes)
 def test_gradient_fit_reaches_the_derivative_free_maximum_with_far_fewer_calls(model, survey_small, gse_truth):
     """fit_mle (L-BFGS-B on the exact gradient) against an independent optimiser of the same
     profiled likelihood: finite-difference L-BFGS-B polished with Nelder-Mead (the fit before
-    the gradients existed), from the same starts. The gradient fit must reach that maximum to
-    0.05 in ln L: the kinks of ln f at the breaks leave shallow local maxima next to the peak
-    where either search can stop (over five mocks of this survey the gap was -0.05 to +0.46;
-    2 Delta ln L = 0.1 is a parameter offset of ~0.3 sigma). And with far fewer likelihood
+    the gradients existed), from the same starts.
+
+    Started at the derivative-free maximum, the gradient fit must stay on it (to 1e-3 in ln L:
+    both optimisers find the same maximum of the same function). From the random starts the
+    two may end on different maxima: the kinks of ln f at the breaks leave shallow local maxima
+    next to the peak where either search can stop (the gap was -0.05 to +0.46 in ln L over five
+    mocks of this survey, and +0.62 for this very mock on another machine, whose last-bit
+    differences sent the search to the neighbouring maximum), so that check allows 1 in ln L
+    (2 Delta ln L = 2, a parameter offset of about one sigma). And with far fewer likelihood
     calls: at least ten times fewer for the 8-parameter triaxial model (21-54x over those five
     mocks), five times for the 5-parameter oblate one, where the derivative-free search is
     cheaper (8-13x)."""
@@ -76,7 +81,10 @@ def test_gradient_fit_reaches_the_derivative_free_maximum_with_far_fewer_calls(m
         value, _ = dens.profiled_log_likelihood_and_gradient(x, stars, survey_small, m)
         return value
     starts = [m.to_opt(dens.mle.start_guess(m, rng)) for rng in [np.random.default_rng(8)] for _ in range(2)]
-    _, best, _ = maximize(profiled, starts, bounds=m.opt_bounds())
-    assert fit["log_likelihood"] > best - 0.05, (fit["log_likelihood"], best)
+    best_x, best, _ = maximize(profiled, starts, bounds=m.opt_bounds())
+    assert fit["log_likelihood"] > best - 1.0, (fit["log_likelihood"], best)
+    at_best = dens.fit_mle(stars, survey_small, model, n_starts=0, start=m.from_opt(best_x),
+                           rng=np.random.default_rng(9))
+    assert at_best["log_likelihood"] > best - 1e-3, (at_best["log_likelihood"], best)
     min_ratio = {"triaxial_single_break": 10, "oblate_single_break": 5}[model]
     assert min_ratio * fit["n_calls"] <= len(calls), (fit["n_calls"], len(calls))
