@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -661,15 +661,25 @@ print("compare_frame - solar_frame at 100 kpc:", {k: round(v, 2) for k, v in fra
 # %%
 term_rows = []
 for term in ("observed", "model", "marginal"):
-    f = mle_all if term == distance_term and outliers is not None else rf.fit_reflex(
-        fit_sample, main_model, "mle", rng=np.random.default_rng(seed + 3), **{**star_kwargs, "distance_term": term},
-        start=start_halo, n_starts=0 if start_halo is not None else 1)
-    at = f.at(100.0)
-    row = {"distance_term": term, "max_lnL": f.max_log_likelihood}
+    term_kwargs = {**star_kwargs, "distance_term": term}
+    try:
+        f = mle_all if term == distance_term and outliers is not None else rf.fit_reflex(
+            fit_sample, main_model, "mle", rng=np.random.default_rng(seed + 3), **term_kwargs,
+            start=start_halo, n_starts=0 if start_halo is not None else 1)
+    except rf.NoCleanMaximum:  # started at the halo fit, a small sample's search can stop off the peak
+        try:
+            f = rf.fit_reflex(fit_sample, main_model, "mle", rng=np.random.default_rng(seed + 4), **term_kwargs,
+                              start=start_halo, n_starts=4)
+        except rf.NoCleanMaximum as err:
+            print(f"{term}: {err}: no row")
+            f = None
+    row = {"distance_term": term, "max_lnL": f.max_log_likelihood if f is not None else np.nan}
+    at = f.at(100.0) if f is not None else None
     for q in ("v_travel", "b_apex", "sigma_l", "sigma_b"):
-        row[q] = at[q][0]
+        row[q] = at[q][0] if f is not None else np.nan
         if has_reflex_truth:
-            row[f"{q}_pull"] = (at[q][0] - TRUTH_FIT.at(100.0)[q][0]) / (0.5 * (at[q][2] - at[q][1]))
+            row[f"{q}_pull"] = ((at[q][0] - TRUTH_FIT.at(100.0)[q][0]) / (0.5 * (at[q][2] - at[q][1]))
+                                if f is not None else np.nan)
     term_rows.append(row)
 distance_terms = Table(rows=term_rows)
 for c in distance_terms.colnames[1:]:
