@@ -8,9 +8,8 @@ from halo_utils import density as dens
 from halo_utils.cuts import satellite_mask
 from halo_utils.density_coverage import (PIPELINE_FITS, coverage_fits, coverage_mock_fit, pipeline_coverage,
                                       pipeline_mock_fit)
-from halo_utils.mock import DEFAULT_SEED
+from halo_utils.mock import DEFAULT_SEED, forward_mock
 from halo_utils.studies import mock_seed
-from halo_utils.mock import forward_mock
 
 MODEL = "spherical_no_break"  # two parameters: a small mock and a fast fit
 TRUTH = {"alpha1": 1.7, "log10_mass": 8.5}
