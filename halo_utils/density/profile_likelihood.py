@@ -87,7 +87,8 @@ def profile_likelihood_ratios(fit: dict, stars, grid: SelectionGrid, values: dic
     Returns
     -------
     dict
-        ``{name: statistic >= 0}``.
+        ``{name: statistic >= 0}``; NaN where no start with ``name = value`` is a valid
+        model (ln L finite), so no constrained maximum can be sought.
     """
     m = get_model(fit["model"])
     stars = as_stars(stars)
@@ -120,8 +121,17 @@ def profile_likelihood_ratios(fit: dict, stars, grid: SelectionGrid, values: dic
                 x0 = cands[0].copy()
                 x0[keep] = np.clip(x_mle[keep] - np.linalg.solve(sub, neg_h[keep, j]) * (x0[j] - x_mle[j]),
                                    bounds[keep, 0], bounds[keep, 1])
-                cands[0] = x0
-        best = max(func(x)[0] for x in cands)
+                # Far from the MLE the Gaussian guess can leave the valid model (ln L = -inf,
+                # e.g. at a bound); then the fit itself with name = value is the start.
+                if np.isfinite(func(x0)[0]):
+                    cands[0] = x0
+        # A start where the model is invalid (ln L = -inf) cannot be climbed from: skip it.
+        start_values = [func(x)[0] for x in cands]
+        cands = [x for x, v in zip(cands, start_values) if np.isfinite(v)]
+        if not cands:
+            out[name] = float("nan")  # no valid point with name = value to start from
+            continue
+        best = max(start_values)
         if keep.any():
             def sub_func(y, x_fixed):
                 x = x_fixed.copy()

@@ -108,7 +108,8 @@ def coverage_table(fits, truth: dict, names) -> Table:
     """Coverage of the Laplace and profile-likelihood intervals over many `recovery_fit` rows.
 
     Laplace intervals (MLE +- k sigma) count only the mocks of `laplace_ok`; profile
-    intervals (2 Delta ln L <= 1 for 68.3 %, <= 3.84 for 95 %) count every mock. The
+    intervals (2 Delta ln L <= 1 for 68.3 %, <= 3.84 for 95 %) count every mock, a NaN
+    statistic (no valid constrained start) as a miss. The
     binomial sigmas are those of probability 0.68 for the Laplace interval and 0.683 for
     the profile interval.
 

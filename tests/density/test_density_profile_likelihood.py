@@ -27,6 +27,9 @@ def test_profile_likelihood_ratio_matches_laplace_for_a_smooth_likelihood(rng, f
             assert lr == pytest.approx(k**2, rel=0.15), (name, k, lr)
     with pytest.raises(ValueError, match="not a free parameter"):
         dens.profile_likelihood_ratio(fit, stars, survey, "pitch", 0.0)
+    # a held value outside the prior leaves no valid start: NaN (a miss in `coverage_table`), not an error
+    lo, hi = dens.get_model(model).bounds["alpha1"]
+    assert np.isnan(dens.profile_likelihood_ratios(fit, stars, survey, {"alpha1": hi + 1.0})["alpha1"])
 
 
 def test_profile_likelihood_re_maximises_correlated_parameters(rng, full_sky_nodes):
