@@ -25,15 +25,21 @@ from .cuts import SATELLITE_RADIUS_DEG, CutConfig, satellite_mask
 from .density import (DensityModel, KinematicCompleteness, SelectionGrid, Stars, apply_completeness, coverage_table,
                       fold_distance_errors, get_model, median_distance_error, recovery_fit, traced_fraction)
 from .mock import MockConfig, forward_mock, generate_survey
-from .samples import build_samples, selectable_component_mask
+from .samples import build_samples, selectable_component_mask, true_component_positions
 from .studies import mock_seed, run_study
 
-__all__ = ["coverage_mock_fit", "coverage_fits", "PIPELINE_FITS", "pipeline_mock_fit", "pipeline_coverage_fits",
-           "pipeline_coverage"]
+__all__ = ["coverage_mock_fit", "coverage_fits", "PIPELINE_FITS", "LADDER_FITS", "pipeline_mock_fit",
+           "pipeline_coverage_fits", "pipeline_coverage"]
 
 #: The two fits of every full-pipeline mock: stars at their observed positions, and with
 #: their distance errors folded in (`halo_utils.density.fold_distance_errors`).
 PIPELINE_FITS = ("plain", "folded")
+#: Two more fits of every full-pipeline mock that locate a bias of the pipeline: every GSE giant
+#: the survey selection describes, at its true position and true radius (no errors, no cuts:
+#: the model the fit assumes), and the same giants less those the Sagittarius cut of chapter 1
+#: removes (its angular-momentum criterion catches some GSE stars in the Sgr band, a loss the
+#: selection function does not model).
+LADDER_FITS = ("true_positions", "true_minus_sgr")
 
 
 def coverage_mock_fit(index: int, rng, truth: dict, grid: SelectionGrid,
@@ -93,6 +99,11 @@ def pipeline_mock_fit(index: int, rng, seed: int, config: MockConfig = MockConfi
     GSE mass times the fraction of its selectable giants in the sample before the eccentricity
     cut, `~halo_utils.density.traced_fraction`), as chapter 3 compares them.
 
+    The `LADDER_FITS` fit the true positions of the mock's selectable GSE giants through the
+    bare survey selection (satellite fields out, no completeness), all of them and less the
+    Sagittarius cut's members, against the whole GSE's mass: the step between the two is
+    what that cut alone does.
+
     Parameters
     ----------
     index : int
@@ -111,8 +122,9 @@ def pipeline_mock_fit(index: int, rng, seed: int, config: MockConfig = MockConfi
     Returns
     -------
     dict
-        ``mock``, ``survey_seed``, ``n_stars``, ``true_log10_mass``, then for each of
-        `PIPELINE_FITS` the columns of `recovery_fit` prefixed ``"<fit>_"``.
+        ``mock``, ``survey_seed``, ``n_stars``, ``true_log10_mass``, ``n_sgr_cut_gse`` (true
+        GSE giants of the ladder's sample that the Sagittarius cut removes), then for each of
+        `PIPELINE_FITS` and `LADDER_FITS` the columns of `recovery_fit` prefixed ``"<fit>_"``.
     """
     survey_seed = mock_seed(seed, index)
     tiles, catalog, truth_table = generate_survey(survey_seed, config)
@@ -135,6 +147,15 @@ def pipeline_mock_fit(index: int, rng, seed: int, config: MockConfig = MockConfi
     for name in PIPELINE_FITS:
         stars, grid = fits[name]
         row.update({f"{name}_{k}": v for k, v in recovery_fit(stars, grid, truth, m, rng=rng).items()})
+    is_sgr = np.asarray(samples.stars["is_sgr"], bool)  # catalogue order (build_samples)
+    ladder = {"true_positions": true_component_positions(catalog, truth_table, "gse"),
+              "true_minus_sgr": true_component_positions(catalog, truth_table, "gse", exclude=is_sgr)}
+    row["n_sgr_cut_gse"] = ladder["true_positions"].shape[1] - ladder["true_minus_sgr"].shape[1]
+    bare_grid = SelectionGrid.from_tiles(tiles, exclude=exclude)
+    whole = {**truth, "log10_mass": config.gse["log10_mass"]}
+    for name in LADDER_FITS:
+        row.update({f"{name}_{k}": v for k, v in recovery_fit(Stars(ladder[name]), bare_grid, whole, m,
+                                                                rng=rng).items()})
     return row
 
 
@@ -170,10 +191,12 @@ def pipeline_coverage_fits(n_mocks: int, *, seed: int, config: MockConfig = Mock
 
 def pipeline_coverage(fits: Table, config: MockConfig = MockConfig(),
                       model: str | DensityModel = "triaxial_double_break") -> dict:
-    """`~halo_utils.density.coverage_table` of each of `PIPELINE_FITS` over full-pipeline mocks.
+    """`~halo_utils.density.coverage_table` of each of `PIPELINE_FITS` and `LADDER_FITS` over
+    full-pipeline mocks.
 
     The truth of the shape parameters is ``config``'s GSE; that of log10_mass is each mock's
-    ``true_log10_mass`` (the traced population's mass, `pipeline_mock_fit`).
+    ``true_log10_mass`` (the traced population's mass, `pipeline_mock_fit`) for the pipeline's
+    fits and the whole GSE's mass for the ladder's.
 
     Returns
     -------
@@ -183,9 +206,10 @@ def pipeline_coverage(fits: Table, config: MockConfig = MockConfig(),
     m = get_model(model)
     truth = {k: config.gse[k] for k in m.free if k != "log10_mass"}
     truth["log10_mass"] = np.asarray(fits["true_log10_mass"], float)
+    whole = {**truth, "log10_mass": config.gse["log10_mass"]}
     out = {}
-    for name in PIPELINE_FITS:
+    for name in PIPELINE_FITS + LADDER_FITS:
         prefix = name + "_"
         columns = Table({c[len(prefix):]: fits[c] for c in fits.colnames if c.startswith(prefix)})
-        out[name] = coverage_table(columns, truth, m.free)
+        out[name] = coverage_table(columns, truth if name in PIPELINE_FITS else whole, m.free)
     return out

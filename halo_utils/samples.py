@@ -236,7 +236,7 @@ def selectable_component_mask(catalog: Table, truth: Table, component: str = "gs
 
 def true_component_positions(catalog: Table, truth: Table, component: str = "gse", *,
                              r_range=GSE_RADIAL_RANGE_KPC,
-                             satellite_radius_deg: float = SATELLITE_RADIUS_DEG) -> np.ndarray:
+                             satellite_radius_deg: float = SATELLITE_RADIUS_DEG, exclude=None) -> np.ndarray:
     """True Galactocentric positions (kpc, shape (3, N)) of one mock component's giants
     as the survey selection function sees them.
 
@@ -255,9 +255,18 @@ def true_component_positions(catalog: Table, truth: Table, component: str = "gse
         Galactocentric radius range (kpc; two increasing radii >= 0).
     satellite_radius_deg : float
         Radius of the excluded satellite fields (deg).
+    exclude : array_like of bool, optional
+        Catalogue rows to leave out besides, one flag per row (e.g. ``stars["is_sgr"]`` of
+        `build_samples`: what one cut of the analysis alone does to the fit).
     """
     r_lo, r_hi = check_interval("r_range", r_range, low=0, unit="kpc")
     keep = selectable_component_mask(catalog, truth, component, satellite_radius_deg=satellite_radius_deg)
+    if exclude is not None:
+        exclude = np.asarray(exclude)
+        if exclude.dtype != bool or exclude.shape != (len(catalog),):
+            raise ValueError(f"exclude must hold one boolean per catalogue row ({len(catalog)}), got dtype "
+                             f"{exclude.dtype} and shape {exclude.shape}")
+        keep &= ~exclude
     rows = _truth_rows(catalog, truth)
     pos = np.stack([np.asarray(rows[c], float) for c in "xyz"])
     r = np.linalg.norm(pos, axis=0)

@@ -488,6 +488,8 @@ CASES = [
      lambda d: selectable_component_mask(d.cat(), _drop(d.truth.copy(), "component"), "halo")),
     ("samples/r_range-reversed", ValueError, r"r_range\[1\] must be > 60",
      lambda d: true_component_positions(d.cat(), d.truth, "halo", r_range=(60.0, 6.0))),
+    ("samples/exclude-not-per-row", ValueError, r"exclude must hold one boolean per catalogue row \(40\)",
+     lambda d: true_component_positions(d.cat(), d.truth, "halo", exclude=np.zeros(3, bool))),
     ("samples/satellite-radius-NaN", ValueError, "satellite_radius_deg must be a finite number",
      lambda d: selectable_component_mask(d.cat(), d.truth, "halo", satellite_radius_deg=np.nan)),
 
@@ -753,7 +755,7 @@ def test_bad_input_is_refused_with_a_clear_message(data, exc, match, call):
 
 def test_the_inventory_does_not_shrink():
     assert len({c[0] for c in CASES}) == len(CASES), "case ids must be unique"
-    assert len(CASES) == 291
+    assert len(CASES) == 292
 
 
 # ------------------------------------------------------------------ good input is unchanged

@@ -6,8 +6,8 @@ from astropy.table import Table
 
 from halo_utils import density as dens
 from halo_utils.cuts import satellite_mask
-from halo_utils.density_coverage import (PIPELINE_FITS, coverage_fits, coverage_mock_fit, pipeline_coverage,
-                                      pipeline_mock_fit)
+from halo_utils.density_coverage import (LADDER_FITS, PIPELINE_FITS, coverage_fits, coverage_mock_fit,
+                                      pipeline_coverage, pipeline_mock_fit)
 from halo_utils.mock import DEFAULT_SEED, forward_mock
 from halo_utils.studies import mock_seed
 
@@ -53,13 +53,18 @@ def test_full_pipeline_mock(small_config):
     assert 200 < row["n_stars"] < 2000
     # the sample traces part of the mock's GSE: less than its total mass
     assert row["true_log10_mass"] < small_config.gse["log10_mass"]
-    for fit in PIPELINE_FITS:
+    for fit in PIPELINE_FITS + LADDER_FITS:
         assert np.isfinite(row[f"{fit}_r1_fit"]) and f"{fit}_alpha1_plr" in row
     assert row["folded_r1_fit"] != row["plain_r1_fit"]
+    # the ladder: every selectable GSE giant at its true position, then less the Sgr cut's
+    assert row["true_positions_n_stars"] - row["true_minus_sgr_n_stars"] == row["n_sgr_cut_gse"] >= 0
     again = pipeline_mock_fit(1, np.random.default_rng(3), 7, **kwargs)
     assert again == row
     cov = pipeline_coverage(Table(rows=[row, again]), small_config, "spherical_single_break")
-    assert set(cov) == set(PIPELINE_FITS)
+    assert set(cov) == set(PIPELINE_FITS + LADDER_FITS)
+    # the ladder's mass truth is the whole GSE's
+    fit, sigma = row["true_positions_log10_mass_fit"], row["true_positions_log10_mass_sigma"]
+    assert cov["true_positions"]["mean_pull"][-1] == pytest.approx((fit - small_config.gse["log10_mass"]) / sigma)
     assert list(cov["folded"]["parameter"]) == list(dens.get_model("spherical_single_break").free)
     # the mass truth is per mock: its pull uses each mock's own
     pull = (row["plain_log10_mass_fit"] - row["true_log10_mass"]) / row["plain_log10_mass_sigma"]

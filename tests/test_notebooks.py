@@ -282,9 +282,11 @@ def test_chapter4_reruns_byte_for_byte(tmp_path):
     pipeline = summary["d_pipeline"]
     assert pipeline["n_mocks"] == load_profiles()["ci"]["04_mock_recovery"]["n_pipeline_mocks"]
     assert all(4000 < n < 8000 for n in pipeline["n_stars"])
-    for fit in ("plain", "folded"):
+    for fit in ("plain", "folded", "true_positions", "true_minus_sgr"):
         assert set(pipeline[fit]) == set(summary["c_coverage"])
-    for fig in ("corner_a_fiducial.png", "corner_b_restricted.png", "coverage.png", "pipeline_coverage.png"):
+    assert all(0 < n < 1000 for n in pipeline["n_sgr_cut_gse"])
+    for fig in ("corner_a_fiducial.png", "corner_b_restricted.png", "coverage.png", "pipeline_coverage.png",
+                "pipeline_pull_ladder.png"):
         assert (out / fig).stat().st_size > 10_000
 
 

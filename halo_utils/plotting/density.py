@@ -187,3 +187,38 @@ def plot_coverage(coverage, n_profile: int, *, ax=None, title=None):
         ax.set_title(title, fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+def plot_mean_pulls(coverages: dict, *, labels=None, ax=None):
+    """Mean pull (fit - truth) / sigma per parameter for several fits of the same mocks.
+
+    Each fit's mean Laplace pull with its standard error (std of the pulls / sqrt(n)); a
+    calibrated fit scatters around zero within those errors.
+
+    Parameters
+    ----------
+    coverages : dict
+        ``{fit name: coverage Table}`` (`~halo_utils.density.coverage_table` rows with
+        ``mean_pull``, ``std_pull`` and ``n_mocks``), all over the same parameters.
+    labels : dict, optional
+        Legend text per fit name (default: the names).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    names = list(coverages)
+    first = coverages[names[0]]
+    x = np.arange(len(first))
+    width = 0.6 / max(len(names), 1)
+    for i, name in enumerate(names):
+        table = coverages[name]
+        if list(table["parameter"]) != list(first["parameter"]):
+            raise ValueError(f"coverage table {name!r} has other parameters than {names[0]!r}")
+        err = np.asarray(table["std_pull"], float) / np.sqrt(np.maximum(np.asarray(table["n_mocks"], float), 1.0))
+        ax.errorbar(x + (i - (len(names) - 1) / 2) * width, table["mean_pull"], yerr=err, fmt="o", ms=4,
+                    label=(labels or {}).get(name, name))
+    ax.axhline(0.0, color="k", lw=1)
+    ax.set_xticks(x)
+    ax.set_xticklabels([PARAM_LABELS.get(k, k) for k in first["parameter"]])
+    ax.set_ylabel("mean pull (fit - truth) / sigma")
+    ax.legend(fontsize=8)
+    return ax
