@@ -39,8 +39,9 @@ book: chapters
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "book: _build/html/index.html"
 
+# the 25 slowest tests are listed at the end: CI time is watched (the chapters' ci reruns dominate)
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --durations=25 tests
 
 bench: data
 	$(BIN)/python -m halo_utils.bench

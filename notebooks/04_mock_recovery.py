@@ -282,8 +282,8 @@ for name in ("p", "q"):
 # of the sample that the selection function leaves out, not a fault of the likelihood, the
 # distance errors or the eccentricity cut's modelled completeness. S001 removes Sagittarius in
 # much the same way; modelling what the cut takes from GSE (its completeness along the Sgr
-# band, from the velocity distribution of GSE stars outside it) is the next step. With the ci
-# profile's two mocks these means are noise; the full profile runs 20.
+# band, from the velocity distribution of GSE stars outside it) is the next step. At the ci
+# profile (one mock) these means are noise; the full profile runs 20.
 
 # %%
 summary = {

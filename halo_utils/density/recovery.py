@@ -109,7 +109,8 @@ def coverage_table(fits, truth: dict, names) -> Table:
 
     Laplace intervals (MLE +- k sigma) count only the mocks of `laplace_ok`; profile
     intervals (2 Delta ln L <= 1 for 68.3 %, <= 3.84 for 95 %) count every mock, a NaN
-    statistic (no valid constrained start) as a miss. The
+    statistic (no valid constrained start) as a miss. With no mock of `laplace_ok` the
+    Laplace columns are NaN (``within_3sigma`` False). The
     binomial sigmas are those of probability 0.68 for the Laplace interval and 0.683 for
     the profile interval.
 
@@ -137,14 +138,21 @@ def coverage_table(fits, truth: dict, names) -> Table:
         sig_v = np.asarray(fits[f"{k}_sigma"])[ok]
         pull = pulls(fit_v, np.broadcast_to(np.asarray(truth[k], float), ok.shape)[ok], sig_v)
         n = pull.size
-        frac68 = fraction_inside(np.abs(pull) <= 1.0)
-        sigma68 = binomial_sigma(0.68, n, complement=0.32)
+        if n:
+            laplace = {"coverage_68": fraction_inside(np.abs(pull) <= 1.0),
+                       "binomial_sigma_68": binomial_sigma(0.68, n, complement=0.32),
+                       "coverage_95": fraction_inside(np.abs(pull) <= 1.96), "mean_pull": float(np.mean(pull)),
+                       "std_pull": float(np.std(pull))}
+            laplace["within_3sigma"] = bool(within_sigmas(laplace["coverage_68"], 0.68, laplace["binomial_sigma_68"]))
+        else:  # no mock with Laplace errors (e.g. one mock, not at a clean maximum): nothing to count
+            laplace = {**dict.fromkeys(("coverage_68", "binomial_sigma_68", "coverage_95", "mean_pull", "std_pull"),
+                                       float("nan")), "within_3sigma": False}
         plr = np.asarray(fits[f"{k}_plr"])  # every mock: no Hessian needed
         plr68 = fraction_inside(plr <= 1.0)
-        rows.append({"parameter": k, "n_mocks": n, "coverage_68": frac68, "binomial_sigma_68": sigma68,
-                     "within_3sigma": within_sigmas(frac68, 0.68, sigma68),
-                     "coverage_95": fraction_inside(np.abs(pull) <= 1.96), "mean_pull": float(np.mean(pull)),
-                     "std_pull": float(np.std(pull)),
+        rows.append({"parameter": k, "n_mocks": n, "coverage_68": laplace["coverage_68"],
+                     "binomial_sigma_68": laplace["binomial_sigma_68"], "within_3sigma": laplace["within_3sigma"],
+                     "coverage_95": laplace["coverage_95"], "mean_pull": laplace["mean_pull"],
+                     "std_pull": laplace["std_pull"],
                      "profile_coverage_68": plr68, "profile_coverage_95": fraction_inside(plr <= 3.84),
                      "profile_within_3sigma": within_sigmas(plr68, 0.683,
                                                             binomial_sigma(0.683, plr.size, complement=0.317))})

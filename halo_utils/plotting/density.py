@@ -167,17 +167,19 @@ def plot_coverage(coverage, n_profile: int, *, ax=None, title=None):
         _, ax = plt.subplots(figsize=(8, 4))
     x = np.arange(len(coverage))
     n_laplace = int(np.max(coverage["n_mocks"]))
-    ax.errorbar(x - 0.1, coverage["coverage_68"], yerr=coverage["binomial_sigma_68"], fmt="o", color="k", mfc="none",
-                label="68 %, Laplace")
+    if n_laplace:  # none when no mock had Laplace errors: only the profile intervals are drawn
+        ax.errorbar(x - 0.1, coverage["coverage_68"], yerr=coverage["binomial_sigma_68"], fmt="o", color="k",
+                    mfc="none", label="68 %, Laplace")
     ax.errorbar(x + 0.1, coverage["profile_coverage_68"], yerr=binomial_sigma(0.683, n_profile, 0.317),
                 fmt="o", color="k", label="68 %, profile likelihood")
-    ax.errorbar(x - 0.1, coverage["coverage_95"], yerr=binomial_sigma(0.95, n_laplace, 0.05), fmt="s",
-                color="tab:blue", mfc="none", label="95 %, Laplace")
+    if n_laplace:
+        ax.errorbar(x - 0.1, coverage["coverage_95"], yerr=binomial_sigma(0.95, n_laplace, 0.05), fmt="s",
+                    color="tab:blue", mfc="none", label="95 %, Laplace")
     ax.errorbar(x + 0.1, coverage["profile_coverage_95"], yerr=binomial_sigma(0.95, n_profile, 0.05), fmt="s",
                 color="tab:blue", label="95 %, profile likelihood")
     ax.axhline(0.68, color="k", ls="--", lw=1)
     ax.axhline(0.95, color="tab:blue", ls="--", lw=1)
-    band = 3 * binomial_sigma(0.68, n_laplace, 0.32)
+    band = 3 * binomial_sigma(0.68, n_laplace or n_profile, 0.32)
     ax.fill_between([-0.5, len(x) - 0.5], 0.68 - band, 0.68 + band, color="k", alpha=0.1, lw=0)
     ax.set_xticks(x)
     ax.set_xticklabels([PARAM_LABELS.get(k, k) for k in coverage["parameter"]])

@@ -1,5 +1,6 @@
 """Recovery of a known truth (conventions §10): one draw's consistency, per-mock fits, coverage tables."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from astropy.table import Table
@@ -8,6 +9,7 @@ from scipy import stats
 from halo_utils import density as dens
 from halo_utils.cuts import satellite_mask
 from halo_utils.mock import GSE_TRUTH, generate_survey
+from halo_utils.plotting import plot_coverage
 from halo_utils.samples import true_component_positions
 
 
@@ -109,3 +111,20 @@ def test_coverage_table_detects_underestimated_errors(rng):
     assert abs(row["coverage_68"] - expected) < 4 * np.sqrt(expected * (1 - expected) / 1000)
     assert not row["within_3sigma"]
     assert abs(row["std_pull"] - 1 / 0.7) < 4 / 0.7 / np.sqrt(2000)
+
+
+def test_coverage_table_without_any_laplace_errors(rng):
+    """Every mock off a clean maximum (NaN sigmas, e.g. the ci profile's single mock): the Laplace
+    columns are NaN and not 'within', the profile columns still count every mock; the coverage
+    plot draws what there is."""
+    truth, sigma = {"alpha1": 3.0}, {"alpha1": 0.1}
+    fits = _synthetic_fits(rng, 3, truth, sigma)
+    fits["alpha1_sigma"][:] = np.nan
+    table = dens.coverage_table(fits, truth, ["alpha1"])
+    row = table[0]
+    assert row["n_mocks"] == 0 and np.isnan(row["coverage_68"]) and np.isnan(row["mean_pull"])
+    assert not row["within_3sigma"]
+    assert row["profile_coverage_68"] == np.mean(np.asarray(fits["alpha1_plr"]) <= 1.0)
+    ax = plot_coverage(table, 3)
+    assert len(ax.get_legend().get_texts()) == 2  # the profile intervals only
+    plt.close(ax.figure)
