@@ -13,14 +13,22 @@ FORCE ?=
 # the default runs them in order; on a machine with more cores JOBS=2 overlaps them
 JOBS ?= 1
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+# `make lock` resolves pyproject.toml's ranges for Python 3.11 on every platform (and newer
+# Pythons, which may get newer versions), with the hash of every file
+UV_COMPILE := pip compile pyproject.toml --extra book --extra test --universal --python-version 3.11 \
+	--generate-hashes --quiet -o $(LOCK)
 
-.PHONY: venv data chapters book test bench clean
+.PHONY: venv data chapters book test bench check-book lock clean
 
-$(STAMP): pyproject.toml
+# the exact versions of the lock, each file checked against its hash, then the package
+# itself (no dependencies: they are all in the lock)
+$(STAMP): pyproject.toml $(LOCK)
 	@test -n "$(PYTHON)" || { echo "no python3.11 or python3 found; set PYTHON=..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -45,6 +53,18 @@ test: $(STAMP)
 
 bench: data
 	$(BIN)/python -m halo_utils.bench
+
+# the built book in headless Chromium with no network: pages, images, links, math, console,
+# notebook outputs (.ci/check_book.py); screenshots and a report in _build/book_check/
+check-book: $(STAMP)
+	bash .ci/ensure_chromium
+	$(BIN)/python .ci/check_book.py _build/html --report _build/book_check
+
+# refresh requirements.lock from pyproject.toml (needs PyPI) and pin environment.yml to it
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet "uv>=0.5"
+	$(BIN)/uv $(UV_COMPILE)
+	$(BIN)/python .ci/pin_environment.py
 
 clean:
 	rm -rf _build book/executed

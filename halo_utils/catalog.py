@@ -19,7 +19,7 @@ import numpy as np
 import astropy.units as u
 from astropy.table import Table
 
-from .outputs import atomic_path
+from .outputs import atomic_path, write_table_file
 from .validation import describe_value
 
 __all__ = [
@@ -320,7 +320,7 @@ def write_catalog(table: Table, path: str | Path, *, overwrite: bool = False) ->
         raise FileExistsError(f"refusing to overwrite {path}; pass overwrite=True or choose another path")
     table = validate_catalog(table)
     with atomic_path(path) as tmp:
-        table.write(tmp)
+        write_table_file(table, tmp)
 
 
 def match_truth(catalog: Table, truth: Table, *, required=(), what: str = "truth table") -> Table:

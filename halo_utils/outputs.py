@@ -20,15 +20,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from astropy.utils.exceptions import AstropyUserWarning
 
 from .fingerprint import file_sha256
 
-__all__ = ["MARKER", "OutputError", "UpstreamError", "atomic_path", "write_text_atomic", "table_rows", "dumps",
-           "OutputDirectory", "read_upstream"]
+__all__ = ["MARKER", "OutputError", "UpstreamError", "atomic_path", "write_text_atomic", "write_table_file",
+           "table_rows", "dumps", "OutputDirectory", "read_upstream"]
 
 #: Name of the completion marker of an output directory.
 MARKER = "summary.json"
@@ -85,6 +87,21 @@ def _to_json(obj):
     if isinstance(obj, Path):
         return str(obj)
     return obj
+
+
+def write_table_file(table, path, **kwargs) -> None:
+    """``table.write(path, **kwargs)`` without astropy's warning that FITS has no ``dex`` unit.
+
+    The FITS standard has no ``dex``, and astropy warns that the column's unit will not come
+    back when the file is read. The package does not need it back: `halo_utils.catalog`
+    takes a column without a unit to be in the schema's unit, which for metallicities and
+    surface gravities is dex; the warning would only be noise in every chapter that writes
+    them. Not atomic by itself: write to a path of `atomic_path`.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The unit 'dex' could not be saved in native FITS format",
+                                category=AstropyUserWarning)
+        table.write(path, **kwargs)
 
 
 def table_rows(table) -> list:
@@ -174,7 +191,7 @@ class OutputDirectory:
             fmt = kwargs.pop("format", None)
             if fmt is None and target.suffix == ".ecsv":
                 fmt = "ascii.ecsv"
-            table.write(tmp, overwrite=True, **({"format": fmt} if fmt else {}), **kwargs)
+            write_table_file(table, tmp, overwrite=True, **({"format": fmt} if fmt else {}), **kwargs)
         return target
 
     def savefig(self, name: str, fig=None, **kwargs) -> Path:

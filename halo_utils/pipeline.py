@@ -23,20 +23,60 @@ results do not depend on ``--jobs``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 import yaml
 
 from .chapter import CHAPTERS, REPO_ROOT, parameter_defaults
 from .chapter_cache import chapter_key, is_up_to_date, record_key
+from .outputs import write_text_atomic
 
-__all__ = ["load_profiles", "check_parameters", "run_chapter", "chapter_dependencies", "run_all"]
+__all__ = ["load_profiles", "check_parameters", "run_chapter", "fold_injected_parameters", "chapter_dependencies",
+           "run_all"]
+
+#: The matplotlib backend of the chapters' kernels: figures are embedded in the executed
+#: notebook (and so shown on the book's pages) whatever ``MPLBACKEND`` the caller has set
+#: (CI sets ``Agg`` for its own processes; a kernel inheriting it would show no figure).
+KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
+
+
+#: The MyST-NB cell tag that folds a cell's code away on the book's page (a reader opens it
+#: with one click); given to papermill's injected-parameters cell, which would otherwise
+#: stand between the chapter's introduction and its first result.
+FOLDED_TAG = "hide-input"
+
+
+def fold_injected_parameters(executed: str | Path) -> None:
+    """Tag the injected-parameters cell of an executed notebook with `FOLDED_TAG` (atomically)."""
+    notebook = nbformat.read(str(executed), as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and FOLDED_TAG not in tags:
+            cell.metadata["tags"] = [*tags, FOLDED_TAG]
+    write_text_atomic(Path(executed), nbformat.writes(notebook))
+
+
+@contextlib.contextmanager
+def _kernel_environment():
+    """The environment a chapter's kernel inherits while it starts: `KERNEL_MPLBACKEND`."""
+    before = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = KERNEL_MPLBACKEND
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["MPLBACKEND"]
+        else:
+            os.environ["MPLBACKEND"] = before
 
 
 def load_profiles(path: str | Path = REPO_ROOT / "notebooks" / "profiles.yml") -> dict:
@@ -131,9 +171,11 @@ def run_chapter(chapter: str, profile: str = "full", *, output_dir: str | Path =
         outputs = Path(key["components"]["parameters"]["output_dir"])
         if not force and is_up_to_date(key, out, outputs if outputs.is_absolute() else Path(cwd) / outputs):
             return {"executed": out, "ran": False, "key": key["key"]}
-    pm.execute_notebook(str(REPO_ROOT / "notebooks" / f"{chapter}.ipynb"), str(out),
-                        parameters=parameters, cwd=str(cwd), kernel_name="python3",
-                        progress_bar=False, log_output=log_output)
+    with _kernel_environment():
+        pm.execute_notebook(str(REPO_ROOT / "notebooks" / f"{chapter}.ipynb"), str(out),
+                            parameters=parameters, cwd=str(cwd), kernel_name="python3",
+                            progress_bar=False, log_output=log_output)
+    fold_injected_parameters(out)
     if cache:
         record_key(key, out)
     return {"executed": out, "ran": True, "key": None if key is None else key["key"]}

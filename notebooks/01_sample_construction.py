@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -28,7 +28,7 @@
 # each selection is, which we could never do on the real survey. Point `catalog_path` at a real
 # H3 `rcat` file (and `truth_path = ""`) to run the same chapter on real data.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 catalog_path = "data/h3_mock_catalog.fits"  # survey catalogue (the schema of conventions §2)
 tiles_path = "data/h3_mock_tiles.fits"  # tile table of the survey
 truth_path = "data/h3_mock_truth.fits"  # mock truth keyed by star_id; "" for real data

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -46,7 +46,7 @@
 # already cause. For $\sigma_r$ this changes little (radial-velocity errors of a few km/s),
 # but the tangential errors of 10-30 km/s would otherwise bias $\beta$ low.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 halo_sample_path = "_build/outputs/01_sample_construction/halo_sample.fits"  # chapter 1 output
 truth_path = "data/h3_mock_truth.fits"  # mock truth keyed by star_id; "" for real data
 output_dir = "_build/outputs/02_sigma_maps"

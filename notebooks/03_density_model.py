@@ -40,7 +40,7 @@
 # model in $\ln r$ and the quadrupole of the direction, and fold it into the selection
 # (`kinematic_completeness`).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 gse_sample_path = "_build/outputs/01_sample_construction/gse_sample.fits"  # chapter 1 output
 gse_parent_path = "_build/outputs/01_sample_construction/gse_parent_sample.fits"  # before e > 0.7
 parent_path = "_build/outputs/01_sample_construction/parent_sample.fits"  # S001's parent sample; "" to skip its fits

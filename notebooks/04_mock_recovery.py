@@ -27,7 +27,7 @@
 #    with a single break), how wrong is it, and does it know it is wrong?
 # 3. over many mocks, do the 68 % intervals contain the truth 68 % of the time (coverage)?
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 tiles_path = "data/h3_mock_tiles.fits"  # tile table of the survey to mock
 output_dir = "_build/outputs/04_mock_recovery"
 seed = 4  # seed of the mocks, starts and walkers

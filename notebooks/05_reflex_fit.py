@@ -67,7 +67,7 @@
 # correlation (`halo_utils.reflex.REFLEX_COLUMNS`); a `survey` column is optional. FITS, ECSV
 # and CSV files all load.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 catalog_path = "data/outer_halo_catalog.fits"  # outer-halo catalogue (FITS, ECSV or CSV; the 12 reflex columns)
 truth_path = "data/outer_halo_truth.fits"  # mock truth keyed by star_id; "" for real data
 generate_if_missing = True  # write the default outer-halo mock if the files are absent

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -31,7 +31,7 @@
 # and **weighs the LMC**: a synthetic likelihood of the mass, calibrated on mocks of every
 # simulation that went through the data's selection, errors and fit.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 particles_path = "data/lmc_simulation_particles.fits"  # the suite's particles today (make data)
 orbits_path = "data/lmc_simulation_orbits.fits"  # the orbits of the two centres for every mass
 generate_if_missing = True  # run the default simulations if the default files are missing

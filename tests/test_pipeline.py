@@ -1,8 +1,10 @@
 """The pipeline's schedule: which chapter reads which, and up to two chapters at a time."""
 
+import os
 import threading
 import time
 
+import nbformat
 import pytest
 
 from halo_utils import pipeline
@@ -59,3 +61,30 @@ def test_a_failing_chapter_stops_the_run_after_the_running_ones_end(monkeypatch)
     ran = {c for c, _, _ in events}
     assert "04_mock_recovery" in ran  # it was running: it finished
     assert not ran & {"02_sigma_maps", "03_density_model"}  # they read the failed chapter: never started
+
+
+def test_injected_parameters_are_folded_and_nothing_else_changes(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\nThe narrative."),
+        nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters", "hide-input"]}),
+        nbformat.v4.new_code_cell("seed = 7", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("print(seed)")])
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, str(path))
+    pipeline.fold_injected_parameters(path)
+    pipeline.fold_injected_parameters(path)  # idempotent
+    cells = nbformat.read(str(path), as_version=4).cells
+    assert [c.metadata.get("tags") for c in cells] == [
+        None, ["parameters", "hide-input"], ["injected-parameters", pipeline.FOLDED_TAG], None]
+    assert [c.source for c in cells] == [c.source for c in nb.cells]
+
+
+def test_the_kernel_draws_inline_whatever_the_caller_set(monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    with pipeline._kernel_environment():
+        assert os.environ["MPLBACKEND"] == pipeline.KERNEL_MPLBACKEND
+    assert os.environ["MPLBACKEND"] == "Agg"
+    monkeypatch.delenv("MPLBACKEND")
+    with pipeline._kernel_environment():
+        pass
+    assert "MPLBACKEND" not in os.environ

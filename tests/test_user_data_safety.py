@@ -4,18 +4,22 @@ resumes, seeded chains, and early, clear errors for bad runs."""
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+import astropy.units as u
 from astropy.table import Table
 
 from halo_utils import density as dens
 from halo_utils import mock
+from halo_utils.catalog import REQUIRED_COLUMNS
 from halo_utils.fingerprint import FingerprintMismatch, check_fingerprint, file_sha256, fingerprint
 from halo_utils.fitting import run_emcee
 from halo_utils.lmc import SimulationConfig
-from halo_utils.outputs import MARKER, OutputDirectory, OutputError, UpstreamError, atomic_path, read_upstream
+from halo_utils.outputs import (MARKER, OutputDirectory, OutputError, UpstreamError, atomic_path, read_upstream,
+                                write_table_file)
 from halo_utils.pipeline import check_parameters, run_chapter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,3 +306,15 @@ def test_density_fits_refuse_misspelt_starts_and_tiny_samples():
         dens.fit_mle(few, survey, "spherical_no_break", rng=rng)
     with pytest.raises(ValueError, match="9 stars cannot constrain"):
         dens.fit_emcee(few, survey, "spherical_no_break", start={"alpha1": 3.0, "log10_mass": 7.0}, rng=rng)
+
+
+def test_tables_with_dex_columns_are_written_quietly_and_read_back_in_dex(tmp_path):
+    """FITS has no dex unit: the write must not warn (a chapter would show it on its page),
+    and the column must come back as the catalogue schema's dex."""
+    table = Table({"FeH": np.array([-1.5, -0.5]) * u.dex})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_table_file(table, tmp_path / "t.fits")
+    back = Table.read(tmp_path / "t.fits")
+    assert back["FeH"].unit is None and REQUIRED_COLUMNS["FeH"] == "dex"
+    np.testing.assert_array_equal(back["FeH"], [-1.5, -0.5])

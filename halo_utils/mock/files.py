@@ -20,7 +20,7 @@ from typing import Callable
 
 from ..catalog import read_table, validate_catalog
 from ..fingerprint import file_sha256
-from ..outputs import atomic_path, write_text_atomic
+from ..outputs import atomic_path, write_table_file, write_text_atomic
 from ..lmc import SimulationConfig, simulate
 from .config import DEFAULT_SEED, MockConfig
 from .h3 import generate_survey
@@ -121,7 +121,7 @@ class MockFiles:
             with atomic_path(outdir / name) as tmp:
                 if key == "catalog":
                     validate_catalog(tables[key])
-                tables[key].write(tmp, overwrite=True)
+                write_table_file(tables[key], tmp, overwrite=True)
             hashes[name] = file_sha256(outdir / name)
         manifest = {**self._manifest(seed, config), "sha256": hashes}
         write_text_atomic(outdir / self.manifest, json.dumps(manifest, indent=1) + "\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import corner
 import healpy as hp
 import matplotlib.pyplot as plt
@@ -15,18 +17,49 @@ __all__ = ["plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_
            "plot_coverage"]
 
 
+class _FewPointsCounter(logging.Filter):
+    """Counts (and keeps off the log) corner's "Too few points to create valid contours",
+    which it logs once per 2D panel whose samples are too few or too concentrated for
+    its density contours (short chains at the ci profile)."""
+
+    MESSAGE = "Too few points to create valid contours"
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record):
+        if self.MESSAGE in record.getMessage():
+            self.count += 1
+            return False
+        return True
+
+
 def plot_corner(samples, names, truths=None, **kw):
-    """Corner plot of posterior samples (corner.py), truth lines when given."""
+    """Corner plot of posterior samples (corner.py), truth lines when given.
+
+    Panels whose samples are too few for corner's density contours show their points only,
+    and the figure says how many (corner would log a warning for each instead).
+    """
     labels = [PARAM_LABELS.get(n, n) for n in names]
     truth_vals = None if truths is None else [truths.get(n) for n in names]
-    return corner.corner(np.asarray(samples), labels=labels, truths=truth_vals, truth_color="tab:red",
-                         quantiles=[0.16, 0.5, 0.84], show_titles=True, title_fmt=".3f",
-                         title_kwargs={"fontsize": 9}, **kw)
+    counter = _FewPointsCounter()
+    logging.getLogger().addFilter(counter)  # corner logs through the root logger
+    try:
+        fig = corner.corner(np.asarray(samples), labels=labels, truths=truth_vals, truth_color="tab:red",
+                            quantiles=[0.16, 0.5, 0.84], show_titles=True, title_fmt=".3f",
+                            title_kwargs={"fontsize": 9}, **kw)
+    finally:
+        logging.getLogger().removeFilter(counter)
+    if counter.count:
+        fig.text(0.98, 0.98, f"{counter.count} panel(s) with too few samples for contours: points only",
+                 ha="right", va="top", fontsize=8, color="0.4")
+    return fig
 
 
 def plot_isodensity(ax, params, model, plane, *, stars=None, extent=40.0, levels=8, truth=None):
     """Iso-density contours of a fitted density in the XY (z = 0) or XZ (y = 0) plane."""
-    g = np.linspace(-extent, extent, 241)
+    g = np.linspace(-extent, extent, 240)  # an even count: the centre, where ln n diverges, is no node
     A, B = np.meshgrid(g, g)
     zero = np.zeros_like(A)
     pos = np.stack([A, B, zero]) if plane == "xy" else np.stack([A, zero, B])
