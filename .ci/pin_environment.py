@@ -29,6 +29,7 @@ COMMENTS = {
     "jax": "the compiled density likelihood of the emcee chains (CPU build)",
     "sphinx-mathjax-offline": "MathJax served by the book itself",
     "selenium": "the browser check of the built book",
+    "sphinx-exercise": "the chapters' exercises with folded solutions",
 }
 
 
