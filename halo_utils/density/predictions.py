@@ -10,6 +10,7 @@ from __future__ import annotations
 import healpy as hp
 import numpy as np
 
+from ..frames import galactic_lb
 from .selection import SelectionGrid
 
 __all__ = ["node_radius", "radial_counts", "effective_volume", "sky_counts"]
@@ -42,7 +43,8 @@ def effective_volume(grid: SelectionGrid, edges) -> np.ndarray:
 
 
 def sky_counts(grid: SelectionGrid, params: dict, model, nside: int = 8) -> np.ndarray:
-    """Expected selected stars per HEALPix pixel (Galactic, RING), tiles at their centres.
+    """Expected selected stars per HEALPix pixel (Galactic, RING), tiles at their centres
+    (Galactic ``l``, ``b`` from the tile table's ``RA``, ``DEC``).
 
     Parameters
     ----------
@@ -55,6 +57,6 @@ def sky_counts(grid: SelectionGrid, params: dict, model, nside: int = 8) -> np.n
         HEALPix resolution.
     """
     per_tile = grid.node_rates(params, model).sum(axis=1)
-    pix = hp.ang2pix(nside, np.asarray(grid.tiles["l"], float), np.asarray(grid.tiles["b"], float),
-                     lonlat=True)
+    l, b = galactic_lb(np.asarray(grid.tiles["RA"], float), np.asarray(grid.tiles["DEC"], float))
+    pix = hp.ang2pix(nside, l, b, lonlat=True)
     return np.bincount(pix, weights=per_tile, minlength=hp.nside2npix(nside))

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..cuts import CutConfig
-from ..frames import K_KMS
+from ..frames import K_KMS, galactic_lb
 from .common import CLASS_COLOURS, wrapped_longitude_rad
 
 __all__ = ["plot_footprint", "plot_chemistry_plane", "binned_percentiles", "plot_velocity_errors", "plot_eccentricity_feh"]
@@ -15,14 +15,16 @@ __all__ = ["plot_footprint", "plot_chemistry_plane", "binned_percentiles", "plot
 def plot_footprint(tiles, stars_l=None, stars_b=None, *, colour_by="f_rank2", ax=None):
     """Survey footprint in Galactic Mollweide (S000 fig 1): tiles coloured by a column.
 
-    Longitude increases to the left, as on the sky.
+    Longitude increases to the left, as on the sky; the tiles' Galactic ``l``, ``b`` come
+    from their ``RA``, ``DEC`` (the tile schema's columns).
     """
     if ax is None:
         fig = plt.figure(figsize=(9, 4.8))
         ax = fig.add_subplot(projection="mollweide")
     if stars_l is not None:
         ax.scatter(-wrapped_longitude_rad(stars_l), np.deg2rad(stars_b), s=0.3, c="0.6", alpha=0.4, lw=0, rasterized=True)
-    sc = ax.scatter(-wrapped_longitude_rad(tiles["l"]), np.deg2rad(np.asarray(tiles["b"], float)), s=6,
+    tile_l, tile_b = galactic_lb(np.asarray(tiles["RA"], float), np.asarray(tiles["DEC"], float))
+    sc = ax.scatter(-wrapped_longitude_rad(tile_l), np.deg2rad(tile_b), s=6,
                     c=np.asarray(tiles[colour_by], float), cmap="viridis", lw=0)
     ax.set_xticks(np.deg2rad(np.arange(-150, 180, 60)))
     ax.set_xticklabels([f"{int(v)}°" for v in (-np.arange(-150, 180, 60)) % 360])
