@@ -7,7 +7,7 @@ from astropy.table import Table
 
 from ..validation import check_flags, check_real, make_generator
 from ..frames import wrap_longitude
-from .fit import fit_reflex, fit_reflex_clipped
+from .fit import NoCleanMaximum, fit_reflex, fit_reflex_clipped
 from .model import OutlierMixture, ReflexModel
 from .radial import RADIAL_KINDS
 from .result import AT_NAMES, ReflexFit
@@ -64,7 +64,10 @@ def compare_outlier_treatments(table: Table, prefit_clipped, model="linear", rng
     * ``"outlier mixture"``: every star, `OutlierMixture`.
 
     Returns ``(table_of_rows, fits)`` with `summary_row` rows and the fits by label (the
-    clipped fit's kept-star mask is in ``fits[...].info["kept"]``). ``fit_kwargs`` (any of
+    clipped fit's kept-star mask is in ``fits[...].info["kept"]``). A treatment whose
+    likelihood has no clean maximum on the sample (`NoCleanMaximum`: minus the Hessian not
+    positive definite, which outliers can cause in the plain Gaussian likelihood) gets a row
+    of NaN and ``None`` in ``fits``; only when no treatment has one does it raise. ``fit_kwargs`` (any of
     `FIT_SETTINGS`, e.g. ``start``, ``n_starts``, ``distance_prior``, ``frame``) go to
     every fit. ``prefit_clipped`` holds one boolean per row of ``table``; ``n_sigma`` > 0;
     ``outliers`` is the `OutlierMixture` of the mixture fit.
@@ -85,14 +88,36 @@ def compare_outlier_treatments(table: Table, prefit_clipped, model="linear", rng
         raise ValueError(f"prefit_clipped must hold one boolean per row of table ({len(table)}), "
                          f"got shape {prefit_clipped.shape}")
     rng = make_generator("rng", rng)
-    fits = {
-        "Gaussian, no cleaning": fit_reflex(table, model, "mle", rng, outliers=None, **fit_kwargs),
-        "Gaussian, binned 3.5-sigma pre-clip (S004 2.3)": fit_reflex(table[prefit_clipped], model, "mle", rng,
-                                                                     outliers=None, **fit_kwargs),
+
+    def clipped_fit():
+        fit, keep, n_iter = fit_reflex_clipped(table, model, rng, n_sigma=n_sigma, **fit_kwargs)
+        fit.info.update(kept=keep, clip_iterations=n_iter)
+        return fit
+
+    treatments = {
+        "Gaussian, no cleaning": (len(table), lambda: fit_reflex(table, model, "mle", rng, outliers=None,
+                                                                 **fit_kwargs)),
+        "Gaussian, binned 3.5-sigma pre-clip (S004 2.3)": (
+            int(prefit_clipped.sum()),
+            lambda: fit_reflex(table[prefit_clipped], model, "mle", rng, outliers=None, **fit_kwargs)),
+        f"Gaussian, iterative {n_sigma:g}-sigma model clip (S004 5.1)": (len(table), clipped_fit),
+        "outlier mixture": (len(table), lambda: fit_reflex(table, model, "mle", rng, outliers=outliers,
+                                                           **fit_kwargs)),
     }
-    clipped, keep, n_iter = fit_reflex_clipped(table, model, rng, n_sigma=n_sigma, **fit_kwargs)
-    clipped.info.update(kept=keep, clip_iterations=n_iter)
-    fits[f"Gaussian, iterative {n_sigma:g}-sigma model clip (S004 5.1)"] = clipped
-    fits["outlier mixture"] = fit_reflex(table, model, "mle", rng, outliers=outliers, **fit_kwargs)
-    rows = [summary_row(f, label, r_kpc, truth) for label, f in fits.items()]
-    return Table(rows=rows), fits
+    fits, rows = {}, {}
+    for label, (n_stars, fit) in treatments.items():
+        try:
+            fits[label] = fit()
+        except NoCleanMaximum:
+            # a result, not a failure of the comparison: outliers can leave the plain
+            # likelihood without a clean maximum; the row says so with NaN values
+            fits[label] = None
+            continue
+        rows[label] = summary_row(fits[label], label, r_kpc, truth)
+    if not rows:
+        raise NoCleanMaximum("no outlier treatment has a clean maximum-likelihood fit on this sample")
+    template = next(iter(rows.values()))
+    for label, (n_stars, _) in treatments.items():
+        if label not in rows:
+            rows[label] = {k: label if k == "fit" else n_stars if k == "n_stars" else float("nan") for k in template}
+    return Table(rows=[rows[label] for label in treatments]), fits
