@@ -53,6 +53,18 @@ def _cartesian_from_natural(theta, model):
     return np.concatenate([out, logit(f)[..., None]], axis=-1)
 
 
+#: Random starts added when the maximum reached from the given starts is not clean (minus the
+#: Hessian not positive definite): a start at v_travel ~ 0, where the apex is undefined, can
+#: leave the climb on a saddle.
+_FALLBACK_STARTS = 4
+
+
+def _random_start(rng, model):
+    node = np.concatenate([rng.normal(0, 20, 3), rng.normal(0, 20, 3), np.log(rng.uniform(50, 150, 3))])
+    x0 = np.tile(node, model.n_nodes)
+    return x0 if model.outliers is None else np.append(x0, logit(_F_OUT_START / model.outliers.f_max))
+
+
 def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None, gradient=True):
     n_starts = check_integer("n_starts", n_starts, low=0 if start is not None else 1,
                              why="random starts, besides `start` if given")
@@ -61,10 +73,7 @@ def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None, gradient=T
     starts = []
     if start is not None:
         starts.append(_cartesian_from_natural(start, model))
-    for _ in range(n_starts):
-        node = np.concatenate([rng.normal(0, 20, 3), rng.normal(0, 20, 3), np.log(rng.uniform(50, 150, 3))])
-        x0 = np.tile(node, model.n_nodes)
-        starts.append(x0 if model.outliers is None else np.append(x0, logit(_F_OUT_START / model.outliers.f_max)))
+    starts += [_random_start(rng, model) for _ in range(n_starts)]
     node_lo, node_hi = [-150.0] * 3 + [-250.0] * 3 + [0.0] * 3, [150.0] * 3 + [250.0] * 3 + [np.log(300.0)] * 3
     lo, hi = list(np.tile(node_lo, model.n_nodes)), list(np.tile(node_hi, model.n_nodes))
     # typical posterior widths at outer-halo scale (km/s, ln sigma, logit f_out): the search
@@ -72,25 +81,33 @@ def _fit_mle(stars, model, rng, n_starts=4, n_draws=4000, start=None, gradient=T
     scale = list(np.tile([5.0] * 6 + [0.05] * 3, model.n_nodes))
     if model.outliers is not None:  # logit(f_out / f_max): f_out from 1e-6 f_max to f_max
         lo, hi, scale = lo + [-14.0], hi + [14.0], scale + [0.5]
-    if gradient and supports_gradient(model):
-        x_best, info, hess = _climb_with_gradient(stars, model, starts, lo, hi, scale)
-    else:
-        x_best, info, hess = _climb_without_gradient(stars, model, starts, lo, hi)
-    lnl = LogLikelihood(stars, model)(natural_from_fit_coordinates(x_best, model))
-    info["f_out_fixed_in_laplace"] = False
-    # f_out at the lower edge of its range (a clean catalogue): the likelihood is flat in
-    # its logit there, so take the bands of the other parameters at the best f_out
-    fix_f = model.outliers is not None and x_best[-1] < lo[-1] + 4.0
-    cov = None if fix_f else _laplace_covariance(hess)
-    if cov is None and model.outliers is not None:
-        sub = _laplace_covariance(hess[:-1, :-1])
-        if sub is not None:
-            cov = np.zeros((x_best.size, x_best.size))
-            cov[:-1, :-1] = sub
-            info["f_out_fixed_in_laplace"] = True
+
+    def climb(starts):
+        if gradient and supports_gradient(model):
+            x_best, info, hess = _climb_with_gradient(stars, model, starts, lo, hi, scale)
+        else:
+            x_best, info, hess = _climb_without_gradient(stars, model, starts, lo, hi)
+        info["f_out_fixed_in_laplace"] = False
+        # f_out at the lower edge of its range (a clean catalogue): the likelihood is flat in
+        # its logit there, so take the bands of the other parameters at the best f_out
+        fix_f = model.outliers is not None and x_best[-1] < lo[-1] + 4.0
+        cov = None if fix_f else _laplace_covariance(hess)
+        if cov is None and model.outliers is not None:
+            sub = _laplace_covariance(hess[:-1, :-1])
+            if sub is not None:
+                cov = np.zeros((x_best.size, x_best.size))
+                cov[:-1, :-1] = sub
+                info["f_out_fixed_in_laplace"] = True
+        return x_best, info, cov
+
+    x_best, info, cov = climb(starts)
+    if cov is None and n_starts < _FALLBACK_STARTS:
+        x_best, info, cov = climb(starts + [_random_start(rng, model) for _ in range(_FALLBACK_STARTS)])
+        info["fallback_starts"] = _FALLBACK_STARTS
     if cov is None:
         raise NoCleanMaximum("reflex MLE: minus the Hessian is not positive definite (no clean maximum); "
                              "use sampler='dynesty'")
+    lnl = LogLikelihood(stars, model)(natural_from_fit_coordinates(x_best, model))
     draws = rng.multivariate_normal(x_best, cov, size=n_draws, method="eigh")
     return natural_from_fit_coordinates(draws, model), natural_from_fit_coordinates(x_best, model), lnl, info
 
@@ -288,8 +305,12 @@ def fit_reflex(table, model="linear", sampler="mle", rng=None, *, r_nodes=R_NODE
         vector inside the prior; with a mixture, a vector of the halo parameters alone starts
         f_out at 1 %; ``gradient``: False searches with finite differences and a
         Nelder-Mead polish instead, as does a radial dependence that is not linear in its
-        nodes). ``info`` reports ``n_calls``, ``n_starts_run`` and how the gradient and
-        Hessian were obtained.
+        nodes). When the maximum reached is not clean (minus the Hessian not positive
+        definite; a ``start`` at v_travel ~ 0, where the apex is undefined, can do that)
+        and fewer than four random starts were asked for, four more are added and the
+        search run again (``info["fallback_starts"]``); `NoCleanMaximum` if that fails too.
+        ``info`` reports ``n_calls``, ``n_starts_run`` and how the gradient and Hessian were
+        obtained.
         ``"dynesty"``: static nested sampling (kwargs ``nlive`` (500), ``bound``
         ("multi"), ``sample`` ("rwalk"), ``dlogz`` (0.5), ``checkpoint_file`` (an
         interrupted run resumes from it when called with the same stars, model, settings

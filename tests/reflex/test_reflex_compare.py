@@ -39,3 +39,18 @@ def test_no_treatment_with_a_clean_maximum_raises(messy, monkeypatch):
     monkeypatch.setattr(compare, "fit_reflex_clipped", always_fails)
     with pytest.raises(NoCleanMaximum, match="no outlier treatment"):
         compare.compare_outlier_treatments(catalog[:200], np.ones(200, bool), "constant", np.random.default_rng(1))
+
+
+def test_a_start_where_the_apex_is_undefined_falls_back_to_random_starts(messy):
+    """A start at v_travel ~ 0 (the apex direction undefined), as a short nested-sampling run
+    can hand over, must not end the fit on a saddle: random starts are added."""
+    from halo_utils.reflex import fit_reflex
+
+    catalog, _ = messy
+    # the two nodes (40, 120 kpc) of the ci-profile main fit that ended chapter 5 on a CSV
+    # catalogue: v_travel, L_MS, B_MS, the three means and three ln sigmas per node
+    start = np.array([0.04, 77.8, 11.8, -2.5, 12.5, -12.5, 4.49, 4.29, 3.82,
+                      61.1, -43.2, 22.3, -44.3, -6.8, -12.1, 4.52, 3.39, 3.28])
+    fit = fit_reflex(catalog, "linear", "mle", np.random.default_rng(3), start=start, n_starts=0)
+    assert fit.info["fallback_starts"] == 4  # without them this start ends on a saddle (checked)
+    assert np.isfinite(fit.samples).all()
