@@ -227,3 +227,140 @@ summary = {
 }
 run.finish(summary)
 print(json.dumps({k: summary[k] for k in ("n_catalogue", "n_halo", "n_gse", "halo_accreted_fraction")}, indent=1))
+
+# %% [markdown]
+# ## Exercises
+#
+# Exercises that change a parameter rerun this chapter with papermill, into an output directory of
+# their own (`-p output_dir _build/exercises/...`; see [Rerunning a
+# chapter](../intro.md#rerunning-a-chapter) and the README's "Rerun one chapter"); the others add a
+# cell at the end of this notebook after it has run, using its variables.
+
+# %% [markdown]
+# ````{exercise} Where the tangential-velocity errors come from
+# :label: ch1-ex-error-budget
+#
+# A star at heliocentric distance $d$ (kpc) with proper motion $\mu$ (mas/yr) has a tangential
+# velocity $v_t = 4.74\, d\, \mu$ km/s, so to first order its error has two independent parts:
+# $4.74\, d\, \sigma_\mu$ from the proper motion and $4.74\, \mu\, \sigma_d = v_t\, \sigma_d / d$
+# from the distance. For the halo sample, which of the two dominates, and how does each scale with
+# distance? Does their sum in quadrature agree with the Monte Carlo errors of the chapter?
+#
+# *Hint:* the catalogue's proper motions are heliocentric, so they carry the reflex of the Sun's
+# own ~250 km/s orbit. The sum of the three velocity variances does not depend on the axes, so
+# compare the first-order total with `vx_err`, `vy_err`, `vz_err`.
+# ````
+#
+# ````{solution} ch1-ex-error-budget
+# :class: dropdown
+#
+# Add a cell at the end of the chapter:
+#
+# ```python
+# k = 4.74047  # km/s per kpc mas/yr
+# d, sd = np.asarray(halo["dist_adpt"]), np.asarray(halo["dist_adpt_err"])
+# mu = np.hypot(halo["GAIAEDR3_PMRA"], halo["GAIAEDR3_PMDEC"])
+# sigma_mu = np.hypot(halo["GAIAEDR3_PMRA_ERROR"], halo["GAIAEDR3_PMDEC_ERROR"])
+# pm_term, dist_term = k * d * sigma_mu, k * mu * sd
+# mc_tangential = np.hypot(halo["V_theta_err"], halo["V_phi_err"])
+# for lo, hi in ((10, 20), (20, 30), (30, 50), (50, 100)):
+#     sel = (d > lo) & (d < hi)
+#     print(f"{lo}-{hi} kpc: {sel.sum():5d} stars, proper-motion term {np.median(pm_term[sel]):5.1f}, "
+#           f"distance term {np.median(dist_term[sel]):5.1f}, Monte Carlo {np.median(mc_tangential[sel]):5.1f} km/s")
+# first_order = np.sqrt(halo["Vrad_err"] ** 2 + pm_term ** 2 + dist_term ** 2)
+# monte_carlo = np.sqrt(halo["vx_err"] ** 2 + halo["vy_err"] ** 2 + halo["vz_err"] ** 2)
+# print("Monte Carlo / first order, 16/50/84 %:", np.percentile(monte_carlo / first_order, [16, 50, 84]).round(3))
+# ```
+#
+# The distance term is the larger one inside a few tens of kpc, and it hardly changes with
+# distance: $\mu \propto v_t / d$, so $4.74\,\mu\,\sigma_d = v_t\,(\sigma_d/d)$, a heliocentric
+# tangential speed of a couple of hundred km/s (mostly the Sun's reflex) times the 8-20 %
+# fractional distance error, i.e. some 20-30 km/s at every distance. The proper-motion term grows
+# linearly with $d$ (a few km/s at 15 kpc) and catches up only beyond ~50 kpc. So in this mock the
+# tangential errors, and with them the error of $\beta$ in chapter 2, are set by the distances more
+# than by Gaia; the linear growth of S000 fig 3 is the proper-motion part alone. The median ratio
+# of the Monte Carlo total to the first-order total is close to 1: the propagation is nearly
+# linear, and the spread around 1 is mostly the Monte Carlo noise of each star's error
+# ({ref}`ch1-ex-mc-noise`).
+# ````
+
+# %% [markdown]
+# ````{exercise} The Monte Carlo noise of an error bar
+# :label: ch1-ex-mc-noise
+#
+# Each star's velocity errors are standard deviations of `n_mc` Monte Carlo draws, so they are
+# themselves uncertain. How uncertain is one star's `V_theta_err` at `n_mc = 50` and at the default
+# 200? Does that noise matter for the sample-wide error percentiles the chapter prints, and where
+# would it matter?
+#
+# *Hint:* the relative standard error of a standard deviation estimated from $n$ Gaussian draws is
+# about $1/\sqrt{2(n-1)}$. Two runs that differ only in `seed` hold the same stars in the same
+# order.
+# ````
+#
+# ````{solution} ch1-ex-mc-noise
+# :class: dropdown
+#
+# Run the chapter twice with different seeds at the same `n_mc` (the fast orbit settings of the ci
+# profile keep each run short, and the two runs use the same ones, so they select the same stars):
+#
+# ```bash
+# for s in 1 2; do
+#   .venv/bin/papermill notebooks/01_sample_construction.ipynb /tmp/ch1_seed$s.ipynb \
+#       -p n_mc 50 -p seed $s -p orbit_integrator leapfrog -p orbit_dt_myr 2.0 \
+#       -p output_dir _build/exercises/ch1_nmc50_seed$s
+# done
+# ```
+#
+# then compare the two samples:
+#
+# ```python
+# from astropy.table import Table
+# a = Table.read("_build/exercises/ch1_nmc50_seed1/halo_sample.fits")
+# b = Table.read("_build/exercises/ch1_nmc50_seed2/halo_sample.fits")
+# ratio = np.asarray(a["V_theta_err"] / b["V_theta_err"])
+# print("relative noise of one star's error:", np.std(np.log(ratio)) / np.sqrt(2))
+# ```
+#
+# The difference of two independent runs has $\sqrt2$ times the noise of one, hence the division.
+# Expect about $1/\sqrt{2 \times 49} \approx 0.10$ at `n_mc = 50`, and half that at 200 (rerun both
+# with `-p n_mc 200`). The percentiles of `velocity_error_percentiles_16_50_84` in the two
+# `summary.json` agree far better, because they pool thousands of stars. The noise matters where a
+# single star's error is used alone: a star's weight or its outlier probability in a likelihood, or
+# a dispersion map cell of ten stars whose error variance is subtracted (chapter 2's
+# `deconvolve_errors`).
+# ````
+
+# %% [markdown]
+# ````{exercise} What the eccentricity cut buys
+# :label: ch1-ex-ecc-cut
+#
+# S001 keeps accreted-chemistry stars on orbits with $e > 0.7$, "favouring purity over
+# completeness". With the mock's truth, measure the purity and completeness of the GSE sample for
+# cuts from $e > 0.3$ to $e > 0.9$. What does the cut buy in this mock, what does it cost, and why
+# does that cost matter for the density fit of chapter 3?
+#
+# *Hint:* `cuts.gse_mask` takes `ecc_min`; the masks `gse_truth` and `reachable` of the truth cell
+# above (defined when `truth_path` is set) are the truth labels and the completeness denominator.
+# ````
+#
+# ````{solution} ch1-ex-ecc-cut
+# :class: dropdown
+#
+# ```python
+# base = clean_giants & ~stars["is_unbound"]
+# for e_min in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9):
+#     sel = base & cuts.gse_mask(stars["chem_class"], stars["ecc"], stars["r"], ecc_min=e_min)
+#     print(f"e > {e_min}: {sel.sum():5d} stars, purity {gse_truth[sel].mean():.3f}, "
+#           f"completeness {np.sum(sel & gse_truth) / reachable.sum():.3f}")
+# ```
+#
+# The purity hardly moves (above 99 % at every cut), while the completeness falls steeply: about
+# 0.9 at $e > 0.3$, about 0.6 at the fiducial 0.7 and about 0.2 at 0.9. Once Sagittarius and the
+# satellites are removed, the accreted chemistry at 6-60 kpc in this mock is almost all GSE, so the
+# eccentricity cut buys no purity here; in the real halo it removes other accreted debris on less
+# radial orbits (Sequoia, the Helmi streams), which the mock does not contain. Its cost is not only
+# fewer stars: the fraction of GSE stars that pass depends on where they are, higher near the plane
+# than far above it, which biases any density fit that ignores it. That is why chapter 3 models the
+# cut's kinematic completeness (see {ref}`ch3-ex-completeness`).
+# ````

@@ -455,3 +455,137 @@ summary["profile_band_width_ratio"] = profile_width_ratio
 summary["profile_truth_coverage"] = profile_cover
 summary = run.finish(summary)
 print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.1f} s)")
+
+# %% [markdown]
+# ## Exercises
+#
+# Exercises that change a parameter rerun this chapter with papermill, into an output directory of
+# their own (`-p output_dir _build/exercises/...`; see [Rerunning a
+# chapter](../intro.md#rerunning-a-chapter) and the README's "Rerun one chapter"); the others add a
+# cell at the end of this notebook after it has run, using its variables. The reruns read chapter
+# 1's halo sample from its default path, so run chapter 1 first (as `make book` does).
+
+# %% [markdown]
+# ````{exercise} Which drop fraction would make S000's bands honest?
+# :label: ch2-ex-drop-frac
+#
+# S000's bands drop a random fraction $f$ of the stars in each realisation. Show that the spread of
+# a statistic over such subsamples is about $\sqrt{f/(1-f)}$ times its sampling error, predict the
+# bootstrap-to-drop band ratio for $f = 0.1$, 0.3 and 0.5, and check the prediction by rerunning
+# with `drop_frac`. Which $f$ makes the drop's bands cover the population value at their nominal
+# rates, and is that a coincidence?
+#
+# *Hint:* for the mean of $m = (1-f)N$ of $N$ stars drawn without replacement, the variance about
+# the full-sample mean is $(\sigma^2/m)(1 - m/N)$.
+# ````
+#
+# ````{solution} ch2-ex-drop-frac
+# :class: dropdown
+#
+# With $m = (1-f)N$ the hint gives $\sigma^2 f / [(1-f) N]$, i.e. $f/(1-f)$ times the sampling
+# variance $\sigma^2/N$ that the bootstrap measures. The predicted ratio of band widths is
+# $\sqrt{(1-f)/f}$: 3 for $f = 0.1$ (the chapter's value), 1.5 for 0.3 and 1 for 0.5. Rerun (fewer
+# realisations are enough for the widths):
+#
+# ```bash
+# .venv/bin/papermill notebooks/02_sigma_maps.ipynb /tmp/ch2_drop05.ipynb \
+#     -p drop_frac 0.5 -p n_mc 200 -p output_dir _build/exercises/ch2_drop05
+# ```
+#
+# In its `summary.json`, `grid_band_width_ratio` and `profile_band_width_ratio` are now close to 1
+# instead of 3, and in `population_coverage` the drop's bands contain the population dispersion
+# about as often as the bootstrap's. Not a coincidence: dropping half the stars is the half-sample
+# (delete-$N/2$) jackknife, whose spread needs no rescaling; for any other $f$ the drop's bands
+# would have to be widened by $\sqrt{(1-f)/f}$ to measure the sampling error.
+# ````
+
+# %% [markdown]
+# ````{exercise} Errors that make the halo look less radial
+# :label: ch2-ex-deconvolve
+#
+# Rerun the chapter with `deconvolve_errors = False`. From the errors of chapter 1 (radial-velocity
+# errors of a few km/s, tangential errors of 10-30 km/s) predict which of $\sigma_r$ and $\beta$
+# moves, in which direction, by roughly how much, and at which radii most. Then check against the
+# open circles (the same stars' true velocities) of the profiles.
+#
+# *Hint:* each Monte Carlo realisation scatters by the errors twice (the data's own scatter, then
+# the redraw), so its variance estimates $\sigma^2 + 2\langle\epsilon^2\rangle$.
+# ````
+#
+# ````{solution} ch2-ex-deconvolve
+# :class: dropdown
+#
+# ```bash
+# .venv/bin/papermill notebooks/02_sigma_maps.ipynb /tmp/ch2_nodeconv.ipynb \
+#     -p deconvolve_errors False -p n_mc 200 -p output_dir _build/exercises/ch2_nodeconv
+# ```
+#
+# $\sigma_r$ moves by about $\langle\epsilon_r^2\rangle/\sigma_r$, a small fraction of a km/s for
+# $\epsilon_r \approx 3$ km/s and $\sigma_r \approx 150$ km/s: invisible. The tangential
+# dispersions are inflated, so $\beta = 1 - (\sigma_\theta^2 + \sigma_\phi^2)/2\sigma_r^2$ drops by
+# about $(\langle\epsilon_\theta^2\rangle + \langle\epsilon_\phi^2\rangle)/\sigma_r^2$: a few
+# hundredths where $\sigma_r$ is large, approaching 0.1 in the outer shells, where $\sigma_r$ has
+# fallen and the errors have not. Compare `profiles` → `beta_whole sky` → `median` in the two
+# `summary.json`: without deconvolution the $\beta$ profiles sit below the open circles, and
+# `profile_truth_coverage` of the $\beta$ profiles drops. The halo looks less radially biased than
+# it is, the bias S000's recipe carries.
+# ````
+
+# %% [markdown]
+# ````{exercise} A chemically selected sample with a contaminant
+# :label: ch2-ex-insitu-mix
+#
+# S000's in-situ sample merges the high- and low-alpha in-situ boxes; this chapter keeps only the
+# high-alpha one. Rerun with both (`insitu_classes`, a list: pass it with papermill's `-y`).
+# Predict and check what happens to the in-situ $\sigma_r$ profile, to the accreted/in-situ
+# contrast and to the above/below-plane asymmetry of the in-situ halo.
+#
+# *Hint:* chapter 1 measured who lives in the metal-rich low-alpha box at $|Z| > 5$ kpc.
+# ````
+#
+# ````{solution} ch2-ex-insitu-mix
+# :class: dropdown
+#
+# ```bash
+# .venv/bin/papermill notebooks/02_sigma_maps.ipynb /tmp/ch2_s000_insitu.ipynb \
+#     -y "insitu_classes: [insitu_high_alpha, insitu_low_alpha]" -p n_mc 200 \
+#     -p output_dir _build/exercises/ch2_s000_insitu
+# ```
+#
+# The low-alpha box holds mostly the metal-rich tail of GSE (chapter 1's purity table), so the
+# "in-situ" sample roughly doubles and its new stars are hot, radial GSE stars: the in-situ maps
+# and $\sigma_r$ profile heat up towards the accreted ones, and fewer shells separate the two
+# samples at 2 sigma (`asymmetry` in `summary.json`). Contamination does not only dilute: the
+# contaminants are not spread evenly above and below the plane, so the above/below ratio and its
+# significance (`insitu_above_below_ratio`, `insitu_above_below_separation_sigma`) change too, and
+# on this mock they grow. An "asymmetry" of a mixed sample partly measures how the mixture changes
+# across the sky, which is S000's own argument about lines of sight, turned on its in-situ sample.
+# ````
+
+# %% [markdown]
+# ````{exercise} Smoothing radius: noise against blur
+# :label: ch2-ex-radius
+#
+# Each map cell averages the stars within `radius` of its centre. Rerun with `radius` 4 kpc (and 1
+# kpc). Predict how the band widths, the number of masked cells and the azimuthal pattern of the
+# accreted map ($\sigma_r \propto 1 + 0.12\cos 2\psi$ about the GSE major axis) change. Does the
+# coverage of the same stars' truth warn you of the blur?
+# ````
+#
+# ````{solution} ch2-ex-radius
+# :class: dropdown
+#
+# ```bash
+# .venv/bin/papermill notebooks/02_sigma_maps.ipynb /tmp/ch2_r4.ipynb \
+#     -p radius 4.0 -p n_mc 200 -p output_dir _build/exercises/ch2_radius4
+# ```
+#
+# A cell's area grows as radius squared, so at 4 kpc a cell holds about four times the stars: the
+# bands narrow by about 2 and fewer cells fall below `min_stars`, so the maps reach further out.
+# The price is resolution: the hot and cold lobes of the $\cos 2\psi$ pattern are averaged
+# together, and the range of the map (`grid_sigma_r_min_max`) shrinks; at 1 kpc the maps are noisy
+# and many more cells are masked. The truth coverage does not warn of this, because the truth map
+# is smoothed with the same radius: the bands measure the noise of a smoothed map, not its bias
+# against the local $\sigma_r$. Choosing the radius is a bias-variance trade-off that no band
+# reports.
+# ````

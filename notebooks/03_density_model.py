@@ -534,3 +534,127 @@ summary = {
 }
 run.finish(summary)
 print(json.dumps({k: summary[k] for k in ("aic", "truth_in_95")}, indent=1, default=str))
+
+# %% [markdown]
+# ## Exercises
+#
+# Exercises that change a parameter rerun this chapter with papermill, into an output directory of
+# their own (`-p output_dir _build/exercises/...`; see [Rerunning a
+# chapter](../intro.md#rerunning-a-chapter) and the README's "Rerun one chapter"); the others add a
+# cell at the end of this notebook after it has run, using its variables. Each maximum-likelihood
+# fit below takes seconds.
+
+# %% [markdown]
+# ````{exercise} Modelling the eccentricity cut, or not
+# :label: ch3-ex-completeness
+#
+# The GSE sample keeps only stars with $e > 0.7$, and the fraction of accreted stars that pass
+# varies with position. Refit the fiducial model by maximum likelihood through the bare survey
+# selection (`bare_survey`, without the kinematic completeness) and compare each parameter with the
+# chapter's fit, in units of its Laplace error. Which parameters move, in which direction, and why?
+# What does the amplitude measure in each case?
+# ````
+#
+# ````{solution} ch3-ex-completeness
+# :class: dropdown
+#
+# With the chapter run at its default `kinematic_completeness = True`:
+#
+# ```python
+# fit_bare = dens.fit_mle(stars, bare_survey, FIDUCIAL, n_starts=n_starts, rng=rng)
+# sigma = dens.laplace_sigmas(fits[FIDUCIAL], stars, survey)
+# for k, v in fits[FIDUCIAL]["params"].items():
+#     shift = (fit_bare["params"][k] - v) / sigma[k]
+#     print(f"{k:10s} modelled {v:8.3f}  ignored {fit_bare['params'][k]:8.3f}  shift {shift:+5.1f} sigma"
+#           + (f"  truth {truth[k]}" if truth and k in truth else ""))
+# ```
+#
+# (or rerun the whole chapter with `-p kinematic_completeness False` to see the chain, the sky
+# residuals and the profile too). The pitch moves most, by several of its errors towards the plane,
+# and the axis ratios shift a little. More accreted stars pass the cut near the plane than far
+# above it; a fit that does not know this sees a deficit of stars high above the plane and turns
+# the major axis, whose Sun-side end points above the plane, down towards it. The amplitude drops
+# by roughly the logarithm of the fraction that passes the cut (about 0.15 dex): with the
+# completeness modelled it describes the whole accreted population before the cut, without it only
+# the stars with $e > 0.7$. A selection the model leaves out becomes a property of the halo it
+# reports.
+# ````
+
+# %% [markdown]
+# ````{exercise} Half the sky
+# :label: ch3-ex-half-sky
+#
+# The tilt of GSE was found with a survey that covers both sides of the Galactic plane. Fit the
+# fiducial model to the northern Galactic hemisphere alone ($b > 0$: its tiles and its stars) and
+# compare the Laplace error of `pitch` with the full fit's. Is the loss larger than the loss of
+# stars alone explains? Compare also how strongly the AIC prefers the tilted model over
+# `triaxial_aligned_double_break` with and without the southern tiles.
+#
+# *Hint:* build the northern selection like the chapter's,
+# `dens.SelectionGrid.from_tiles(tiles[north], exclude=...)`, then apply the same kinematic
+# completeness.
+# ````
+#
+# ````{solution} ch3-ex-half-sky
+# :class: dropdown
+#
+# ```python
+# north = np.asarray(tiles["b"]) > 0
+# north_survey = dens.SelectionGrid.from_tiles(
+#     tiles[north], exclude=satellite_mask(tiles["RA"][north], tiles["DEC"][north], SATELLITE_RADIUS_DEG))
+# if completeness is not None:
+#     north_survey = dens.apply_completeness(north_survey, completeness)
+# north_stars = dens.Stars.from_table(gse[np.asarray(gse["b"]) > 0])
+# for label, (st, sv) in {"all sky": (stars, survey), "b > 0": (north_stars, north_survey)}.items():
+#     tilted = dens.fit_mle(st, sv, FIDUCIAL, n_starts=n_starts, rng=rng)
+#     aligned = dens.fit_mle(st, sv, "triaxial_aligned_double_break", n_starts=n_starts, rng=rng)
+#     sigma = dens.laplace_sigmas(tilted, st, sv)
+#     print(f"{label}: {len(st)} stars, pitch {tilted['params']['pitch']:.1f} +- {sigma['pitch']:.2f} deg, "
+#           f"AIC(aligned) - AIC(tilted) = {aligned['aic'] - tilted['aic']:.0f}")
+# ```
+#
+# About three quarters of the stars survive, so the pitch error would grow by
+# $\sqrt{4/3} \approx 1.15$ if every star carried the same information; it grows by more, and the
+# AIC preference for a tilt shrinks by a much larger factor than the star count. A tilt out of the
+# plane is measured by comparing the density above and below the plane along the major axis: the
+# Sun-side end of the axis points above the plane and the far end below. One hemisphere sees only
+# one of the two, and the fit must infer the tilt from the shape of the iso-density surfaces on one
+# side. Where a survey looks decides what it can measure, not only how many stars it gets.
+# ````
+
+# %% [markdown]
+# ````{exercise} How many stars does a second break need?
+# :label: ch3-ex-second-break
+#
+# The AIC prefers the doubly broken profile over the single break. Refit both models to random
+# halves of the GSE sample. How should
+# $\Delta\mathrm{AIC} = \mathrm{AIC}_{\rm single} - \mathrm{AIC}_{\rm double}$ scale with the
+# number of stars, and below roughly how many stars would the AIC stop preferring the second break?
+#
+# *Hint:* the double break has two more parameters ($\alpha_3$ and $r_2$), and the expected
+# log-likelihood ratio of two models is a sum over stars.
+# ````
+#
+# ````{solution} ch3-ex-second-break
+# :class: dropdown
+#
+# ```python
+# def delta_aic(st):
+#     double = dens.fit_mle(st, survey, FIDUCIAL, n_starts=n_starts, rng=rng)
+#     single = dens.fit_mle(st, survey, "triaxial_single_break", n_starts=n_starts, rng=rng)
+#     return single["aic"] - double["aic"]
+#
+# print("all stars:", round(delta_aic(stars), 1))
+# for trial in range(5):
+#     half = rng.random(len(gse)) < 0.5
+#     print("a random half:", round(delta_aic(dens.Stars.from_table(gse[half])), 1))
+# ```
+#
+# $\Delta\mathrm{AIC} = 2\Delta\ln L - 4$, and the expected $\Delta\ln L$ grows in proportion to
+# $N$, so for half the stars expect about $(\Delta\mathrm{AIC}_{\rm all} + 4)/2 - 4$, with a
+# scatter of several units from one half to another (the log-likelihood ratio of one sample
+# fluctuates, roughly by the square root of its size). The preference vanishes near
+# $N \approx N_{\rm all} \times 4/(\Delta\mathrm{AIC}_{\rm all} + 4)$ stars. The second break is a
+# detail of the profile that only a large sample resolves; a smaller survey finding one break does
+# not contradict two.
+# ````

@@ -307,3 +307,114 @@ summary = {
 }
 summary = run.finish(summary)
 print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.0f} s)")
+
+# %% [markdown]
+# ## Exercises
+#
+# Exercises that change a parameter rerun this chapter with papermill, into an output directory of
+# their own (`-p output_dir _build/exercises/...`; see [Rerunning a
+# chapter](../intro.md#rerunning-a-chapter) and the README's "Rerun one chapter"); the others add a
+# cell at the end of this notebook after it has run, using its variables. For parts (a) and (b)
+# alone, `-p n_coverage_mocks 4 -p n_pipeline_mocks 1` keeps a rerun short.
+
+# %% [markdown]
+# ````{exercise} Fewer stars: when does a wrong model look right?
+# :label: ch4-ex-fewer-stars
+#
+# Rerun the chapter with `truth_log10_mass = 8.75`, which halves the expected number of stars
+# ($10^{-0.3} \approx 0.5$). Before running, predict how the posterior widths of part (a), the
+# $\Delta\mathrm{AIC}$ between the restricted and the fiducial model, and the restricted model's
+# error in $q$ (its bias over its error) change. At what sample size would the restricted model
+# stop looking wrong?
+# ````
+#
+# ````{solution} ch4-ex-fewer-stars
+# :class: dropdown
+#
+# ```bash
+# .venv/bin/papermill notebooks/04_mock_recovery.ipynb /tmp/ch4_light.ipynb \
+#     -p truth_log10_mass 8.75 -p n_coverage_mocks 4 -p n_pipeline_mocks 1 \
+#     -p output_dir _build/exercises/ch4_light
+# ```
+#
+# The chapter prints the expected number of stars (about half the default's). Statistical errors
+# scale as $1/\sqrt N$, so the 16-84 % widths in `a_fiducial` → `summary` grow by about $\sqrt 2$.
+# The expected log-likelihood ratio is a sum over stars, so `b_restricted` →
+# `delta_aic_vs_fiducial` roughly halves (with a draw-to-draw scatter). The restricted model's bias
+# does not depend on $N$ (it is the best a misspecified model can do with infinitely many stars),
+# while its error grows by $\sqrt 2$, so bias over error falls by $\sqrt 2$. Misspecification is a
+# bias that only a large sample reveals. The oblate single-break model has 5 parameters fewer, so
+# $\Delta\mathrm{AIC} = 2\Delta\ln L - 10$, and with $\Delta\ln L \propto N$ the AIC stops
+# preferring the right model near
+# $N \approx N_{\rm mock} \times 10/(\Delta\mathrm{AIC}_{\rm mock} + 10)$: of order a hundred stars
+# when the default mock gives several hundred. The same reasoning applies to the second break (see
+# {ref}`ch3-ex-second-break`).
+# ````
+
+# %% [markdown]
+# ````{exercise} Which misspecification costs what?
+# :label: ch4-ex-misspecification
+#
+# Part (b) fits a model that is wrong in two ways at once: no tilt (an aligned oblate ellipsoid)
+# and one break instead of two. Separate the two by rerunning with `restricted_model` set to
+# `triaxial_single_break` (right shape, wrong profile) and to `triaxial_aligned_double_break`
+# (right profile, no tilt). For each, predict which parameters are biased and how large
+# $\Delta\mathrm{AIC}$ is, then check.
+# ````
+#
+# ````{solution} ch4-ex-misspecification
+# :class: dropdown
+#
+# ```bash
+# for m in triaxial_single_break triaxial_aligned_double_break; do
+#   .venv/bin/papermill notebooks/04_mock_recovery.ipynb /tmp/ch4_$m.ipynb \
+#       -p restricted_model $m -p n_coverage_mocks 4 -p n_pipeline_mocks 1 \
+#       -p output_dir _build/exercises/ch4_$m
+# done
+# ```
+#
+# With one break the shape ($p$, $q$, pitch, yaw) stays at the truth: the geometry and the radial
+# profile are nearly separate questions. The single break settles between the two true ones, nearer
+# the outer, with an inner slope between the two inner true slopes and an outer slope close to the
+# outermost one; the mass comes out high (the amplitude extrapolates a wrong inner profile into
+# $1 < r_q < 6$ kpc, where there are no data); $\Delta\mathrm{AIC}$ is tens. Without the tilt the
+# radial profile is recovered, but the ellipsoid turns rounder ($q$, and to a lesser degree $p$,
+# biased high): a tilted, elongated density seen in axes aligned with the disk mixes its long and
+# short axes. $\Delta\mathrm{AIC}$ is hundreds, and the corner plot is as narrow as ever. The tilt
+# is by far the costlier omission, and in both cases the posterior widths give no warning: only the
+# comparison of models does.
+# ````
+
+# %% [markdown]
+# ````{exercise} How many mocks does a coverage test need?
+# :label: ch4-ex-binomial
+#
+# The coverage of a 68 % interval over $N$ mocks has a binomial standard error
+# $\sqrt{0.68 \times 0.32/N}$. How large is it for the ci profile's 4 mocks and the full profile's
+# 50? How many mocks would detect, at 2 sigma, intervals that cover 63 % instead of 68 %? And with
+# 10 parameters each tested at 2 sigma, how often would a perfectly calibrated method fail at least
+# one test?
+# ````
+#
+# ````{solution} ch4-ex-binomial
+# :class: dropdown
+#
+# ```python
+# import numpy as np
+# from scipy import stats
+# for n in (4, 50):
+#     print(n, "mocks: binomial sigma", round(np.sqrt(0.68 * 0.32 / n), 3))
+# print("mocks to see 0.63 against 0.68 at 2 sigma:", int(np.ceil(4 * 0.68 * 0.32 / 0.05**2)))
+# print("P(at least one of 10 outside 2 sigma):", round(1 - 0.954**10, 2))
+# print("two-sided binomial p-value of 30/50:", stats.binomtest(30, 50, 0.68).pvalue)
+# ```
+#
+# With 4 mocks the error is 0.23 and the coverage can only be 0, 0.25, 0.5, 0.75 or 1: the ci table
+# is a smoke test, not a calibration. With 50 mocks it is 0.066, and 30 of 50 (60 %) is no evidence
+# of undercoverage (binomial p-value about 0.2); telling 63 % from 68 % takes about 350 mocks. Ten
+# parameters tested at 2 sigma fail at least once about 40 % of the time even for a perfect method
+# (less if the parameters' coverages are correlated): read the table as a whole, and look for
+# consistent signs in the mean pulls, whose standard error is `std_pull` $/\sqrt N$. The time a
+# larger study needs follows from the chapter's printed time for its mocks, which grows linearly
+# with $N$.
+# ````

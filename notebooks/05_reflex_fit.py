@@ -791,3 +791,177 @@ if has_reflex_truth:
     summary["constant_v_travel_between_truth_40_120"] = bool(between)
 summary = run.finish(summary)
 print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.0f} s)")
+
+# %% [markdown]
+# ## Exercises
+#
+# Exercises that change a parameter rerun this chapter with papermill, into an output directory of
+# their own (`-p output_dir _build/exercises/...`; see [Rerunning a
+# chapter](../intro.md#rerunning-a-chapter) and the README's "Rerun one chapter"); the others add a
+# cell at the end of this notebook after it has run, using its variables.
+
+# %% [markdown]
+# ````{exercise} The dipole by hand
+# :label: ch5-ex-dipole
+#
+# For a distant star the line of sight $\hat{\mathbf n}$ is nearly the radial direction, so the
+# reflex model predicts a mean
+# $v_{\rm GSR} \approx \langle v_r\rangle - v_{\rm travel}\, \hat{\mathbf n}_{\rm apex}\cdot\hat{\mathbf n}$:
+# a monopole plus a dipole on the sky. Fit $v_{\rm GSR} = a + \mathbf d\cdot\hat{\mathbf n}$ by
+# least squares to the fit sample (`gv`, `in_fit`) and read off the apex direction and an amplitude
+# from $-\mathbf d$. Where does it point, how well is it determined, and what can the radial
+# velocities alone not tell you?
+# ````
+#
+# ````{solution} ch5-ex-dipole
+# :class: dropdown
+#
+# ```python
+# l_rad, b_rad = np.deg2rad(gv["l"][in_fit]), np.deg2rad(gv["b"][in_fit])
+# n_hat = np.column_stack([np.cos(b_rad) * np.cos(l_rad), np.cos(b_rad) * np.sin(l_rad), np.sin(b_rad)])
+# design = np.column_stack([np.ones(len(n_hat)), n_hat])
+# coef, *_ = np.linalg.lstsq(design, np.asarray(gv["v_gsr"][in_fit]), rcond=None)
+# resid = np.asarray(gv["v_gsr"][in_fit]) - design @ coef
+# errors = np.sqrt(np.diag(np.linalg.inv(design.T @ design)) * np.var(resid))
+# apex = -coef[1:]
+# print("monopole and dipole (km/s):", coef.round(1), "+-", errors.round(1))
+# print(f"|d| = {np.linalg.norm(apex):.1f} km/s towards l = {np.degrees(np.arctan2(apex[1], apex[0])):.0f}, "
+#       f"b = {np.degrees(np.arcsin(apex[2] / np.linalg.norm(apex))):.0f} deg")
+# ```
+#
+# The $z$ component of $\mathbf d$ is large and positive (southern stars approach, northern ones
+# recede), several times its error, so the apex found from radial velocities alone points towards
+# the south Galactic pole, with an amplitude of a few tens of km/s; compare it with the continuity
+# fit's $v_{\rm travel}$ at the sample's median radius (about 70 kpc). The $x$ and $y$ components
+# carry errors of several km/s (a dispersion of ~100 km/s over several hundred stars), so the apex
+# longitude is barely constrained. The least squares also ignores what the model handles: the
+# growth of the reflex with radius, the tangential means, the outliers and the Sagittarius cut
+# (select the sample again with
+# `rf.select_outer_halo(catalog, rf.OuterHaloCuts(r_range=(r_min, r_max), sgr_cut="sky"), frame=solar_frame)`
+# and the $z$ component moves by one or two of its errors). The proper motions add the two
+# tangential components of the same pattern on every star, which is why the full model pins the
+# apex down.
+# ````
+
+# %% [markdown]
+# ````{exercise} What a northern survey cannot see
+# :label: ch5-ex-north
+#
+# Section 12 fits the stars a northern telescope can observe ($\delta > -20^\circ$). Fit the
+# constant model by maximum likelihood to the whole fit sample and to that subsample, and compare
+# the errors of the Cartesian travel velocity at 100 kpc and their correlations with the mean
+# radial velocity `vr_mean`. Are the errors larger than the loss of stars alone explains? Why?
+#
+# *Hint:* on a cap of the sky, what does a dipole whose axis points to the cap's centre look like?
+# ````
+#
+# ````{solution} ch5-ex-north
+# :class: dropdown
+#
+# ```python
+# north = rf.sky_subsamples(fit_sample)["north"]
+# for label, mask in (("all", np.ones(len(fit_sample), bool)), ("north", north)):
+#     f = rf.fit_reflex(fit_sample[mask], "constant", "mle", rng=np.random.default_rng(seed),
+#                       outliers=outliers, n_starts=3, **star_kwargs)
+#     d = f.draws_at(100.0)
+#     print(f"{label}: {mask.sum()} stars")
+#     for c in "xyz":
+#         v = d[f"v_travel_{c}"]
+#         print(f"  v_travel_{c} = {np.median(v):6.1f} +- {np.std(v):4.1f} km/s, "
+#               f"correlation with vr_mean {np.corrcoef(v, d['vr_mean'])[0, 1]:+.2f}")
+# print("sqrt(N_all / N_north) =", round(float(np.sqrt(len(fit_sample) / north.sum())), 2))
+# ```
+#
+# Some errors (on this mock most clearly that of $v_{\rm travel,z}$) grow by more than
+# $\sqrt{N_{\rm all}/N_{\rm north}}$, and the travel components become more strongly correlated
+# with `vr_mean`. Seen from inside a cap, a dipole along the cap's axis changes little across it:
+# it looks like a uniform shift of all radial velocities, which is exactly what a mean radial
+# motion (infall or expansion of the halo) produces. Only stars on the far side of the sky break
+# that degeneracy, and a northern survey lacks the far south, where the LMC and the apex lie. This
+# is why S004 stresses all-sky coverage (its appendix B).
+# ````
+
+# %% [markdown]
+# ````{exercise} A Sagittarius cut that selects on velocity
+# :label: ch5-ex-sgr-selection
+#
+# Section 15 removes Sagittarius by position (`coverage_sgr_cut = "sky"`). Repeat the coverage
+# study on 10 mocks with S004's angular-momentum cut and with the sky cut, with the same seed
+# (hence the same mocks), fitting with the mixture only. Which quantities lose their coverage, and
+# why does a cut that removes only a few per cent of the halo stars bias them in mock after mock?
+# ````
+#
+# ````{solution} ch5-ex-sgr-selection
+# :class: dropdown
+#
+# A minute or two per cut on two cores:
+#
+# ```python
+# fit_kw = {"distance_prior": distance_prior, "frame": solar_frame, "distance_term": distance_term,
+#           "n_distance_nodes": n_distance_nodes}
+# for cut in ("sky", "angular_momentum"):
+#     runs = coverage_mocks(10, seed=seed, n_procs=n_procs, progress=None, likelihoods=("mixture",),
+#                           cuts=rf.OuterHaloCuts(r_range=(r_min, r_max), clip=False, sgr_cut=cut),
+#                           fit_kwargs=fit_kw)
+#     print(cut)
+#     coverage_summary(runs)[["quantity", "coverage", "mean_pull", "std_pull"]].pprint()
+# ```
+#
+# (or rerun the chapter with `-p coverage_sgr_cut angular_momentum`). With the sky cut the mean
+# pulls scatter around zero, mostly within one or two times $1/\sqrt{10} \approx 0.3$, and the
+# coverages lie near 0.68, mostly within one or two binomial errors (0.15 for 10 mocks). With the
+# angular-momentum cut the apex longitude and $\sigma_b$ are pulled the same way in nearly every
+# mock, by one to two sigma, and their coverage collapses; $v_{\rm travel}$ and the apex latitude
+# move too. The cut removes the halo stars near the Sgr plane *whose velocities happen to look like
+# Sgr's*: in that band of sky the remaining stars have a velocity distribution with a piece cut
+# out, so their mean shifts (a coherent pattern on the sky that the dipole absorbs) and their
+# spread shrinks. A cut on the measured quantity itself is a selection effect that no amount of
+# data averages away.
+# ````
+
+# %% [markdown]
+# ````{exercise} A prior on a direction
+# :label: ch5-ex-apex-prior
+#
+# The apex prior is isotropic: uniform in $L_{\rm MS}$ and in $\sin B_{\rm MS}$ (S004's text says
+# $\cos B_{\rm MS}$). What prior density on $B$ does each choice imply, and which fraction of the
+# prior lies at $|B| > 60^\circ$ for a prior uniform in $\sin B$, uniform in $B$, and uniform in
+# $\cos B$? The apex sits near $B_{\rm MS} \approx 0$: reweight the main fit's posterior draws to
+# the two other priors and see how much the apex at 100 kpc moves.
+#
+# *Hint:* to change a prior $p_1$ into $p_2$ after sampling, weight each draw by $p_2/p_1$; the
+# effective number of draws, $(\sum w)^2/\sum w^2$, says whether the reweighting can be trusted.
+# ````
+#
+# ````{solution} ch5-ex-apex-prior
+# :class: dropdown
+#
+# Uniform in $\sin B$ gives $p(B) \propto \cos B$ (equal area on the sphere); uniform in $B$ gives
+# a constant, which piles up prior mass near the poles; uniform in $\cos B$ (with
+# $B \in [-90^\circ, 90^\circ]$) gives $p(B) \propto |\sin B|$, which vanishes on the equator. The
+# fractions at $|B| > 60^\circ$ are $1 - \sin 60^\circ \approx 0.13$, $1/3$ and
+# $\cos 60^\circ = 0.5$.
+#
+# ```python
+# B_nodes = [fit_main.samples[:, i] for i, n in enumerate(fit_main.model.names) if n.startswith("B_MS")]
+# weights = {"isotropic (the chapter)": np.ones(len(fit_main.samples)),
+#            "uniform in B": np.prod([1 / np.cos(np.deg2rad(B)) for B in B_nodes], axis=0),
+#            "uniform in cos B": np.prod([np.abs(np.tan(np.deg2rad(B))) for B in B_nodes], axis=0)}
+# B100 = fit_main.draws_at(100.0)["B_MS"]
+# order = np.argsort(B100)
+# for label, w in weights.items():
+#     cdf = np.cumsum(w[order]) / w.sum()
+#     print(f"{label:24s} B_MS(100 kpc) 16/50/84 %: {np.interp([0.16, 0.5, 0.84], cdf, B100[order]).round(1)}, "
+#           f"effective draws {w.sum() ** 2 / (w ** 2).sum():.0f} of {len(w)}")
+# ```
+#
+# Near the equator $\cos B \approx 1$, so the isotropic and the uniform-in-$B$ priors agree there
+# and the apex hardly moves: this is why S004 works in Magellanic Stream coordinates, where the
+# apex is far from the coordinate poles. (In Galactic coordinates the apex is at
+# $b \approx -60^\circ$, where a prior uniform in $b$ would give it, relative to the equator, twice
+# the isotropic prior's weight, and more still towards the pole.) The uniform-in-$\cos B$ prior has
+# almost no mass where the posterior is: the reweighted $B_{\rm MS}$ is pushed off the equator, to
+# both sides, its interval widens, and the effective number of draws drops several-fold, a sign
+# that the data and that prior disagree. Read literally, the prior stated in S004's text would
+# matter.
+# ````

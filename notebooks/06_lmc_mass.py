@@ -377,3 +377,129 @@ summary = {
 }
 summary = run.finish(summary)
 print(f"written {out.path / 'summary.json'} ({summary['runtime_s']:.0f} s)")
+
+# %% [markdown]
+# ## Exercises
+#
+# Exercises that change a parameter rerun this chapter with papermill, into an output directory of
+# their own (`-p output_dir _build/exercises/...`; see [Rerunning a
+# chapter](../intro.md#rerunning-a-chapter) and the README's "Rerun one chapter"); the others add a
+# cell at the end of this notebook after it has run, using its variables.
+
+# %% [markdown]
+# ````{exercise} Where the reflex points, and since when
+# :label: ch6-ex-lag
+#
+# In the simulations the Milky Way's centre is at rest today (conventions §14), so
+# $-\mathbf v_{\rm MW}(t)$ is how much the inner Galaxy's velocity has changed since time $t$.
+# Compare it, for look-back times of 100 Myr to 3 Gyr, with the simulated travel velocity of shells
+# at 50, 100 and 200 kpc (`shells`), in size and direction. What sets which look-back time a shell
+# "remembers", and why does the apex point near the south Galactic pole rather than at the LMC
+# today?
+#
+# *Hint:* `orbits` holds `vx_mw`, `vy_mw`, `vz_mw` against `t` (Myr) for each mass, and `angles`
+# turns a vector into $(\ell, b)$ as seen from the Galactic centre.
+# ````
+#
+# ````{solution} ch6-ex-lag
+# :class: dropdown
+#
+# ```python
+# m = 1.8e11
+# o = orbits[orbits["lmc_mass"] == m]
+# for T in (100, 250, 500, 1000, 3000):
+#     k = np.argmin(np.abs(o["t"] + T))
+#     dv = -np.array([o["vx_mw"][k], o["vy_mw"][k], o["vz_mw"][k]])
+#     l_dv, b_dv = angles(dv[None, :])
+#     print(f"since {T:4d} Myr: |dv| = {np.linalg.norm(dv):5.1f} km/s towards "
+#           f"l = {float(l_dv[0]):4.0f}, b = {float(b_dv[0]):4.0f} deg")
+# t = shells[m]
+# for r in (50, 100, 200):
+#     i = int(np.argmin(np.abs(t["r_mid"] - r)))
+#     print(f"shell at {t['r_mid'][i]:.0f} kpc: v_travel = {t['v_travel'][i]:5.1f} km/s towards "
+#           f"l = {t['l_apex'][i]:4.0f}, b = {t['b_apex'][i]:4.0f} deg")
+# ```
+#
+# Each shell's travel velocity matches the change of the inner Galaxy's velocity over a look-back
+# time that grows with radius: a few hundred Myr at 100 kpc, longer further out, while the
+# outermost shells approach, without reaching, the total change since the start of the integration.
+# A shell's stars follow the moving centre only on their own dynamical time ($\sim r/\sigma$,
+# hundreds of Myr to Gyr in the outer halo): the inner halo has moved with the disk, the outer halo
+# keeps the motion the Galaxy had before the LMC's pull. The direction is that of the
+# time-integrated pull, towards where the LMC was over that time, below the disk during its recent
+# pericentre passage; near the pole the longitudes mean little and the latitudes are the thing to
+# compare. The mass sets the amplitude: repeat with `m = 0.8e11` and `2.5e11`.
+# ````
+
+# %% [markdown]
+# ````{exercise} Weighing an LMC that is not there
+# :label: ch6-ex-no-lmc
+#
+# Draw a mock survey of the no-LMC simulation, compute its summary with `travel_summary` and weigh
+# it with the chapter's `calibration`. Is its fitted travel speed zero? Where does the posterior of
+# the mass go, and why does the chapter calibrate the Cartesian vector rather than the speed?
+# (`-p mock_lmc_mass 0` does not work: the simulated apex at zero travel velocity is undefined, and
+# the chapter's comparison with it stops.)
+# ````
+#
+# ````{solution} ch6-ex-no-lmc
+# :class: dropdown
+#
+# ```python
+# for s in (1, 2, 3):
+#     cat0, _ = generate_simulated_outer_halo(mock_seed + s, *particles_of_mass(particles, 0.0))
+#     s0 = travel_summary(cat0, cuts, np.random.default_rng(seed))
+#     post0 = estimate_lmc_mass(calibration, s0)
+#     print(f"summary {s0.round(1)} km/s, speed {np.linalg.norm(s0):.1f} km/s; M_LMC median "
+#           f"{post0.median / 1e11:.2f}e11, 95 % interval {np.round(np.array(post0.interval(95)) / 1e11, 2)}e11")
+# nolmc = calibration[calibration["lmc_mass"] == 0]
+# print("no-LMC calibration mocks, mean vector:", [round(float(np.mean(nolmc[c])), 1) for c in SUMMARY_NAMES])
+# ```
+#
+# The fitted speed is not zero but several to ten km/s: a speed is positive whatever the noise, so
+# noise alone biases it upwards (for three Gaussian components of error $\sigma$ the mean speed at
+# zero truth is $\sqrt{8/\pi}\,\sigma \approx 1.6\sigma$), and the no-LMC calibration mocks show
+# that the fit also returns a systematic vector of several km/s where there is no reflex at all
+# (their mean is not zero). Both are in the calibration, so the posterior piles up at the low end
+# of the prior and its 95 % upper limit falls below or near the lightest simulated LMC: an upper
+# limit, not a detection. Components average to the truth under noise, a speed does not, which is
+# why the summary is the vector; and a fit calibrated on mocks, rather than compared with a
+# simulation's true shells, absorbs whatever the fit gets wrong.
+# ````
+
+# %% [markdown]
+# ````{exercise} How many calibration mocks?
+# :label: ch6-ex-calibration
+#
+# The synthetic likelihood of each mass is a Student $t$ with $n - 3$ degrees of freedom and scale
+# matrix $S\,(n+1)(n-1)/[n(n-3)]$, for $n$ mocks of covariance $S$ (conventions §14). Compute the
+# scale factor for the ci profile's 6 mocks and the full profile's 20, predict how much wider the
+# mass interval is with 6, and check by weighing the data with only the first 6 calibration mocks
+# of each mass. What would a Gaussian with covariance $S$ get wrong?
+# ````
+#
+# ````{solution} ch6-ex-calibration
+# :class: dropdown
+#
+# ```python
+# for n in (6, 20):
+#     print(n, "mocks: scale factor", round((n + 1) * (n - 1) / (n * (n - 3)), 2), "degrees of freedom", n - 3)
+# few = calibration[calibration["mock"] < 6]
+# for label, cal in (("all mocks", calibration), ("6 per mass", few)):
+#     post = estimate_lmc_mass(cal, observed)
+#     lo, hi = post.interval(68)
+#     print(f"{label}: median {post.median / 1e11:.2f}e11, 68 % [{lo / 1e11:.2f}, {hi / 1e11:.2f}]e11")
+# leave_one_out_coverage(few).pprint()
+# ```
+#
+# The factor is 1.94 for 6 mocks and 1.17 for 20, so the predictive scale is
+# $\sqrt{1.94/1.17} \approx 1.3$ times larger with 6, and with 3 degrees of freedom instead of 17
+# its tails are much heavier: expect the interval from 6 mocks per mass to be roughly a third wider
+# than the chapter's from 20, give or take the noise of a mean and a covariance estimated from six
+# mocks. (This needs a full-profile run: the ci profile already has 6.) The $t$ carries the
+# uncertainty of $\bar s$ and $S$ themselves: a Gaussian with $S$ estimated from six mocks would be
+# as narrow as one from a hundred and would over-state the precision, which the leave-one-out
+# coverage (the fraction of calibration mocks whose interval holds their own mass) would show as
+# undercoverage. More mocks per mass buy a narrower interval only up to the data's own noise, the
+# one-mock scatter that no calibration removes.
+# ````
