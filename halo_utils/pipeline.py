@@ -18,6 +18,13 @@ finished (`chapter_dependencies`); their lines are prefixed with the chapter's n
 chapter runs a pool of worker processes of its own sized for two cores, so two chapters at
 once pay off where there are more cores than that; on two cores they only share them. The
 results do not depend on ``--jobs``.
+
+One chapter runs on other data with ``-p name value`` (read as papermill's ``-p``) and
+``--executed-dir``, where its executed notebook goes instead of the book's (the book's page
+"Bring your own catalogue")::
+
+    python -m halo_utils.pipeline --profile ci --chapters 05_reflex_fit --executed-dir mine \\
+        -p catalog_path mine/outer_halo.csv -p truth_path "" -p output_dir mine/05_reflex_fit
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from .chapter_cache import chapter_key, is_up_to_date, record_key
 from .outputs import write_text_atomic
 
 __all__ = ["load_profiles", "check_parameters", "run_chapter", "fold_injected_parameters", "chapter_dependencies",
-           "run_all"]
+           "run_all", "parameter_value"]
 
 #: The matplotlib backend of the chapters' kernels: figures are embedded in the executed
 #: notebook (and so shown on the book's pages) whatever ``MPLBACKEND`` the caller has set
@@ -268,23 +275,51 @@ def run_all(profile: str = "full", chapters=CHAPTERS, jobs: int = 1, **kwargs) -
     return times
 
 
+def parameter_value(text: str):
+    """A parameter given on the command line (``-p name value``), read as papermill's ``-p``
+    reads it: ``True``/``False``/``None``, an int, a float, a YAML list (``[15, 25]``), else
+    the text itself (so ``""`` is the empty string, not None)."""
+    if text in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[text]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text.strip().startswith("["):
+        return yaml.safe_load(text)
+    return text
+
+
 def _main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="full", help="parameter profile (notebooks/profiles.yml)")
     parser.add_argument("--chapters", nargs="*", default=list(CHAPTERS), help="chapters to run")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="a parameter that replaces the profile's (as papermill's -p); repeat for more; "
+                             "with one chapter only")
+    parser.add_argument("--executed-dir", default=str(REPO_ROOT / "book" / "executed"),
+                        help="where the executed notebooks go (default: the book's book/executed; give "
+                             "another folder for a run on your own data)")
     parser.add_argument("--force", action="store_true",
                         help="re-execute every chapter even when nothing it depends on changed")
     parser.add_argument("--quiet", action="store_true", help="do not echo the chapters' output while they run")
     parser.add_argument("--jobs", type=int, default=1,
                         help="chapters run at once, each after the chapters it reads (default 1: in order)")
     args = parser.parse_args(argv)
+    overrides = {name: parameter_value(value) for name, value in args.parameter}
+    if overrides and len(args.chapters) != 1:
+        parser.error(f"-p sets the parameters of one chapter; got --chapters {' '.join(args.chapters)}")
+    if overrides and args.jobs > 1:
+        parser.error("-p runs one chapter: leave --jobs at 1")
     if not args.quiet:
         # papermill echoes cell outputs through its logger at INFO level
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
         logging.getLogger("papermill").setLevel(logging.INFO)
     start = time.perf_counter()
+    extra = {"overrides": overrides, "output_dir": args.executed_dir} if args.jobs <= 1 else {}
     times = run_all(args.profile, args.chapters, jobs=args.jobs, cache=True, force=args.force,
-                    log_output=not args.quiet)
+                    log_output=not args.quiet, **extra)
     if args.jobs > 1:
         print(f"[{args.profile}] " + ", ".join(f"{c}: {t:.1f} s" if t else f"{c}: up to date" for c, t in times.items())
               + f"; {time.perf_counter() - start:.1f} s in all", flush=True)

@@ -323,25 +323,6 @@ def test_chapter5_reruns_byte_for_byte_on_a_twelve_column_csv(tmp_path):
         assert (out / fig).stat().st_size > 10_000, fig
 
 
-@pytest.mark.slow
-def test_chapter1_reruns_on_another_catalogue_and_seed(tmp_path):
-    """The documented papermill rerun: another catalogue path, tile table, truth and seed."""
-    from halo_utils.mock import MockConfig, write_survey
-
-    paths = write_survey(tmp_path / "survey", seed=7, config=MockConfig(n_tiles=200))
-    out = tmp_path / "run"
-    run_chapter("01_sample_construction", "ci", output_dir=tmp_path, overrides={
-        "catalog_path": str(paths["catalog"]), "tiles_path": str(paths["tiles"]),
-        "truth_path": str(paths["truth"]), "generate_if_missing": False, "seed": 99,
-        "output_dir": str(out)})
-    summary = json.loads((out / "summary.json").read_text())
-    from astropy.table import Table
-
-    assert summary["n_catalogue"] == len(Table.read(paths["catalog"]))
-    assert summary["parameters"]["seed"] == 99
-    assert summary["parameters"]["catalog_path"] == str(paths["catalog"])
-
-
 @pytest.fixture(scope="module")
 def small_simulation(tmp_path_factory):
     """A reduced simulation suite (40,000 particles, 1.5 Gyr, three masses) as chapter 6's input files."""

@@ -88,3 +88,17 @@ def test_the_kernel_draws_inline_whatever_the_caller_set(monkeypatch):
     with pipeline._kernel_environment():
         pass
     assert "MPLBACKEND" not in os.environ
+
+
+@pytest.mark.parametrize("text, value", [("", ""), ("True", True), ("None", None), ("7", 7), ("2.5", 2.5),
+                                         ("[15, 25]", [15, 25]), ("mine/a.csv", "mine/a.csv")])
+def test_command_line_parameters_are_read_as_papermill_reads_them(text, value):
+    assert pipeline.parameter_value(text) == value and type(pipeline.parameter_value(text)) is type(value)
+
+
+def test_command_line_parameters_need_one_chapter_and_a_known_name(capsys):
+    with pytest.raises(SystemExit):
+        pipeline._main(["--chapters", CHAPTERS[0], CHAPTERS[1], "-p", "seed", "3"])
+    assert "one chapter" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no_such_parameter"):
+        pipeline._main(["--quiet", "--chapters", CHAPTERS[0], "-p", "no_such_parameter", "3"])
