@@ -6,6 +6,7 @@ import matplotlib
 import healpy as hp
 import numpy as np
 import pytest
+from astropy.table import Table
 
 matplotlib.use("Agg")
 
@@ -99,3 +100,98 @@ def test_mollview_panel_has_a_labelled_colour_bar_with_round_ticks():
     assert len(ticks) >= 3 and _is_round(ticks) and 53.31 not in ticks
     assert cax.get_xscale() == "linear"  # a linear bar: no tick beyond the limits pinned to its ends
     plt.close(fig)
+
+
+# ---------------------------------------------------------------- chapter 1
+
+
+def test_footprint_colour_limits_are_nice_and_labelled():
+    tiles = Table({"l": np.linspace(0, 350, 40), "b": np.linspace(-80, 80, 40), "f_rank2": np.linspace(0.023, 0.97, 40)})
+    ax = plotting.plot_footprint(tiles, label="rank-2 fibre sampling fraction", title="survey tiles")
+    assert ax.get_title() == "survey tiles"
+    sc = ax.collections[-1]
+    assert sc.norm.vmin == 0.0 and sc.norm.vmax == 1.0
+    (cax,) = _colorbars(ax.figure)
+    assert _colorbar_label(cax) == "rank-2 fibre sampling fraction"
+    plt.close(ax.figure)
+
+
+def test_velocity_errors_takes_a_title():
+    r = np.linspace(10, 60, 500)
+    ax = plotting.plot_velocity_errors(r, {"V_r": 3 + 0 * r, "V_phi": 0.4 * r}, n_bins=10, title="halo sample")
+    assert ax.get_title() == "halo sample" and "km/s" in ax.get_ylabel() and "kpc" in ax.get_xlabel()
+    plt.close(ax.figure)
+
+
+# ---------------------------------------------------------------- chapter 2
+
+
+def _grid_result(rng, n=11):
+    centres = np.linspace(-30, 30, n)
+    median = rng.uniform(61.7, 187.2, (n, n))
+    median[0, :] = np.nan  # masked cells
+    return {"centers_u": centres, "centers_w": centres, "median": median}
+
+
+def test_dispersion_maps_default_limits_are_nice():
+    rng = np.random.default_rng(3)
+    results = {"all": _grid_result(rng), "accreted": _grid_result(rng)}
+    stars = {k: (rng.uniform(-30, 30, 50), rng.uniform(-30, 30, 50)) for k in results}
+    fig, axes = plotting.plot_dispersion_maps(results, stars, "xz")
+    (cax,) = _colorbars(fig)
+    assert "km/s" in _colorbar_label(cax)
+    vmin, vmax = cax._colorbar.mappable.get_clim()
+    assert (vmin, vmax) == nice_range(vmin, vmax) and vmin <= 61.7 and vmax >= 187.2
+    assert axes[1, 0].get_xlabel() == "X [kpc]" and axes[0, 0].get_ylabel() == "Z [kpc]"
+    plt.close(fig)
+
+
+def test_healpix_maps_have_nice_limits_and_round_ticks():
+    npix = hp.nside2npix(2)
+    maps_ = {"all": np.linspace(52.3, 191.8, npix), "in-situ": np.full(npix, np.nan)}
+    maps_["in-situ"][:5] = 70.0
+    fig = plotting.plot_healpix_maps(maps_)
+    bars = _colorbars(fig)
+    assert len(bars) == 2
+    for cax in bars:
+        assert _colorbar_label(cax) == "$\\sigma_r$ [km/s]"
+        assert cax._colorbar.mappable.get_clim() == (50.0, 200.0)
+        assert _is_round(_ticks(cax))
+    plt.close(fig)
+
+
+def _profile(rng, r_mid, centre):
+    med = centre + rng.normal(0, 3, r_mid.size)
+    return {"r_mid": r_mid, "median": med, "p16": med - 5, "p84": med + 5, "p2_5": med - 10, "p97_5": med + 10}
+
+
+def test_sigma_beta_vs_accreted_fraction_labels_both_panels():
+    rng = np.random.default_rng(4)
+    frac = rng.uniform(0.5, 1, 30)
+    fig = plotting.plot_sigma_beta_vs_accreted_fraction(frac, 100 + 80 * frac, 0.5 + 0.3 * frac, rng.integers(10, 90, 30),
+                                                        rho_sigma=0.48, rho_beta=0.68)
+    left, right = fig.axes
+    assert left.get_ylabel() == "$\\sigma_r$ [km/s]" and right.get_ylabel() == "$\\beta$"
+    assert all("accreted fraction" in ax.get_xlabel() for ax in fig.axes)
+    assert "0.48" in left.texts[0].get_text() and "0.68" in right.texts[0].get_text()
+    plt.close(fig)
+
+
+def test_radial_profiles_and_band_widths():
+    rng = np.random.default_rng(5)
+    r_mid = np.linspace(12, 75, 12)
+    sigma = {name: {"bootstrap": _profile(rng, r_mid, c), "drop": _profile(rng, r_mid, c)}
+             for name, c in (("accreted", 150.0), ("in-situ", 75.0))}
+    beta = {name: {"bootstrap": _profile(rng, r_mid, 0.8), "drop": _profile(rng, r_mid, 0.8)}
+            for name in ("whole sky", "l<180, b>0", "l>=180, b>0")}
+    fig = plotting.plot_radial_profiles(sigma, beta, sigma_truth={"accreted": r_mid * 0 + 150, "in-situ": None})
+    left, right = fig.axes
+    assert left.get_ylabel() == "$\\sigma_r$ [km/s]" and right.get_ylabel() == "$\\beta$"
+    assert all(ax.get_xlabel() == "$r_{\\rm Gal}$ [kpc]" for ax in fig.axes)
+    legend = [t.get_text() for t in left.get_legend().get_texts()]
+    assert legend[:2] == ["accreted", "in-situ"] and "truth (same stars)" in legend
+    assert [t.get_text() for t in right.get_legend().get_texts()] == list(beta)
+    plt.close(fig)
+    ax = plotting.plot_band_widths(sigma, {"accreted": "tab:red", "in-situ": "tab:blue"})
+    assert "km/s" in ax.get_ylabel() and len(ax.get_lines()) == 4
+    plt.close(ax.figure)

@@ -14,7 +14,8 @@ values (`nice_limit`) and colour-bar ticks are round numbers (`add_colorbar`).
 
 from .common import CLASS_COLOURS, PARAM_LABELS, SUN_XYZ, add_colorbar, mollview_panel, nice_limit, nice_range
 from .sample import binned_percentiles, plot_chemistry_plane, plot_eccentricity_feh, plot_footprint, plot_velocity_errors
-from .maps import (density_contour, plot_band_widths, plot_dispersion_maps, plot_healpix_maps, plot_profile, plot_vs_accreted_fraction)
+from .maps import (density_contour, plot_band_widths, plot_dispersion_maps, plot_healpix_maps, plot_profile,
+                   plot_radial_profiles, plot_sigma_beta_vs_accreted_fraction, plot_vs_accreted_fraction)
 from .density import (plot_corner, plot_coverage, plot_isodensity, plot_mean_pulls, plot_radial_density,
                       plot_sky_residuals, plot_tilt_geometry)
 from .reflex import (plot_apex_sky, plot_reflex_band)
@@ -22,7 +23,8 @@ from .reflex import (plot_apex_sky, plot_reflex_band)
 __all__ = [
     "CLASS_COLOURS", "SUN_XYZ", "PARAM_LABELS", "nice_limit", "nice_range", "add_colorbar", "mollview_panel",
     "plot_footprint", "plot_chemistry_plane", "plot_velocity_errors", "plot_eccentricity_feh", "binned_percentiles",
-    "density_contour", "plot_dispersion_maps", "plot_healpix_maps", "plot_vs_accreted_fraction", "plot_profile", "plot_band_widths",
+    "density_contour", "plot_dispersion_maps", "plot_healpix_maps", "plot_vs_accreted_fraction",
+    "plot_sigma_beta_vs_accreted_fraction", "plot_profile", "plot_radial_profiles", "plot_band_widths",
     "plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density",
     "plot_tilt_geometry", "plot_coverage", "plot_mean_pulls",
     "plot_reflex_band", "plot_apex_sky",
