@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from halo_utils import plotting  # noqa: E402
+from halo_utils.mock import GSE_TRUTH  # noqa: E402
 from halo_utils.plotting import nice_limit, nice_range, plot_corner  # noqa: E402
 
 
@@ -194,4 +195,49 @@ def test_radial_profiles_and_band_widths():
     plt.close(fig)
     ax = plotting.plot_band_widths(sigma, {"accreted": "tab:red", "in-situ": "tab:blue"})
     assert "km/s" in ax.get_ylabel() and len(ax.get_lines()) == 4
+    plt.close(ax.figure)
+
+
+# ---------------------------------------------------------------- chapters 3 and 4
+
+
+def test_isodensity_planes_and_sky_residuals():
+    truth = {**GSE_TRUTH, "log10_mass": 9.0}
+    stars = np.random.default_rng(6).normal(0, 15, (3, 300))
+    fig = plotting.plot_isodensity_planes(truth, "triaxial_double_break", stars=stars,
+                                          truth=(truth, "triaxial_double_break"), extent=30.0)
+    xy, xz = fig.axes
+    assert (xy.get_xlabel(), xy.get_ylabel(), xz.get_ylabel()) == ("X [kpc]", "Y [kpc]", "Z [kpc]")
+    assert "truth" in [t.get_text() for t in xy.get_legend().get_texts()]
+    plt.close(fig)
+
+    npix = hp.nside2npix(2)
+    data = np.random.default_rng(7).poisson(30, npix).astype(float)
+    fig = plotting.plot_sky_residuals(data, {"fitted": np.full(npix, 30.0), "untilted": np.full(npix, 25.0)})
+    bars = _colorbars(fig)
+    assert len(bars) == 6
+    counts = [cax for cax in bars if _colorbar_label(cax) == "stars / pixel"]
+    top = np.percentile(data, 99)
+    assert len(counts) == 4 and all(cax._colorbar.mappable.get_clim() == nice_range(0.0, top) for cax in counts)
+    assert all(_is_round(_ticks(cax)) for cax in bars)
+    plt.close(fig)
+
+
+def _coverage_table(params=("p", "q", "r1")):
+    n = len(params)
+    return Table({"parameter": list(params), "n_mocks": [4] * n, "coverage_68": [0.5, 0.75, 0.5],
+                  "binomial_sigma_68": [0.2] * n, "coverage_95": [1.0, 0.75, 1.0], "profile_coverage_68": [0.75] * n,
+                  "profile_coverage_95": [1.0] * n, "mean_pull": [0.3, -0.2, 1.1], "std_pull": [1.0, 0.9, 1.4]})
+
+
+def test_coverage_panels_and_mean_pulls():
+    tables = {"plain": _coverage_table(), "folded": _coverage_table()}
+    fig = plotting.plot_coverage_panels(tables, 4, titles={"plain": "observed positions"})
+    left, right = fig.axes
+    assert left.get_title() == "observed positions" and right.get_title() == "folded"
+    assert left.get_ylabel() == "fraction of mocks with truth inside"
+    plt.close(fig)
+    ax = plotting.plot_mean_pulls(tables, labels={"plain": "full pipeline"})
+    assert "pull" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["full pipeline", "folded"]
     plt.close(ax.figure)

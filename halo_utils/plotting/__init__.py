@@ -6,7 +6,8 @@ values (`nice_limit`) and colour-bar ticks are round numbers (`add_colorbar`).
 * `~halo_utils.plotting.sample`: the footprint, chemistry plane, velocity errors, eccentricity.
 * `~halo_utils.plotting.maps`: sigma_r / beta maps, HEALPix maps, profiles, band widths.
 * `~halo_utils.plotting.density`: posteriors, iso-density contours, sky and radial residuals, the
-  ellipsoid's tilt, coverage and mean pulls over mocks.
+  ellipsoid's tilt.
+* `~halo_utils.plotting.recovery`: coverage and mean pulls over mocks.
 * `~halo_utils.plotting.reflex`: the reflex profiles, the apex on the sky, travel vectors.
 * `~halo_utils.plotting.common`: class colours, the Sun, parameter labels, nice colour limits
   and colour bars.
@@ -16,8 +17,9 @@ from .common import CLASS_COLOURS, PARAM_LABELS, SUN_XYZ, add_colorbar, mollview
 from .sample import binned_percentiles, plot_chemistry_plane, plot_eccentricity_feh, plot_footprint, plot_velocity_errors
 from .maps import (density_contour, plot_band_widths, plot_dispersion_maps, plot_healpix_maps, plot_profile,
                    plot_radial_profiles, plot_sigma_beta_vs_accreted_fraction, plot_vs_accreted_fraction)
-from .density import (plot_corner, plot_coverage, plot_isodensity, plot_mean_pulls, plot_radial_density,
-                      plot_sky_residuals, plot_tilt_geometry)
+from .density import (plot_corner, plot_isodensity, plot_isodensity_planes, plot_radial_density, plot_sky_residuals,
+                      plot_tilt_geometry)
+from .recovery import plot_coverage, plot_coverage_panels, plot_mean_pulls
 from .reflex import (plot_apex_sky, plot_reflex_band)
 
 __all__ = [
@@ -25,7 +27,8 @@ __all__ = [
     "plot_footprint", "plot_chemistry_plane", "plot_velocity_errors", "plot_eccentricity_feh", "binned_percentiles",
     "density_contour", "plot_dispersion_maps", "plot_healpix_maps", "plot_vs_accreted_fraction",
     "plot_sigma_beta_vs_accreted_fraction", "plot_profile", "plot_radial_profiles", "plot_band_widths",
-    "plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density",
-    "plot_tilt_geometry", "plot_coverage", "plot_mean_pulls",
+    "plot_corner", "plot_isodensity", "plot_isodensity_planes", "plot_sky_residuals", "plot_radial_density",
+    "plot_tilt_geometry",
+    "plot_coverage", "plot_coverage_panels", "plot_mean_pulls",
     "plot_reflex_band", "plot_apex_sky",
 ]
