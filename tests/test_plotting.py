@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from halo_utils import plotting  # noqa: E402
-from halo_utils.mock import GSE_TRUTH  # noqa: E402
+from halo_utils import plotting, reflex as rf  # noqa: E402
+from halo_utils.mock import GSE_TRUTH, reflex_truth_vector  # noqa: E402
 from halo_utils.plotting import nice_limit, nice_range, plot_corner  # noqa: E402
 
 
@@ -240,4 +240,88 @@ def test_coverage_panels_and_mean_pulls():
     ax = plotting.plot_mean_pulls(tables, labels={"plain": "full pipeline"})
     assert "pull" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["full pipeline", "folded"]
+    plt.close(ax.figure)
+
+
+# ---------------------------------------------------------------- chapter 5
+
+
+def _binned(rng, x_mid, level=0.0):
+    return Table({"x_mid": x_mid, "mean": level + rng.normal(0, 5, x_mid.size), "err": np.full(x_mid.size, 4.0),
+                  "n": np.full(x_mid.size, 30)})
+
+
+def test_outer_halo_data_figures():
+    rng = np.random.default_rng(8)
+    l, b, r = rng.uniform(0, 360, 200), rng.uniform(-80, 80, 200), rng.uniform(40, 160, 200)
+    fig = plotting.plot_outer_halo_sample(l, b, r, {"H3": r[:120], "MagE": r[120:]}, r_range=(40.0, 160.0))
+    sky, counts = fig.axes[:2]
+    (cax,) = _colorbars(fig)
+    assert _colorbar_label(cax) == "$r_{\\rm gal}$ [kpc]" and cax._colorbar.mappable.get_clim() == (40.0, 160.0)
+    assert sky.get_xlabel() == "$\\ell$ [deg]" and counts.get_yscale() == "log"
+    plt.close(fig)
+
+    npix = hp.nside2npix(4)
+    vmap = np.linspace(-21.0941, 18.2, npix)
+    fig = plotting.plot_vgsr_sky({"data": vmap, "truth model": 0.5 * vmap}, l, b)
+    bars = _colorbars(fig)
+    assert len(bars) == 2
+    for cax in bars:
+        assert cax._colorbar.mappable.get_clim() == (-25.0, 25.0)
+        assert "km/s" in _colorbar_label(cax) and _is_round(_ticks(cax))
+    plt.close(fig)
+
+    x_mid = np.array([45, 55, 65, 75, 85, 95, 110, 130, 150.0])
+    quads = {"LMC": _binned(rng, x_mid, -20), "opposite": _binned(rng, x_mid, 20)}
+    fig = plotting.plot_quadrant_profiles(quads, _binned(rng, x_mid), v_gsr_truth=quads, v_b_truth=_binned(rng, x_mid))
+    left, right = fig.axes
+    assert "km/s" in left.get_ylabel() and "km/s" in right.get_ylabel() and "kpc" in left.get_xlabel()
+    assert "truth model" in [t.get_text() for t in left.get_legend().get_texts()]
+    plt.close(fig)
+
+    p_out = rng.uniform(0, 1, 300)
+    components = np.array(["halo"] * 280 + ["outlier"] * 20)
+    ax = plotting.plot_outlier_probabilities(p_out, components)
+    assert ax.get_xlabel() == "outlier probability"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["halo (280)", "outlier (20)"]
+    plt.close(ax.figure)
+    residuals = {c: rng.standard_t(3, 300) for c in ("z_vlos", "z_mu_l", "z_mu_b")}
+    fig = plotting.plot_standardized_residuals(residuals, outliers=p_out > 0.9)
+    assert [ax.get_xlabel().split(", ")[0] for ax in fig.axes] == ["standardised residual"] * 3
+    plt.close(fig)
+
+
+def _fake_reflex_fit(n=400, seed=9):
+    """A ReflexFit of the mock's truth vector with a little scatter (no sampler run)."""
+    model = rf.ReflexModel("linear", rf.R_NODES, None)
+    theta = reflex_truth_vector()
+    samples = theta + 0.02 * np.random.default_rng(seed).normal(size=(n, theta.size))
+    return rf.ReflexFit(model, samples, theta, 0.0, "mle", 500, {}), rf.ReflexFit.point(model, theta)
+
+
+def test_reflex_fit_figures():
+    fit, truth = _fake_reflex_fit()
+    radii = np.linspace(40, 120, 9)
+    fig = plotting.plot_travel_profiles(fit, radii, truth=truth)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["$v_{\\rm travel}$ [km/s]", "$\\ell_{\\rm apex}$ [deg]",
+                                                    "$b_{\\rm apex}$ [deg]"]
+    assert "truth" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
+    fig = plotting.plot_kinematic_profiles(fit, radii)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["mean velocity [km/s]", "intrinsic dispersion [km/s]", "$\\beta$"]
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == ["$\\sigma_{\\rm los}$", "$\\sigma_\\ell$",
+                                                                             "$\\sigma_b$"]
+    plt.close(fig)
+
+    rng = np.random.default_rng(10)
+    kept = rng.uniform(size=100) > 0.2
+    rows = {label: {f"v_travel_{c}": (v, v - 5, v + 4) for c, v in zip("xyz", (-10.0, 20.0, -30.0))}
+            for label in ("with Sgr cut", "without Sgr cut")}
+    fig = plotting.plot_sgr_contamination(rng.uniform(0, 360, 100), rng.normal(0, 100, 100), kept, ~kept, rows)
+    assert fig.axes[0].get_ylabel() == "$v_{\\rm GSR}$ [km/s]" and "km/s" in fig.axes[1].get_xlabel()
+    assert len(fig.axes[1].get_legend().get_texts()) == 4
+    plt.close(fig)
+    ax = plotting.plot_travel_subsamples({"all": fit, "north": _fake_reflex_fit(seed=11)[0]}, truth=truth)
+    assert ax.get_xlabel() == "$v_{\\rm travel,y}$ at 100 kpc [km/s]"
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["all (500)", "north (500)", "truth"]
     plt.close(ax.figure)

@@ -8,6 +8,8 @@ values (`nice_limit`) and colour-bar ticks are round numbers (`add_colorbar`).
 * `~halo_utils.plotting.density`: posteriors, iso-density contours, sky and radial residuals, the
   ellipsoid's tilt.
 * `~halo_utils.plotting.recovery`: coverage and mean pulls over mocks.
+* `~halo_utils.plotting.outer_halo`: the outer-halo sample, the v_GSR sky, binned mean velocities,
+  outlier probabilities and residuals.
 * `~halo_utils.plotting.reflex`: the reflex profiles, the apex on the sky, travel vectors.
 * `~halo_utils.plotting.common`: class colours, the Sun, parameter labels, nice colour limits
   and colour bars.
@@ -20,7 +22,10 @@ from .maps import (density_contour, plot_band_widths, plot_dispersion_maps, plot
 from .density import (plot_corner, plot_isodensity, plot_isodensity_planes, plot_radial_density, plot_sky_residuals,
                       plot_tilt_geometry)
 from .recovery import plot_coverage, plot_coverage_panels, plot_mean_pulls
-from .reflex import (plot_apex_sky, plot_reflex_band)
+from .outer_halo import (plot_outer_halo_sample, plot_outlier_probabilities, plot_quadrant_profiles,
+                         plot_standardized_residuals, plot_vgsr_sky)
+from .reflex import (plot_apex_sky, plot_kinematic_profiles, plot_reflex_band, plot_sgr_contamination,
+                     plot_travel_profiles, plot_travel_subsamples)
 
 __all__ = [
     "CLASS_COLOURS", "SUN_XYZ", "PARAM_LABELS", "nice_limit", "nice_range", "add_colorbar", "mollview_panel",
@@ -30,5 +35,8 @@ __all__ = [
     "plot_corner", "plot_isodensity", "plot_isodensity_planes", "plot_sky_residuals", "plot_radial_density",
     "plot_tilt_geometry",
     "plot_coverage", "plot_coverage_panels", "plot_mean_pulls",
-    "plot_reflex_band", "plot_apex_sky",
+    "plot_outer_halo_sample", "plot_vgsr_sky", "plot_quadrant_profiles", "plot_outlier_probabilities",
+    "plot_standardized_residuals",
+    "plot_reflex_band", "plot_travel_profiles", "plot_kinematic_profiles", "plot_apex_sky", "plot_sgr_contamination",
+    "plot_travel_subsamples",
 ]
