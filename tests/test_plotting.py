@@ -6,7 +6,7 @@ import matplotlib
 import healpy as hp
 import numpy as np
 import pytest
-from astropy.table import Table
+from astropy.table import Table, vstack
 
 matplotlib.use("Agg")
 
@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from halo_utils import plotting, reflex as rf  # noqa: E402
+from halo_utils.lmc import MassPosterior  # noqa: E402
 from halo_utils.mock import GSE_TRUTH, reflex_truth_vector  # noqa: E402
 from halo_utils.plotting import nice_limit, nice_range, plot_corner  # noqa: E402
 
@@ -325,3 +326,70 @@ def test_reflex_fit_figures():
     assert ax.get_xlabel() == "$v_{\\rm travel,y}$ at 100 kpc [km/s]"
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["all (500)", "north (500)", "truth"]
     plt.close(ax.figure)
+
+
+# ---------------------------------------------------------------- chapter 6
+
+
+def _orbits(masses=(1e11, 2.5e11)):
+    t = np.linspace(-3000, 0, 50)
+    rows = []
+    for m in masses:
+        phase = t / 1000.0
+        rows.append(Table({"lmc_mass": np.full(t.size, m), "t": t, "x_lmc": 50 + 200 * np.cos(phase),
+                           "y_lmc": 100 * np.sin(phase), "z_lmc": -30 - 100 * phase, "x_mw": 0.01 * m / 1e11 * t,
+                           "y_mw": 0 * t, "z_mw": 0.005 * t}))
+    return vstack(rows)
+
+
+def _shells(masses=(0.0, 1e11, 2.5e11)):
+    r_mid = np.arange(15.0, 250.0, 10.0)
+    return {m: Table({"r_mid": r_mid, "v_travel": 30 * m / 2.5e11 * r_mid / 100, "v_travel_err": np.full(r_mid.size, 2.0),
+                      "l_apex": np.full(r_mid.size, 60.0), "b_apex": np.full(r_mid.size, -60.0),
+                      "v_travel_x": np.full(r_mid.size, -10.0), "v_travel_y": np.full(r_mid.size, 20.0),
+                      "v_travel_z": np.full(r_mid.size, -25.0)}) for m in masses}
+
+
+def test_lmc_figures():
+    fig = plotting.plot_lmc_orbits(_orbits(), [0.0, 1e11, 2.5e11])
+    top, bottom = fig.axes
+    assert "kpc" in top.get_ylabel() and "kpc" in bottom.get_ylabel() and bottom.get_xlabel() == "time [Gyr]"
+    assert len(top.get_lines()) == 2  # no curve for the run without the LMC
+    plt.close(fig)
+    shells = _shells()
+    fig = plotting.plot_simulated_reflex(shells, fit_range=(40.0, 120.0))
+    assert [ax.get_ylabel() for ax in fig.axes] == ["$v_{\\rm travel}$ [km/s]", "apex $\\ell$ [deg]", "apex $b$ [deg]"]
+    assert "no LMC" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
+
+    fit, _ = _fake_reflex_fit()
+    fig = plotting.plot_fit_vs_simulation(fit, np.linspace(40, 120, 5), simulation=shells[2.5e11])
+    assert "km/s" in fig.axes[0].get_ylabel() and "simulation" in fig.axes[2].get_xlabel()
+    plt.close(fig)
+    fig = plotting.plot_fit_vs_simulation(fit, np.linspace(40, 120, 5))  # real data: no simulation
+    assert "simulation" not in fig.axes[2].get_xlabel()
+    plt.close(fig)
+
+    rng = np.random.default_rng(12)
+    x = np.arange(-135.0, 150.0, 30.0)
+    panels = [{"data": _binned(rng, x), "model": _binned(rng, x), "simulations": {m: _binned(rng, x) for m in shells},
+               "xlabel": "$L_{\\rm MS}$ [deg]", "ylabel": "mean $v_{\\rm GSR}$"} for _ in range(3)]
+    fig = plotting.plot_ms_signature(panels)
+    assert len(fig.axes) == 3 and all("[km/s]" in ax.get_ylabel() for ax in fig.axes)
+    plt.close(fig)
+
+    draws = fit.draws_at(100.0)
+    ax = plotting.plot_apex_and_lmc_orbit(draws["l_apex"], draws["b_apex"], _orbits(), shells, track_mass=2.5e11)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "LMC today (from the GC)" in labels and "simulated apex at 100 kpc" in labels
+    plt.close(ax.figure)
+
+    grid = np.linspace(0, 2.5e11, 101)
+    posterior = MassPosterior(grid, np.exp(-0.5 * ((grid - 1.5e11) / 0.3e11) ** 2) / (np.sqrt(2 * np.pi) * 0.3e11))
+    names = ("v_travel_x", "v_travel_y", "v_travel_z")
+    calibration = Table({"lmc_mass": np.repeat([0.0, 1e11, 2.5e11], 3), **{n: rng.normal(0, 20, 9) for n in names}})
+    fig = plotting.plot_lmc_mass_posterior(calibration, [1.0, 2.0, 3.0], posterior, names=names, true_mass=1.8e11)
+    left, right = fig.axes
+    assert "km/s" in left.get_ylabel() and "M_{\\rm LMC}" in right.get_xlabel()
+    assert "the mock's mass" in [t.get_text() for t in right.get_legend().get_texts()]
+    plt.close(fig)

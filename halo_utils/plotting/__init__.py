@@ -11,6 +11,8 @@ values (`nice_limit`) and colour-bar ticks are round numbers (`add_colorbar`).
 * `~halo_utils.plotting.outer_halo`: the outer-halo sample, the v_GSR sky, binned mean velocities,
   outlier probabilities and residuals.
 * `~halo_utils.plotting.reflex`: the reflex profiles, the apex on the sky, travel vectors.
+* `~halo_utils.plotting.lmc`: the LMC's orbits, the simulated reflex, the fit against the
+  simulation, the Magellanic Stream signature and the LMC's mass.
 * `~halo_utils.plotting.common`: class colours, the Sun, parameter labels, nice colour limits
   and colour bars.
 """
@@ -26,6 +28,8 @@ from .outer_halo import (plot_outer_halo_sample, plot_outlier_probabilities, plo
                          plot_standardized_residuals, plot_vgsr_sky)
 from .reflex import (plot_apex_sky, plot_kinematic_profiles, plot_reflex_band, plot_sgr_contamination,
                      plot_travel_profiles, plot_travel_subsamples)
+from .lmc import (plot_apex_and_lmc_orbit, plot_fit_vs_simulation, plot_lmc_mass_posterior, plot_lmc_orbits,
+                  plot_ms_signature, plot_simulated_reflex)
 
 __all__ = [
     "CLASS_COLOURS", "SUN_XYZ", "PARAM_LABELS", "nice_limit", "nice_range", "add_colorbar", "mollview_panel",
@@ -39,4 +43,6 @@ __all__ = [
     "plot_standardized_residuals",
     "plot_reflex_band", "plot_travel_profiles", "plot_kinematic_profiles", "plot_apex_sky", "plot_sgr_contamination",
     "plot_travel_subsamples",
+    "plot_lmc_orbits", "plot_simulated_reflex", "plot_fit_vs_simulation", "plot_ms_signature",
+    "plot_apex_and_lmc_orbit", "plot_lmc_mass_posterior",
 ]
