@@ -41,7 +41,7 @@ orbit_dt_myr = 1.0  # output step of the orbit integrations in Myr
 orbit_integrator = "dopri853"  # "dopri853" (adaptive, accurate) or "leapfrog" (fast smoke runs)
 orbit_duration_myr = 3000.0  # orbit integration length in Myr, at least 3000
 
-# %%
+# %% tags=["hide-input"]
 import json
 
 import numpy as np
@@ -78,10 +78,14 @@ tiles = read_tiles(tiles_path)
 truth = match_truth(catalog, read_table(truth_path, what="truth_path")) if truth_path else None
 print(f"{len(catalog):,} stars in {len(tiles):,} tiles")
 print(f"median rank-2 sampling fraction: {np.median(tiles['f_rank2']):.2f}")
-plotting.plot_footprint(tiles, colour_by="f_rank2")
-plt.title("survey tiles (colour: rank-2 fibre sampling fraction)")
+plotting.plot_footprint(tiles, colour_by="f_rank2", label="rank-2 fibre sampling fraction", title="survey tiles")
 out.savefig("footprint.png", dpi=120, bbox_inches="tight")
 plt.show()
+
+# %% [markdown]
+# The tiles avoid the disc ($|b| < 20^\circ$) and the southern sky ($\delta < -20^\circ$). Towards
+# the inner Galaxy, where candidates are dense, a tile's fibres reach only a small fraction of its
+# rank-2 candidates (dark tiles); at high latitude nearly all of them are observed (yellow).
 
 # %% [markdown]
 # ## The cut flow
@@ -185,8 +189,7 @@ print(f"GSE sample: {len(gse):,} stars, median r = {np.median(gse['r']):.1f} kpc
 # a fixed proper-motion error times the distance (S000 fig 3, dashed line).
 
 # %%
-plotting.plot_velocity_errors(halo["r"], {k: halo[f"{k}_err"] for k in ("V_r", "V_theta", "V_phi")})
-plt.title("halo sample")
+plotting.plot_velocity_errors(halo["r"], {k: halo[f"{k}_err"] for k in ("V_r", "V_theta", "V_phi")}, title="halo sample")
 out.savefig("velocity_errors.png", dpi=120, bbox_inches="tight")
 plt.show()
 err_percentiles = {k: np.percentile(halo[f"{k}_err"], [16, 50, 84]).round(2).tolist()

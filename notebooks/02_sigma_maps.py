@@ -68,7 +68,7 @@ population_draws = 30  # redraws of the GSE velocities for the population covera
 population_n_mc = 1000  # realisations per profile in the population check (its percentiles need ~1000)
 population_min_stars = 50  # shells of the population check hold at least this many stars
 
-# %%
+# %% tags=["hide-input"]
 import json
 
 import healpy as hp
@@ -89,6 +89,11 @@ read_upstream(halo_sample_path, chapter="01_sample_construction", same_inputs={"
 run = ChapterRun("02_sigma_maps", globals(), inputs={"halo_sample_path": halo_sample_path, "truth_path": truth_path})
 out, rng = run.out, run.rng
 
+# %% [markdown]
+# The halo sample of chapter 1, split into the three samples the maps compare (stars per
+# sample below), and, on the mock, the true spherical velocity components of the same stars.
+
+# %%
 halo = Table.read(halo_sample_path)
 chem = np.asarray(halo["chem_class"]).astype(str)
 samples = {"all": np.ones(len(halo), bool), "accreted": chem == "accreted",
@@ -236,6 +241,11 @@ print("sigma_r range over unmasked pixels:", summary["healpix_sigma_r_min_max"])
 print("bootstrap band / drop band per pixel (median):", summary["healpix_band_width_ratio"])
 
 # %% [markdown]
+# The accreted sky is hot nearly everywhere the survey looks, and hottest on a few lines of
+# sight; the in-situ sample fills only a handful of pixels, all of them cold. The "all" map
+# follows the accreted one, because accreted stars dominate the halo sample.
+
+# %% [markdown]
 # ## Hot lines of sight are accreted lines of sight
 #
 # Plotting each pixel's $\sigma_r$ and $\beta$ against the fraction of its stars with accreted
@@ -254,11 +264,9 @@ beta_pix = maps.healpix_dispersion(*lb["all"], np.asarray(halo["V_r"]), np.asarr
 good = np.isfinite(all_pix["median"])
 rho_sigma = stats.spearmanr(frac_acc[good], all_pix["median"][good])
 rho_beta = stats.spearmanr(frac_acc[good], beta_pix["median"][good])
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
-plotting.plot_vs_accreted_fraction(frac_acc[good], all_pix["median"][good], all_pix["count"][good], ax=axes[0],
-                                   rho=rho_sigma.statistic)
-plotting.plot_vs_accreted_fraction(frac_acc[good], beta_pix["median"][good], all_pix["count"][good], ax=axes[1],
-                                   ylabel="$\\beta$", rho=rho_beta.statistic)
+fig = plotting.plot_sigma_beta_vs_accreted_fraction(frac_acc[good], all_pix["median"][good], beta_pix["median"][good],
+                                                   all_pix["count"][good], rho_sigma=rho_sigma.statistic,
+                                                   rho_beta=rho_beta.statistic)
 out.savefig("sigma_beta_vs_accreted_fraction.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 summary["spearman_sigma_r_vs_accreted_fraction"] = {"rho": rho_sigma.statistic, "p": rho_sigma.pvalue,
@@ -282,6 +290,7 @@ prof_kw = dict(edges=edges, min_stars=min_stars, n_mc=n_mc, drop_frac=drop_frac,
                deconvolve=deconvolve_errors)
 no_mc = {**prof_kw, "n_mc": 0, "rng": None, "deconvolve": False}
 profiles, beta_profiles, profile_cover = {}, {}, {}  # each {recipe: profile}
+sigma_truth, beta_truth = {}, {}  # each the truth per shell, or None
 
 
 def radial_truth(mask, beta=False):
@@ -295,43 +304,38 @@ def radial_truth(mask, beta=False):
     return maps.radial_profile(r, truth_vel["V_r"][mask], zeros, **no_mc)["sigma"]
 
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-for name, colour in (("accreted", "tab:red"), ("in-situ", "tab:blue")):
+for name in ("accreted", "in-situ"):
     m = samples[name]
     profiles[name] = {recipe: maps.radial_profile(np.asarray(halo["r"][m]), np.asarray(halo["V_r"][m]),
                                                   np.asarray(halo["V_r_err"][m]), resampling=recipe, **prof_kw)
                       for recipe in RECIPES}
-    tr = radial_truth(m)
+    sigma_truth[name] = tr = radial_truth(m)
     if tr is not None:
         profile_cover[f"sigma_r_{name}"] = {recipe: maps.band_coverage(tr, p) for recipe, p in profiles[name].items()}
-    plotting.plot_profile(axes[0], profiles[name]["bootstrap"], colour=colour, label=name, truth=tr,
-                          narrow=profiles[name]["drop"])
-axes[0].set_xlabel("$r_{\\rm Gal}$ [kpc]")
-axes[0].set_ylabel("$\\sigma_r$ [km/s]")
-axes[0].legend()
 
 quads = maps.sky_quadrant_masks(halo["l"], halo["b"])
 regions = {"whole sky": np.ones(len(halo), bool), **quads}
-colours = ["k", "tab:purple", "tab:green", "tab:orange", "tab:cyan"]
-for (name, m), colour in zip(regions.items(), colours):
+for name, m in regions.items():
     h = halo[m]
     beta_profiles[name] = {recipe: maps.anisotropy(np.asarray(h["r"]), np.asarray(h["V_r"]), np.asarray(h["V_theta"]),
                                                    np.asarray(h["V_phi"]), np.asarray(h["V_r_err"]),
                                                    np.asarray(h["V_theta_err"]), np.asarray(h["V_phi_err"]),
                                                    resampling=recipe, **prof_kw)
                            for recipe in RECIPES}
-    tr = radial_truth(m, beta=True)
+    beta_truth[name] = tr = radial_truth(m, beta=True)
     if tr is not None:
         profile_cover[f"beta_{name}"] = {recipe: maps.band_coverage(tr, p) for recipe, p in beta_profiles[name].items()}
-    plotting.plot_profile(axes[1], beta_profiles[name]["bootstrap"], colour=colour, label=name, truth=tr,
-                          narrow=beta_profiles[name]["drop"])
-axes[1].set_xlabel("$r_{\\rm Gal}$ [kpc]")
-axes[1].set_ylabel("$\\beta$")
-axes[1].set_ylim(-0.5, 1.05)
-axes[1].legend(fontsize=8, loc="lower right")
+fig = plotting.plot_radial_profiles(profiles, beta_profiles, sigma_truth=sigma_truth, beta_truth=beta_truth)
 out.savefig("radial_profiles.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 
+# %% [markdown]
+# The accreted halo is hotter than the in-situ halo wherever both are measured, and
+# $\beta$ is strongly radial in every quadrant of the sky; where a quadrant has few stars in a
+# shell its $\beta$ wanders and its band opens up. Open circles within the shaded bands are the
+# truth the bands should hold; the dashed lines, S000's bands, are much narrower.
+
+# %%
 profile_width_ratio = {}
 for name, by_recipe in {**{f"sigma_r_{k}": v for k, v in profiles.items()},
                         **{f"beta_{k}": v for k, v in beta_profiles.items()}}.items():
@@ -345,10 +349,13 @@ for name, by_recipe in {**{f"sigma_r_{k}": v for k, v in profiles.items()},
 print("truth coverage of the profiles:", json.dumps(profile_cover, indent=1))
 print("bootstrap band / drop band (median over shells):", json.dumps(profile_width_ratio, indent=1))
 
-fig, ax = plt.subplots(figsize=(6, 4))
-plotting.plot_band_widths(ax, profiles, {"accreted": "tab:red", "in-situ": "tab:blue"})
-out.savefig("band_widths.png", fig, dpi=110, bbox_inches="tight")
+ax = plotting.plot_band_widths(profiles, {"accreted": "tab:red", "in-situ": "tab:blue"})
+out.savefig("band_widths.png", ax.figure, dpi=110, bbox_inches="tight")
 plt.show()
+
+# %% [markdown]
+# The bootstrap's bands (solid) are wider than the drop's (dashed) in every shell, and both
+# widen outwards as the shells empty.
 
 # %% [markdown]
 # ## The asymmetries, in numbers

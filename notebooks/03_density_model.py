@@ -63,7 +63,7 @@ fold_distance_errors = True  # fit the fiducial model again with each star's dis
 relaxed_ecc_min = 0.5  # eccentricity cut of S001's relaxed GSE sample (table 1)
 height_z_min = 5.0  # |Z| cut (kpc) of S001's height-selected sample (figure 10)
 
-# %%
+# %% tags=["hide-input"]
 import os
 
 # one BLAS thread per process: the emcee chain and the studies below share the cores among processes
@@ -100,8 +100,13 @@ run = ChapterRun("03_density_model", globals(), inputs={
     "gse_sample_path": gse_sample_path, "gse_parent_path": gse_parent_path if kinematic_completeness else "",
     "parent_path": parent_path, **upstream_inputs})
 out, rng = run.out, run.rng
-FIDUCIAL = "triaxial_double_break"
 
+# %% [markdown]
+# The GSE sample of chapter 1 and the survey's tiles; on the mock, the true GSE density
+# parameters to compare every fit with.
+
+# %%
+FIDUCIAL = "triaxial_double_break"
 gse = Table.read(gse_sample_path)
 tiles = read_tiles(tiles_path)
 stars = dens.Stars.from_table(gse)
@@ -259,12 +264,15 @@ if truth_path and catalog_path:
 
 # %%
 best = {k: float(np.median(chain["samples"][:, i])) for i, k in enumerate(chain["names"])}
-fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
 truth_model = None if truth is None else ({**truth, "log10_mass": best["log10_mass"]}, FIDUCIAL)
-for ax, plane in zip(axes, ("xy", "xz")):
-    plotting.plot_isodensity(ax, best, FIDUCIAL, plane, stars=stars.pos, truth=truth_model)
+fig = plotting.plot_isodensity_planes(best, FIDUCIAL, stars=stars.pos, truth=truth_model)
 out.savefig("isodensity.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
+
+# %% [markdown]
+# Seen from above (left) the contours are ellipses whose long axis is turned away from the
+# Sun-centre line; seen side-on (right) the same ellipses are tilted out of the disc plane. On the
+# mock, the fit's contours take the truth's shape and orientation.
 
 # %% [markdown]
 # ### Which way the tilt points
@@ -337,6 +345,11 @@ band = np.percentile(mock_density, [16, 84], axis=0) if n_mocks else None
 plotting.plot_radial_density(r_mid, data_density, curves, band)
 out.savefig("radial_density.png", dpi=110, bbox_inches="tight")
 plt.show()
+
+# %% [markdown]
+# The density falls ever more steeply outwards. The double-break model follows the data
+# within the Poisson band of the mocks (bottom panel) over the whole range; a model with fewer
+# breaks cannot bend twice and leaves larger residuals in the outermost shells.
 
 # %% [markdown]
 # ## Stellar mass

@@ -44,7 +44,7 @@ pipeline_orbit_dt_myr = 1.0  # orbit time step of their e > 0.7 cut, Myr
 scheduler_address = ""  # dask scheduler of the coverage study ("": a local cluster, one worker per core)
 restricted_model = "oblate_single_break"  # the misspecified model of S001 fig 5
 
-# %%
+# %% tags=["hide-input"]
 import os
 
 # one BLAS thread per process: the emcee chain and the studies below share the cores among processes
@@ -65,6 +65,12 @@ from halo_utils.survey import read_tiles
 
 run = ChapterRun("04_mock_recovery", globals(), inputs={"tiles_path": tiles_path})
 out, rng = run.out, run.rng
+
+# %% [markdown]
+# The truth of the mocks of parts (a)-(c) is the mock survey's GSE shape; they are drawn
+# through chapter 3's survey selection, which also tells how many stars a mock holds on average.
+
+# %%
 FIDUCIAL = "triaxial_double_break"
 truth = {**GSE_TRUTH, "log10_mass": truth_log10_mass}
 tiles = read_tiles(tiles_path)
@@ -179,9 +185,8 @@ for col in ("coverage_68", "binomial_sigma_68", "coverage_95", "mean_pull", "std
     coverage[col].format = ".3f"
 coverage.pprint(max_width=140)
 
-fig, ax = plt.subplots(figsize=(8, 4))
-plotting.plot_coverage(coverage, len(coverage_fits), ax=ax)
-out.savefig("coverage.png", fig, dpi=110, bbox_inches="tight")
+ax = plotting.plot_coverage(coverage, len(coverage_fits))
+out.savefig("coverage.png", ax.figure, dpi=110, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -219,8 +224,7 @@ out.write_table(pipeline_fits, "pipeline_fits.ecsv")
 print(f"{n_pipeline_mocks} full-pipeline mocks ({np.min(pipeline_fits['n_stars'])}-"
       f"{np.max(pipeline_fits['n_stars'])} GSE stars each) in {time.perf_counter() - t0:.0f} s")
 pipeline_coverage = density_coverage.pipeline_coverage(pipeline_fits)
-fig, axes = plt.subplots(1, 2, figsize=(15, 4), sharey=True)
-for ax, name in zip(axes, density_coverage.PIPELINE_FITS):
+for name in density_coverage.PIPELINE_FITS:
     table = pipeline_coverage[name]
     out.write_table(table, f"pipeline_coverage_{name}.ecsv")
     print(f"{name}: Laplace errors failed for {len(pipeline_fits) - int(np.max(table['n_mocks']))} of "
@@ -229,9 +233,9 @@ for ax, name in zip(axes, density_coverage.PIPELINE_FITS):
                 "profile_coverage_95"):
         table[col].format = ".3f"
     table.pprint(max_width=140)
-    plotting.plot_coverage(table, len(pipeline_fits), ax=ax,
-                           title={"plain": "stars at their observed positions (S001)",
-                                  "folded": "distance errors folded in"}[name])
+fig = plotting.plot_coverage_panels({name: pipeline_coverage[name] for name in density_coverage.PIPELINE_FITS},
+                                    len(pipeline_fits), titles={"plain": "stars at their observed positions (S001)",
+                                                                "folded": "distance errors folded in"})
 out.savefig("pipeline_coverage.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 
@@ -264,9 +268,8 @@ print(f"the Sagittarius cut removes {np.min(n_sgr)}-{np.max(n_sgr)} of {np.min(n
 ladder_labels = {"true_positions": "true positions, every selectable giant",
                  "true_minus_sgr": "true positions, less the Sgr cut's GSE stars",
                  "plain": "full pipeline, observed positions", "folded": "full pipeline, distance errors folded in"}
-fig, ax = plt.subplots(figsize=(11, 4))
-plotting.plot_mean_pulls({name: pipeline_coverage[name] for name in ladder_labels}, labels=ladder_labels, ax=ax)
-out.savefig("pipeline_pull_ladder.png", fig, dpi=110, bbox_inches="tight")
+ax = plotting.plot_mean_pulls({name: pipeline_coverage[name] for name in ladder_labels}, labels=ladder_labels)
+out.savefig("pipeline_pull_ladder.png", ax.figure, dpi=110, bbox_inches="tight")
 plt.show()
 for name in ("p", "q"):
     cells = []

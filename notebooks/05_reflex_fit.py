@@ -107,7 +107,7 @@ map_nside = 16  # HEALPix resolution of the smoothed v_GSR map
 map_kernel_deg = 45.0  # Gaussian smoothing kernel (standard deviation, deg)
 report_radii = [40.0, 100.0, 120.0]  # radii of the parameter tables (kpc)
 
-# %%
+# %% tags=["hide-input"]
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -115,13 +115,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import time  # noqa: E402
 
 import numpy as np
-import matplotlib.pyplot as plt
 import healpy as hp
 from astropy.table import Table
 
 from halo_utils import reflex as rf, plotting
 from halo_utils.catalog import match_truth, read_catalog, read_table
-from halo_utils.frames import solar_frame as make_solar_frame, wrap_longitude
+from halo_utils.frames import solar_frame as make_solar_frame
 from halo_utils.fitting import MIN_STARS_PER_PARAMETER
 from halo_utils.mock import REFLEX_TRUTH, OuterHaloConfig, ensure_default_data, reflex_truth_vector
 from halo_utils.chapter import ChapterRun
@@ -137,6 +136,13 @@ ensure_default_data(inputs, generate=generate_if_missing, seed=mock_seed, outer_
 # every file of this run goes to output_dir, atomically; summary.json, written last, marks it complete
 run = ChapterRun("05_reflex_fit", globals(), inputs=inputs)
 out, rng = run.out, run.rng
+
+# %% [markdown]
+# The catalogue, checked for the twelve columns; on a mock, its truth (each star's component
+# and true distance), and the settings every fit of the chapter shares: the outlier mixture,
+# the distance prior and the solar frame.
+
+# %%
 catalog = read_catalog(catalog_path, required=rf.REFLEX_COLUMNS)
 truth = read_table(truth_path, what="truth_path") if truth_path else None
 has_truth = truth is not None
@@ -200,25 +206,16 @@ by_survey = {s: int(np.sum(fit_sample["survey"] == s)) for s in surveys}
 print("fit sample by survey:", by_survey or "(no survey column)")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-ax = axes[0]
-sc = ax.scatter(wrap_longitude(gv["l"][in_maps]), gv["b"][in_maps], c=gv["r"][in_maps], s=6, cmap="viridis")
-ax.set_xlim(180, -180)
-ax.set_xlabel("$\\ell$ [deg]")
-ax.set_ylabel("$b$ [deg]")
-plt.colorbar(sc, ax=ax, label="$r_{\\rm gal}$ [kpc]")
-ax.set_title("selected stars, 40-160 kpc (S004 fig 2)")
-ax = axes[1]
-r_grid = np.linspace(r_min, r_max_maps, 200)
-groups = {s: np.asarray(catalog["survey"] == s) for s in surveys} or {"all": np.ones(len(catalog), bool)}
-for s, in_survey in groups.items():
-    rs = np.asarray(gv["r"][in_maps & in_survey])
-    ax.plot(r_grid, [(rs > x).sum() for x in r_grid], label=s)
-ax.set_yscale("log")
-ax.set_xlabel("$r_{\\rm gal}$ [kpc]")
-ax.set_ylabel("N(> $r_{\\rm gal}$)")
-ax.legend()
+surveys_r = ({s: gv["r"][in_maps & np.asarray(catalog["survey"] == s)] for s in surveys}
+             or {"all": gv["r"][in_maps]})
+fig = plotting.plot_outer_halo_sample(gv["l"][in_maps], gv["b"][in_maps], gv["r"][in_maps], surveys_r,
+                                      r_range=(r_min, r_max_maps))
 out.savefig("sample.png", fig, dpi=110, bbox_inches="tight")
+
+# %% [markdown]
+# The surveys cover different parts of the sky (the northern ones above $\delta \approx -20^\circ$)
+# and reach different depths: the number of stars beyond a radius falls steeply outwards, and the
+# outermost stars come mostly from one survey.
 
 # %% [markdown]
 # ## 2. What the data show before any model (S004 figs 3-5)
@@ -238,12 +235,7 @@ if has_reflex_truth:
                                            frame=solar_frame)["v_gsr"]
     panels["truth model"] = rf.smoothed_sky_mean(gv["l"][sky], gv["b"][sky], v_gsr_model, nside=map_nside,
                                                  kernel_deg=map_kernel_deg)
-fig = plt.figure(figsize=(6 * len(panels), 3.6))
-lim = np.nanmax(np.abs(vmap))
-for i, (name, m) in enumerate(panels.items()):
-    hp.mollview(m, fig=fig.number, sub=(1, len(panels), i + 1), cmap="RdBu_r", min=-lim, max=lim,
-                title=f"mean $v_{{GSR}}$ - sky mean, {name} ({sky.sum()} stars)", unit="km/s")
-    hp.projscatter(gv["l"][sky], gv["b"][sky], lonlat=True, s=2, c="k")
+fig = plotting.plot_vgsr_sky(panels, gv["l"][sky], gv["b"][sky])
 out.savefig("vgsr_sky.png", fig, dpi=110, bbox_inches="tight")
 with out.atomic("vgsr_sky.fits") as tmp:
     hp.write_map(str(tmp), vmap, overwrite=True, dtype=np.float64)
@@ -261,30 +253,18 @@ bins = np.array([40, 50, 60, 70, 80, 90, 100, 120, 140, 160], float)
 quad = rf.lmc_quadrant_masks(gv["l"], gv["b"])
 model_u = (rf.model_galactic_velocities(reflex_truth_vector(), catalog, TRUTH_FIT.model, frame=solar_frame)
            if has_reflex_truth else None)
-profiles = {}
-fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-for (name, m), colour in zip(quad.items(), ("tab:red", "tab:blue")):
+profiles, truth_profiles = {}, {}  # binned means of the data, and of the truth model at the same stars
+for name, m in quad.items():
     sel = in_maps & m
-    prof = rf.binned_mean(gv["r"][sel], gv["v_gsr"][sel], bins, n_boot=n_boot, rng=rng)
-    profiles[f"v_gsr_{name}"] = prof
-    axes[0].errorbar(prof["x_mid"], prof["mean"], prof["err"], fmt="o", color=colour, label=f"{name} quadrant")
+    profiles[f"v_gsr_{name}"] = rf.binned_mean(gv["r"][sel], gv["v_gsr"][sel], bins, n_boot=n_boot, rng=rng)
     if model_u is not None:
-        tprof = rf.binned_mean(gv["r"][sel], model_u["v_gsr"][sel], bins, n_boot=2, rng=rng)
-        axes[0].plot(tprof["x_mid"], tprof["mean"], "--", color=colour)
-axes[0].axhline(0, color="grey", lw=0.5)
-axes[0].set_xlabel("$r_{\\rm gal}$ [kpc]")
-axes[0].set_ylabel("mean $v_{\\rm GSR}$ [km/s]")
-axes[0].legend()
-prof = rf.binned_mean(gv["r"][in_maps], gv["v_b"][in_maps], bins, n_boot=n_boot, rng=rng)
-profiles["v_b_all_sky"] = prof
-axes[1].errorbar(prof["x_mid"], prof["mean"], prof["err"], fmt="o", color="k", label="data")
+        truth_profiles[f"v_gsr_{name}"] = rf.binned_mean(gv["r"][sel], model_u["v_gsr"][sel], bins, n_boot=2, rng=rng)
+profiles["v_b_all_sky"] = rf.binned_mean(gv["r"][in_maps], gv["v_b"][in_maps], bins, n_boot=n_boot, rng=rng)
 if model_u is not None:
-    tprof = rf.binned_mean(gv["r"][in_maps], model_u["v_b"][in_maps], bins, n_boot=2, rng=rng)
-    axes[1].plot(tprof["x_mid"], tprof["mean"], "--", color="k", label="truth model")
-axes[1].axhline(0, color="grey", lw=0.5)
-axes[1].set_xlabel("$r_{\\rm gal}$ [kpc]")
-axes[1].set_ylabel("mean $v_{t,b}^*$ [km/s]")
-axes[1].legend()
+    truth_profiles["v_b_all_sky"] = rf.binned_mean(gv["r"][in_maps], model_u["v_b"][in_maps], bins, n_boot=2, rng=rng)
+fig = plotting.plot_quadrant_profiles({name: profiles[f"v_gsr_{name}"] for name in quad}, profiles["v_b_all_sky"],
+                                      v_gsr_truth={name: truth_profiles.get(f"v_gsr_{name}") for name in quad},
+                                      v_b_truth=truth_profiles.get("v_b_all_sky"))
 out.savefig("quadrants_and_vb.png", fig, dpi=110, bbox_inches="tight")
 for name, p in profiles.items():
     out.write_table(p, f"profile_{name}.ecsv")
@@ -316,6 +296,11 @@ with out.atomic(f"posterior_{model}.npy") as tmp:
 # the checkpoint only guards against an interruption: the finished posterior is saved above
 for leftover in (checkpoint, checkpoint.with_name(checkpoint.name + ".fingerprint")):
     leftover.unlink(missing_ok=True)
+
+# %% [markdown]
+# The posterior of the continuity model's parameters (each quantity at the 40 and 120 kpc
+# nodes, and $f_{\rm out}$), with the 16, 50 and 84 % quantiles of each; on the mock, red lines
+# mark the input. The values at 120 kpc, where stars are few, are the least constrained.
 
 # %%
 names = fit_main.model.names
@@ -362,29 +347,27 @@ outlier_summary = {"n_expected_outliers": float(p_out.sum()), "n_p_above_0.5": i
 if f_out_main is not None:
     outlier_summary["f_out"] = f_out_main
     print(f"f_out = {f_out_main[0]:.4f} (+{f_out_main[2] - f_out_main[0]:.4f} -{f_out_main[0] - f_out_main[1]:.4f})")
-fig, ax = plt.subplots(figsize=(6, 3.5))
+comp_fit = np.asarray(truth["component"][in_fit]) if has_truth else None
 if has_truth:
-    comp_fit = np.asarray(truth["component"][in_fit])
     by_component = {}
     for name in np.unique(comp_fit):
         sel = comp_fit == name
         by_component[str(name)] = {"n": int(sel.sum()), "sum_p_out": float(p_out[sel].sum()),
                                    "n_p_above_0.5": int(np.sum(p_out[sel] > 0.5))}
-        ax.hist(p_out[sel], bins=np.linspace(0, 1, 21), histtype="step", lw=1.5, label=f"{name} ({sel.sum()})")
     outlier_summary.update(injected_fraction=injected_f_out, by_component=by_component)
     if f_out_main is not None:
         sigma_f = 0.5 * (f_out_main[2] - f_out_main[1])  # zero only for a degenerate (smoke-run) posterior
         outlier_summary["f_out_pull"] = (f_out_main[0] - injected_f_out) / sigma_f if sigma_f > 0 else float("nan")
         print(f"injected fraction {injected_f_out:.4f}: f_out is {outlier_summary['f_out_pull']:+.2f} sigma away")
     Table(rows=[{"component": k, **v} for k, v in by_component.items()]).pprint()
-else:
-    ax.hist(p_out, bins=np.linspace(0, 1, 21), histtype="step", lw=1.5, label="all stars")
-ax.set_yscale("log")
-ax.set_xlabel("outlier probability")
-ax.set_ylabel("stars")
-ax.legend(fontsize=8)
-out.savefig("outlier_probabilities.png", fig, dpi=110, bbox_inches="tight")
+ax = plotting.plot_outlier_probabilities(p_out, comp_fit)
+out.savefig("outlier_probabilities.png", ax.figure, dpi=110, bbox_inches="tight")
 out.write_table(Table({"star_id": fit_main.star_id, "p_outlier": p_out}), "outlier_probabilities.ecsv")
+
+# %% [markdown]
+# Halo stars pile up at an outlier probability near zero, and most injected outliers and
+# wrong-distance stars near one. Sagittarius stars stay at zero: a cold stream is not made of
+# outliers one by one, which is why it needs a cut of its own (section 11).
 
 # %% [markdown]
 # ## 5. Is the catalogue messier than the model allows?
@@ -401,35 +384,25 @@ residuals = rf.standardized_residuals(fit_main.best, fit_sample, fit_main.model,
 residual_fractions = rf.residual_fractions(residuals)
 Table(rows=[{"observable": k, "beyond_3_sigma": v["3"], "beyond_5_sigma": v["5"]}
             for k, v in residual_fractions.items()]).pprint()
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.5), sharey=True)
-edges = np.linspace(-12, 12, 61)
-for ax, col, label in zip(axes, ("z_vlos", "z_mu_l", "z_mu_b"), ("$v_{\\rm los}$", "$\\mu_{\\ell*}$", "$\\mu_b$")):
-    z = np.clip(np.asarray(residuals[col]), edges[0], edges[-1])
-    ax.hist(z, bins=edges, histtype="step", color="k", label="stars")
-    if f_out_main is not None:
-        ax.hist(z[p_out > 0.5], bins=edges, histtype="stepfilled", color="tab:red", alpha=0.5,
-                label="outlier probability > 0.5")
-    ax.plot(edges, len(z) * np.diff(edges)[0] * np.exp(-0.5 * edges**2) / np.sqrt(2 * np.pi), color="tab:blue",
-            label="unit normal")
-    ax.set_yscale("log")
-    ax.set_ylim(0.5, None)
-    ax.set_xlabel(f"standardised residual, {label}")
-axes[0].set_ylabel("stars")
-axes[0].legend(fontsize=7)
+fig = plotting.plot_standardized_residuals(residuals, outliers=p_out > 0.5 if f_out_main is not None else None)
 out.savefig("residuals.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
+# The core of each histogram follows the unit normal; the stars far out in the tails, most of
+# them in the proper motions, are the ones the mixture gives a high outlier probability (red).
+
+# %% [markdown]
 # ## 6. Amplitude and apex against distance (S004 figs 6-7)
+#
+# The travel velocity and the direction of its apex against Galactocentric radius: the fit's
+# median and 16-84 % band, and on the mock the truth dashed. The travel velocity grows
+# outwards, where the halo's orbits are slowest to follow the inner Galaxy; the apex stays in
+# the southern Galactic sky at every radius.
 
 # %%
 r_plot = np.linspace(r_min, r_max, 41)
 truth_or_none = TRUTH_FIT if has_reflex_truth else None
-fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-for ax, q, label in zip(axes, ("v_travel", "l_apex", "b_apex"),
-                        ("$v_{\\rm travel}$ [km/s]", "$\\ell_{\\rm apex}$ [deg]", "$b_{\\rm apex}$ [deg]")):
-    plotting.plot_reflex_band(ax, fit_main, q, r_plot, truth=truth_or_none, label="continuity fit (16-84 %)")
-    ax.set_ylabel(label)
-axes[0].legend()
+fig = plotting.plot_travel_profiles(fit_main, r_plot, truth=truth_or_none)
 out.savefig("travel_vs_r.png", fig, dpi=110, bbox_inches="tight")
 
 # %%
@@ -442,7 +415,14 @@ ax = plotting.plot_apex_sky(draws100["l_apex"], draws100["b_apex"], markers=apex
 out.savefig("apex_sky_100kpc.png", ax.figure, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
+# On the sky the posterior apexes at 100 kpc form one cloud in the southern Galactic
+# hemisphere, in the LMC's part of the sky (black star) rather than on the LMC itself.
+
+# %% [markdown]
 # ## 7. The travel velocity in Galactocentric Cartesian components (S004 fig 9)
+#
+# The same posterior as three Cartesian components at 100 kpc (red lines: the truth). The
+# travel vector points mostly along $-z$, towards the south Galactic pole.
 
 # %%
 comp = np.column_stack([draws100["v_travel_x"], draws100["v_travel_y"], draws100["v_travel_z"]])
@@ -460,18 +440,13 @@ out.savefig("travel_xyz_100kpc.png", fig, dpi=100, bbox_inches="tight")
 # $\langle v^2\rangle = \langle v\rangle^2 + \sigma^2$ (S004 eq. 3).
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(16, 4))
-colours = ("tab:red", "tab:green", "tab:blue")
-for ax, quantities, ylabel in ((axes[0], ("vr_mean", "vphi_mean", "vtheta_mean"), "mean velocity [km/s]"),
-                               (axes[1], ("sigma_los", "sigma_l", "sigma_b"), "intrinsic dispersion [km/s]")):
-    for q, colour in zip(quantities, colours):
-        plotting.plot_reflex_band(ax, fit_main, q, r_plot, colour=colour, truth=truth_or_none)
-    ax.set_ylabel(ylabel)
-plotting.plot_reflex_band(axes[2], fit_main, "beta", r_plot, colour="k", truth=truth_or_none)
-axes[2].set_ylabel("$\\beta$")
-for ax in axes:
-    ax.legend(fontsize=8)
+fig = plotting.plot_kinematic_profiles(fit_main, r_plot, truth=truth_or_none)
 out.savefig("means_dispersions_beta.png", fig, dpi=110, bbox_inches="tight")
+
+# %% [markdown]
+# The mean velocities (left) are small next to the line-of-sight dispersion (middle), the best
+# measured of the three dispersions, which falls outwards. $\beta$ (right) stays well above zero
+# at every radius: the outer halo, like the inner one, is radially biased.
 
 # %% [markdown]
 # ## 9. The distance-independent model (S004 appendix E)
@@ -549,32 +524,13 @@ for label, mask in (("with Sgr cut", in_fit), ("without Sgr cut", in_nosgr)):
 for label, row in sgr_fits.items():
     print(label, {k: (np.round(v, 1) if isinstance(v, tuple) else v) for k, v in row.items()})
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-extra = in_nosgr & ~in_fit
-ax = axes[0]
-ax.scatter(wrap_longitude(gv["l"][in_fit]), gv["v_gsr"][in_fit], s=4, color="grey", label="kept")
-ax.scatter(wrap_longitude(gv["l"][extra]), gv["v_gsr"][extra], s=10, color="tab:red",
-           label="removed by the Sgr cut")
-ax.set_xlim(180, -180)
-ax.set_xlabel("$\\ell$ [deg]")
-ax.set_ylabel("$v_{\\rm GSR}$ [km/s]")
-ax.legend(fontsize=8)
-ax = axes[1]
-for (label, row), colour in zip(sgr_fits.items(), ("tab:blue", "tab:red")):
-    ax.errorbar(row["v_travel_x"][0], row["v_travel_y"][0],
-                xerr=[[row["v_travel_x"][0] - row["v_travel_x"][1]], [row["v_travel_x"][2] - row["v_travel_x"][0]]],
-                yerr=[[row["v_travel_y"][0] - row["v_travel_y"][1]], [row["v_travel_y"][2] - row["v_travel_y"][0]]],
-                fmt="o", color=colour, label=f"{label}: x-y")
-    ax.errorbar(row["v_travel_x"][0], row["v_travel_z"][0],
-                xerr=[[row["v_travel_x"][0] - row["v_travel_x"][1]], [row["v_travel_x"][2] - row["v_travel_x"][0]]],
-                yerr=[[row["v_travel_z"][0] - row["v_travel_z"][1]], [row["v_travel_z"][2] - row["v_travel_z"][0]]],
-                fmt="s", color=colour, mfc="none", label=f"{label}: x-z")
-ax.axhline(0, color="grey", lw=0.5)
-ax.axvline(0, color="grey", lw=0.5)
-ax.set_xlabel("$v_{\\rm travel,x}$ [km/s]")
-ax.set_ylabel("$v_{\\rm travel,y}$ or $v_{\\rm travel,z}$ [km/s]")
-ax.legend(fontsize=7)
+fig = plotting.plot_sgr_contamination(gv["l"], gv["v_gsr"], in_fit, in_nosgr & ~in_fit, sgr_fits)
 out.savefig("sgr_contamination.png", fig, dpi=110, bbox_inches="tight")
+
+# %% [markdown]
+# The stars the Sagittarius cut removes (red, left) are not outliers in $v_{\rm GSR}$: they sit
+# inside the halo's velocity spread, and only their angular momentum gives them away. Kept in
+# the fit, they move the travel vector (right, the two colours).
 
 # %% [markdown]
 # ## 12. The importance of all-sky coverage (S004 appendix B)
@@ -607,19 +563,13 @@ for c in sky_table.colnames[2:]:
     sky_table[c].format = ".1f"
 sky_table[["fit", "n_stars", "v_travel", "v_travel_err", "v_travel_x", "v_travel_y", "v_travel_z", "l_apex",
            "b_apex"]].pprint(max_width=200)
-fig, ax = plt.subplots(figsize=(5.5, 4.5))
-for (label, f), colour in zip(sky_fits.items(), ("k", "tab:blue", "tab:orange")):
-    d = f.draws_at(100.0)
-    ax.scatter(d["v_travel_y"], d["v_travel_z"], s=1, alpha=0.05, color=colour)
-    ax.errorbar(np.median(d["v_travel_y"]), np.median(d["v_travel_z"]), xerr=np.std(d["v_travel_y"]),
-                yerr=np.std(d["v_travel_z"]), fmt="o", color=colour, label=f"{label} ({f.n_stars})")
-if has_reflex_truth:
-    t = TRUTH_FIT.at(100.0)
-    ax.plot(t["v_travel_y"][0], t["v_travel_z"][0], "x", color="tab:red", ms=10, label="truth")
-ax.set_xlabel("$v_{\\rm travel,y}$ at 100 kpc [km/s]")
-ax.set_ylabel("$v_{\\rm travel,z}$ at 100 kpc [km/s]")
-ax.legend(fontsize=8)
-out.savefig("sky_subsamples.png", fig, dpi=110, bbox_inches="tight")
+ax = plotting.plot_travel_subsamples(sky_fits, r_kpc=100.0, truth=TRUTH_FIT if has_reflex_truth else None)
+out.savefig("sky_subsamples.png", ax.figure, dpi=110, bbox_inches="tight")
+
+# %% [markdown]
+# Each subsample's posterior (faint dots) is wider and more elongated than the whole sample's,
+# and its centre can sit far from it: a survey of one part of the sky sees the reflex dipole
+# from one side only, and trades the travel vector's components against each other.
 
 # %% [markdown]
 # ## 13. The solar frame

@@ -51,7 +51,7 @@ n_procs = 2  # processes of the dynesty pool
 scheduler_address = ""  # dask scheduler of the calibration ("": a local cluster, one worker per core)
 n_boot = 500  # bootstrap resamples of the binned means
 
-# %%
+# %% tags=["hide-input"]
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -67,12 +67,17 @@ from halo_utils.lmc_mass import (SUMMARY_NAMES, estimate_lmc_mass, leave_one_out
                                  travel_summary)
 from halo_utils.mock import ensure_default_data, generate_simulated_outer_halo, particles_of_mass
 from halo_utils.outputs import table_rows
-from halo_utils.reflex.sky import angles
 
 simulation_paths = {"particles_path": particles_path, "orbits_path": orbits_path}
 ensure_default_data(simulation_paths, generate=generate_if_missing, seed=simulation_seed, simulations=True)
 run = ChapterRun("06_lmc_mass", globals(), inputs={**simulation_paths, "catalog_path": catalog_path})
 out, rng = run.out, run.rng
+
+# %% [markdown]
+# The simulation suite: one run per LMC mass (and one without the LMC), each the particles of
+# the stellar halo today and the orbits of the two centres.
+
+# %%
 particles = read_table(particles_path, what="particles_path")
 orbits = read_table(orbits_path, what="orbits_path")
 masses = np.unique(np.asarray(particles["lmc_mass"], float))
@@ -87,18 +92,7 @@ print(f"{len(masses)} simulations, LMC masses {[f'{m:.2g}' for m in masses]} Msu
 # more it pulls the Milky Way's centre (lower panel: how far the inner Galaxy has moved).
 
 # %%
-fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
-for m in masses[masses > 0]:
-    o = orbits[orbits["lmc_mass"] == m]
-    sep = np.sqrt(sum((o[f"{a}_lmc"] - o[f"{a}_mw"]) ** 2 for a in "xyz"))
-    shift = np.sqrt(sum(o[f"{a}_mw"] ** 2 for a in "xyz"))
-    ax1.plot(o["t"] / 1e3, sep, label=f"{m / 1e11:g}" + r"$\times10^{11}\,M_\odot$")
-    ax2.plot(o["t"] / 1e3, shift)
-ax1.set_ylabel("LMC - MW distance (kpc)")
-ax1.set_yscale("log")
-ax1.legend(fontsize=8)
-ax2.set_ylabel("MW centre from today's (kpc)")
-ax2.set_xlabel("time (Gyr)")
+fig = plotting.plot_lmc_orbits(orbits, masses)
 out.savefig("orbits.png", fig, dpi=100, bbox_inches="tight")
 plt.show()
 
@@ -130,22 +124,7 @@ for c in at_100.colnames[1:]:
 print("simulated reflex at 100 kpc:")
 at_100.pprint()
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-for m, t in shells.items():
-    if m == 0:
-        axes[0].plot(t["r_mid"], t["v_travel"], "k:", label="no LMC")
-        continue
-    lab = f"{m / 1e11:g}" + r"$\times10^{11}$"
-    axes[0].errorbar(t["r_mid"], t["v_travel"], yerr=t["v_travel_err"], label=lab, capsize=0)
-    axes[1].plot(t["r_mid"], t["l_apex"], label=lab)
-    axes[2].plot(t["r_mid"], t["b_apex"], label=lab)
-axes[0].set_ylabel(r"$v_{\rm travel}$ (km/s)")
-axes[1].set_ylabel(r"apex $\ell$ (deg)")
-axes[2].set_ylabel(r"apex $b$ (deg)")
-for ax in axes:
-    ax.set_xlabel(r"$r_{\rm gal}$ (kpc)")
-    ax.axvspan(r_min, r_max, color="0.9", zorder=0)
-axes[0].legend(fontsize=8)
+fig = plotting.plot_simulated_reflex(shells, fit_range=(r_min, r_max))
 out.savefig("simulated_reflex.png", fig, dpi=100, bbox_inches="tight")
 plt.show()
 
@@ -213,30 +192,16 @@ for c in ("p50", "p16", "p84"):
 sel["r_kpc", "quantity", "p50", "p16", "p84"].pprint()
 
 # %%
-radii = np.linspace(r_min, r_max, 17)
-band = {q: np.array([np.percentile(fit.draws_at(r)[q], [2.5, 16, 50, 84, 97.5]) for r in radii])
-        for q in ("v_travel", "b_apex")}
 draws_100 = fit.draws_at(100.0)
-fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-for ax, q, label in ((axes[0], "v_travel", r"$v_{\rm travel}$ (km/s)"), (axes[1], "b_apex", r"apex $b$ (deg)")):
-    ax.fill_between(radii, band[q][:, 0], band[q][:, 4], color="tab:red", alpha=0.2, lw=0, label="fit, 95 %")
-    ax.fill_between(radii, band[q][:, 1], band[q][:, 3], color="tab:red", alpha=0.4, lw=0, label="fit, 68 %")
-    if is_mock:
-        ax.errorbar(sim["r_mid"], sim[q], yerr=sim["v_travel_err"] if q == "v_travel" else None, fmt="k.-",
-                    label="simulation")
-    ax.set_xlim(r_min - 10, r_max + 10)
-    ax.set_xlabel(r"$r_{\rm gal}$ (kpc)")
-    ax.set_ylabel(label)
-axes[0].legend(fontsize=8)
-for i, c in enumerate("xyz"):
-    axes[2].hist(draws_100[f"v_travel_{c}"], bins=40, histtype="step", density=True, color=f"C{i}",
-                 label=r"$v_{\rm travel," + c + "}$")
-    if is_mock:
-        axes[2].axvline(float(np.interp(100.0, sim["r_mid"], sim[f"v_travel_{c}"])), color=f"C{i}", ls="--")
-axes[2].set_xlabel("Cartesian travel velocity at 100 kpc (km/s; dashed: simulation)")
-axes[2].legend(fontsize=8)
+fig = plotting.plot_fit_vs_simulation(fit, np.linspace(r_min, r_max, 17), simulation=sim if is_mock else None, r_kpc=100.0)
 out.savefig("appendix_c.png", fig, dpi=100, bbox_inches="tight")
 plt.show()
+
+# %% [markdown]
+# The red bands are the fit's 68 and 95 % intervals against radius, the black points the
+# simulated shells: where the points fall inside the bands, the continuity model recovers the
+# simulated reflex although it was not drawn from it. On the right, the posterior of each
+# Cartesian component at 100 kpc beside the simulation's value (dashed).
 
 # %% [markdown]
 # ## 5. Along the Magellanic Stream (S004 figure 13)
@@ -263,23 +228,16 @@ observed_sims = {}
 for m in masses:
     obs = lmc.observed_particles(*particles_of_mass(particles, m))
     observed_sims[m] = obs[(np.asarray(obs["b"]) < 0) & (obs["r"] > r_min) & (obs["r"] < r_max)]
-signature = {}
-fig, axes = plt.subplots(3, 1, figsize=(8, 10))
-for ax, (q, x_data, x_name, bins, xlabel, ylabel) in zip(axes, panels):
+signature, signature_panels = {}, []
+for q, x_data, x_name, bins, xlabel, ylabel in panels:
     data_prof = rf.binned_mean(x_data[south], gv[q][south], bins, n_boot=n_boot, rng=np.random.default_rng(seed))
     model_prof = rf.binned_mean(x_data[south], model_gv[q][south], bins, n_boot=1, rng=np.random.default_rng(seed))
     signature[q] = {"data": table_rows(data_prof["x_mid", "n", "mean", "err"])}
-    for m in masses:
-        obs = observed_sims[m]
-        prof = rf.binned_mean(obs[x_name], obs[q], bins, n_boot=1, rng=np.random.default_rng(seed))
-        ax.plot(prof["x_mid"], prof["mean"], color="tab:blue", lw=0.5 + 1.5 * m / masses.max(),
-                ls=":" if m == 0 else "-", label="simulations (thicker: heavier)" if m == masses.max() else None)
-    ax.plot(model_prof["x_mid"], model_prof["mean"], color="tab:red", label="continuity fit (pure reflex)")
-    ax.errorbar(data_prof["x_mid"], data_prof["mean"], yerr=data_prof["err"], fmt="ko", label="data")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel + r", $b < 0$ (km/s)")
-axes[0].legend(fontsize=8)
-fig.tight_layout()
+    sim_profs = {m: rf.binned_mean(observed_sims[m][x_name], observed_sims[m][q], bins, n_boot=1,
+                                   rng=np.random.default_rng(seed)) for m in masses}
+    signature_panels.append({"data": data_prof, "model": model_prof, "simulations": sim_profs, "xlabel": xlabel,
+                             "ylabel": ylabel})
+fig = plotting.plot_ms_signature(signature_panels)
 out.savefig("signature_lms.png", fig, dpi=100, bbox_inches="tight")
 plt.show()
 
@@ -291,18 +249,8 @@ plt.show()
 
 # %%
 track_mass = float(mock_lmc_mass) if is_mock and mock_lmc_mass in masses else float(masses.max())
-o = orbits[(orbits["lmc_mass"] == track_mass) & (orbits["t"] >= -1500.0)]
-rel = np.column_stack([np.asarray(o[f"{a}_lmc"]) - np.asarray(o[f"{a}_mw"]) for a in "xyz"])
-orbit_l, orbit_b = angles(rel)  # direction from the Galactic centre, the apex's convention
-apex_marks = [(orbit_l[-1], orbit_b[-1], dict(marker="*", s=150, color="k", label="LMC today (from the GC)"))]
-for m in masses[masses > 0]:
-    at = shells[float(m)]
-    l100, b100 = (float(np.interp(100.0, at["r_mid"], at[k])) for k in ("l_apex", "b_apex"))
-    apex_marks.append((l100, b100, dict(marker="o", s=10 + 30 * m / masses.max(), color="tab:blue",
-                                        label="simulated apex at 100 kpc" if m == masses.max() else None)))
-ax = plotting.plot_apex_sky(draws_100["l_apex"], draws_100["b_apex"], markers=apex_marks,
-                            track=(orbit_l, orbit_b, dict(color="0.5", lw=1.5,
-                                                          label=f"LMC past 1.5 Gyr ({track_mass / 1e11:g}e11)")))
+ax = plotting.plot_apex_and_lmc_orbit(draws_100["l_apex"], draws_100["b_apex"], orbits, shells, track_mass=track_mass,
+                                      r_kpc=100.0, t_min_myr=-1500.0)
 out.savefig("apex_sky.png", ax.figure, dpi=100, bbox_inches="tight")
 plt.show()
 
@@ -336,23 +284,16 @@ if is_mock:
     print(f"the mock's LMC mass {mock_lmc_mass / 1e11:g} x 10^11 Msun inside the 95 % interval: {mass_in_95}")
 coverage.pprint()
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4))
-cal = np.column_stack([calibration[n] for n in SUMMARY_NAMES])
-for i, n in enumerate(SUMMARY_NAMES):
-    ax1.plot(calibration["lmc_mass"] / 1e11 + 0.02 * (i - 1), cal[:, i], ".", color=f"C{i}", alpha=0.4)
-    ax1.axhline(observed[i], color=f"C{i}", ls="--", lw=1, label=n + " (data)")
-ax1.set_xlabel(r"simulated $M_{\rm LMC}$ ($10^{11}\,M_\odot$)")
-ax1.set_ylabel("fitted travel vector (km/s)")
-ax1.legend(fontsize=8)
-ax2.plot(posterior.grid / 1e11, posterior.density * 1e11, "k")
-ax2.axvspan(lo68 / 1e11, hi68 / 1e11, color="0.8", zorder=0, label="68 %")
-if is_mock:
-    ax2.axvline(mock_lmc_mass / 1e11, color="tab:red", label="the mock's mass")
-ax2.set_xlabel(r"$M_{\rm LMC}$ ($10^{11}\,M_\odot$)")
-ax2.set_ylabel("posterior density")
-ax2.legend(fontsize=8)
+fig = plotting.plot_lmc_mass_posterior(calibration, observed, posterior, names=SUMMARY_NAMES,
+                                       true_mass=mock_lmc_mass if is_mock else None)
 out.savefig("lmc_mass.png", fig, dpi=100, bbox_inches="tight")
 plt.show()
+
+# %% [markdown]
+# On the left, each dot is one calibration mock: the $z$ component of the fitted travel vector
+# falls with the LMC's mass while $x$ and $y$ barely move, so $v_{\rm travel,z}$ carries most of
+# the information; the dashed lines are the data's values. On the right, the posterior of the
+# mass with its 68 % interval (grey) and, for the mock, the mass it was drawn with (red).
 
 # %% [markdown]
 # **Caveats.** The suite is one halo per mass and rigid potentials: the scatter between halo

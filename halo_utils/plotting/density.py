@@ -8,13 +8,13 @@ import corner
 import healpy as hp
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from ..density import ellipsoidal_radius, log_number_density, monomials, sun_side_major_axis
-from ..coverage import binomial_sigma
-from .common import PARAM_LABELS, SUN_XYZ
+from .common import PARAM_LABELS, SUN_XYZ, mollview_panel, nice_range
 
-__all__ = ["plot_corner", "plot_isodensity", "plot_sky_residuals", "plot_radial_density", "plot_tilt_geometry",
-           "plot_coverage"]
+__all__ = ["plot_corner", "plot_isodensity", "plot_isodensity_planes", "plot_sky_residuals", "plot_radial_density",
+           "plot_tilt_geometry"]
 
 
 class _FewPointsCounter(logging.Filter):
@@ -82,8 +82,62 @@ def plot_isodensity(ax, params, model, plane, *, stars=None, extent=40.0, levels
     return ax
 
 
+def plot_isodensity_planes(params, model, *, stars=None, truth=None, extent=40.0):
+    """Iso-density contours of a fitted density in the XY (z = 0, left) and XZ (y = 0, right)
+    planes (`plot_isodensity` each), over the stars within 5 kpc of each plane.
+
+    Parameters
+    ----------
+    params : dict
+        Parameters of ``model`` (`halo_utils.density`; lengths in kpc, angles in deg).
+    model : str
+        Name of the density model.
+    stars : ndarray (3, N), optional
+        Galactocentric positions of the stars (kpc), drawn grey.
+    truth : (dict, str), optional
+        Parameters and model of a second density whose contours, at the same levels, are
+        drawn dashed red (e.g. a mock's truth).
+    extent : float
+        Half-width of each panel, kpc.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5))
+    for ax, plane in zip(axes, ("xy", "xz")):
+        plot_isodensity(ax, params, model, plane, stars=stars, truth=truth, extent=extent)
+    handles = [Line2D([], [], color="k", lw=1, label="fit"), Line2D([], [], color="0.6", marker=".", ls="none",
+                                                                    label="stars within 5 kpc of the plane"),
+               Line2D([], [], color="tab:orange", marker="*", ms=10, ls="none", label="Sun")]
+    if truth is not None:
+        handles.insert(1, Line2D([], [], color="tab:red", lw=0.8, ls="--", label="truth"))
+    if stars is None:
+        handles = [h for h in handles if not h.get_label().startswith("stars")]
+    axes[0].legend(handles=handles, fontsize=8, loc="upper right")
+    return fig
+
+
 def plot_sky_residuals(data, models: dict, *, mean=None):
-    """S001 fig 8: HEALPix maps of the data, each model and (data - model) / mean."""
+    """S001 fig 8: HEALPix maps (Galactic Mollweide) of the stars per pixel, each model's
+    expected counts and the residual (data - model) / mean, one row per model.
+
+    Parameters
+    ----------
+    data : ndarray
+        Observed stars per pixel (RING order).
+    models : dict
+        ``{name: expected stars per pixel}`` on the same pixels; pixels no model covers are
+        left blank.
+    mean : float, optional
+        Scale of the residuals (default: the mean of the non-empty data pixels).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The counts share one colour scale, from 0 to the data's 99th percentile rounded up
+        to a multiple of a nice step (`nice_range`); the residuals run from -1 to 1.
+    """
     mean = np.mean(data[data > 0]) if mean is None else mean
     observed = np.asarray(data, float)
     covered = np.zeros(observed.size, bool)
@@ -92,14 +146,14 @@ def plot_sky_residuals(data, models: dict, *, mean=None):
     show = lambda v: np.where(covered, v, hp.UNSEEN)  # noqa: E731
     n_rows = len(models)
     fig = plt.figure(figsize=(15, 3.6 * n_rows))
-    vmax = np.percentile(observed[covered], 99)
+    vmax = nice_range(0.0, np.percentile(observed[covered], 99))[1]
     for i, (name, model) in enumerate(models.items()):
-        hp.mollview(show(observed), fig=fig.number, sub=(n_rows, 3, 3 * i + 1), title="data",
-                    min=0, max=vmax, cmap="viridis", unit="stars / pixel")
-        hp.mollview(show(model), fig=fig.number, sub=(n_rows, 3, 3 * i + 2), title=name,
-                    min=0, max=vmax, cmap="viridis", unit="stars / pixel")
-        hp.mollview(show((observed - model) / mean), fig=fig.number, sub=(n_rows, 3, 3 * i + 3),
-                    title=f"(data - model) / mean: {name}", min=-1, max=1, cmap="RdBu_r")
+        counts = dict(fig=fig, vmin=0, vmax=vmax, cmap="viridis", unit="stars / pixel")
+        mollview_panel(show(observed), sub=(n_rows, 3, 3 * i + 1), title="data", **counts)
+        mollview_panel(show(model), sub=(n_rows, 3, 3 * i + 2), title=name, **counts)
+        mollview_panel(show((observed - model) / mean), fig=fig, sub=(n_rows, 3, 3 * i + 3),
+                       title=f"(data - model) / mean: {name}", vmin=-1, vmax=1, cmap="RdBu_r",
+                       unit="residual / mean count")
     return fig
 
 
@@ -181,79 +235,3 @@ def plot_tilt_geometry(truth: dict, *, fitted: dict | None = None, extent: float
                      else "top view, z = 0", fontsize=9)
     axes[0].legend(fontsize=8, loc="lower right")
     return axes[0].figure
-
-
-def plot_coverage(coverage, n_profile: int, *, ax=None, title=None):
-    """Coverage of the 68 % and 95 % intervals per parameter (a `~halo_utils.density.coverage_table`).
-
-    Laplace intervals open, profile-likelihood intervals filled, each with its binomial error;
-    dashed lines at the nominal rates and a band of +- 3 binomial sigma around 0.68.
-
-    Parameters
-    ----------
-    coverage : Table
-        Rows of `~halo_utils.density.coverage_table` (``n_mocks`` is the Laplace count).
-    n_profile : int
-        Mocks behind the profile-likelihood coverage (every mock).
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
-    x = np.arange(len(coverage))
-    n_laplace = int(np.max(coverage["n_mocks"]))
-    if n_laplace:  # none when no mock had Laplace errors: only the profile intervals are drawn
-        ax.errorbar(x - 0.1, coverage["coverage_68"], yerr=coverage["binomial_sigma_68"], fmt="o", color="k",
-                    mfc="none", label="68 %, Laplace")
-    ax.errorbar(x + 0.1, coverage["profile_coverage_68"], yerr=binomial_sigma(0.683, n_profile, 0.317),
-                fmt="o", color="k", label="68 %, profile likelihood")
-    if n_laplace:
-        ax.errorbar(x - 0.1, coverage["coverage_95"], yerr=binomial_sigma(0.95, n_laplace, 0.05), fmt="s",
-                    color="tab:blue", mfc="none", label="95 %, Laplace")
-    ax.errorbar(x + 0.1, coverage["profile_coverage_95"], yerr=binomial_sigma(0.95, n_profile, 0.05), fmt="s",
-                color="tab:blue", label="95 %, profile likelihood")
-    ax.axhline(0.68, color="k", ls="--", lw=1)
-    ax.axhline(0.95, color="tab:blue", ls="--", lw=1)
-    band = 3 * binomial_sigma(0.68, n_laplace or n_profile, 0.32)
-    ax.fill_between([-0.5, len(x) - 0.5], 0.68 - band, 0.68 + band, color="k", alpha=0.1, lw=0)
-    ax.set_xticks(x)
-    ax.set_xticklabels([PARAM_LABELS.get(k, k) for k in coverage["parameter"]])
-    ax.set_ylabel("fraction of mocks with truth inside")
-    ax.set_ylim(0, 1.05)
-    if title:
-        ax.set_title(title, fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
-
-
-def plot_mean_pulls(coverages: dict, *, labels=None, ax=None):
-    """Mean pull (fit - truth) / sigma per parameter for several fits of the same mocks.
-
-    Each fit's mean Laplace pull with its standard error (std of the pulls / sqrt(n)); a
-    calibrated fit scatters around zero within those errors.
-
-    Parameters
-    ----------
-    coverages : dict
-        ``{fit name: coverage Table}`` (`~halo_utils.density.coverage_table` rows with
-        ``mean_pull``, ``std_pull`` and ``n_mocks``), all over the same parameters.
-    labels : dict, optional
-        Legend text per fit name (default: the names).
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
-    names = list(coverages)
-    first = coverages[names[0]]
-    x = np.arange(len(first))
-    width = 0.6 / max(len(names), 1)
-    for i, name in enumerate(names):
-        table = coverages[name]
-        if list(table["parameter"]) != list(first["parameter"]):
-            raise ValueError(f"coverage table {name!r} has other parameters than {names[0]!r}")
-        err = np.asarray(table["std_pull"], float) / np.sqrt(np.maximum(np.asarray(table["n_mocks"], float), 1.0))
-        ax.errorbar(x + (i - (len(names) - 1) / 2) * width, table["mean_pull"], yerr=err, fmt="o", ms=4,
-                    label=(labels or {}).get(name, name))
-    ax.axhline(0.0, color="k", lw=1)
-    ax.set_xticks(x)
-    ax.set_xticklabels([PARAM_LABELS.get(k, k) for k in first["parameter"]])
-    ax.set_ylabel("mean pull (fit - truth) / sigma")
-    ax.legend(fontsize=8)
-    return ax

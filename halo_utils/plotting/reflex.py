@@ -1,24 +1,98 @@
-"""Figures of the reflex fit (chapters 5-6): profiles with bands and the apex on the sky."""
+"""Figures of the reflex fit (chapters 5-6): profiles with bands, the apex on the sky, the
+travel vector of subsamples and fits."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
-from .common import wrapped_longitude_rad
+from ..frames import wrap_longitude
+from .common import PARAM_LABELS, wrapped_longitude_rad
 
-__all__ = ["plot_reflex_band", "plot_apex_sky"]
+__all__ = ["plot_reflex_band", "plot_travel_profiles", "plot_kinematic_profiles", "plot_apex_sky",
+           "plot_sgr_contamination", "plot_travel_subsamples"]
+
+#: Axis labels (with units) of the reflex quantities of `~halo_utils.reflex.ReflexFit.at`.
+_AXIS_LABELS = {"v_travel": "$v_{\\rm travel}$ [km/s]", "l_apex": "$\\ell_{\\rm apex}$ [deg]",
+                "b_apex": "$b_{\\rm apex}$ [deg]", "beta": "$\\beta$"}
 
 
 def plot_reflex_band(ax, fit, quantity, radii, *, colour="tab:red", truth=None, label=None):
-    """Median and 16-84 % band of a `~halo_utils.reflex.ReflexFit` quantity against radius,
-    with the truth (another ReflexFit, e.g. of the mock's truth vector) dashed."""
+    """Median and 16-84 % band of a `~halo_utils.reflex.ReflexFit` quantity against
+    Galactocentric radius ``radii`` (kpc), with the truth (another ReflexFit, e.g. of the
+    mock's truth vector) dashed. The legend label defaults to the quantity's symbol."""
     p = np.array([fit.at(r)[quantity] for r in radii])
-    ax.fill_between(radii, p[:, 1], p[:, 2], color=colour, alpha=0.3, label=label or quantity)
+    ax.fill_between(radii, p[:, 1], p[:, 2], color=colour, alpha=0.3, label=label or PARAM_LABELS.get(quantity, quantity))
     ax.plot(radii, p[:, 0], color=colour)
     if truth is not None:
         ax.plot(radii, [truth.at(r)[quantity][0] for r in radii], "--", color=colour)
     ax.set_xlabel("$r_{\\rm gal}$ [kpc]")
+
+
+def _truth_key(ax, truth):
+    """Add a legend entry for the dashed truth lines (when there are any) to ``ax``'s legend."""
+    handles, _ = ax.get_legend_handles_labels()
+    if truth is not None:
+        handles.append(Line2D([], [], color="0.3", ls="--", label="truth"))
+    ax.legend(handles=handles, fontsize=8)
+
+
+def plot_travel_profiles(fit, radii, *, truth=None):
+    """The amplitude and apex of the reflex against Galactocentric radius (S004 figs 6-7):
+    v_travel (km/s) and the apex's Galactic l and b (deg), each the fit's median with its
+    16-84 % band and the truth dashed.
+
+    Parameters
+    ----------
+    fit : ReflexFit
+        A continuity-model fit (`~halo_utils.reflex.fit_reflex`).
+    radii : array_like
+        Galactocentric radii, kpc.
+    truth : ReflexFit, optional
+        E.g. `~halo_utils.reflex.ReflexFit.point` of the mock's truth vector.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
+    for ax, q in zip(axes, ("v_travel", "l_apex", "b_apex")):
+        plot_reflex_band(ax, fit, q, radii, truth=truth, label="continuity fit (16-84 %)")
+        ax.set_ylabel(_AXIS_LABELS[q])
+    _truth_key(axes[0], truth)
+    return fig
+
+
+def plot_kinematic_profiles(fit, radii, *, truth=None):
+    """The outer halo's bulk motion, dispersions and anisotropy against Galactocentric radius
+    (S004 figs 11-12): the mean velocities along r, phi and theta, the intrinsic dispersions
+    along the line of sight, l and b (km/s), and beta, each the fit's median with its 16-84 %
+    band and the truth dashed.
+
+    Parameters
+    ----------
+    fit : ReflexFit
+    radii : array_like
+        Galactocentric radii, kpc.
+    truth : ReflexFit, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4), layout="constrained")
+    colours = ("tab:red", "tab:green", "tab:blue")
+    for ax, quantities, ylabel in ((axes[0], ("vr_mean", "vphi_mean", "vtheta_mean"), "mean velocity [km/s]"),
+                                   (axes[1], ("sigma_los", "sigma_l", "sigma_b"), "intrinsic dispersion [km/s]")):
+        for q, colour in zip(quantities, colours):
+            plot_reflex_band(ax, fit, q, radii, colour=colour, truth=truth)
+        ax.set_ylabel(ylabel)
+    plot_reflex_band(axes[2], fit, "beta", radii, colour="k", truth=truth)
+    axes[2].set_ylabel(_AXIS_LABELS["beta"])
+    for ax in axes:
+        _truth_key(ax, truth)
+    return fig
 
 
 def plot_apex_sky(draws_l, draws_b, *, markers=(), track=None, ax=None):
@@ -52,4 +126,86 @@ def plot_apex_sky(draws_l, draws_b, *, markers=(), track=None, ax=None):
     ax.set_xticklabels([f"{int(v)}" for v in -np.arange(-150, 180, 30)])
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=7)
+    return ax
+
+
+def _asymmetric(row, key):
+    """(median, [[minus], [plus]]) of a (median, p16, p84) tuple, for ``errorbar``."""
+    med, lo, hi = row[key]
+    return med, [[med - lo], [hi - med]]
+
+
+def plot_sgr_contamination(l, v_gsr, kept, removed, fits: dict):
+    """What the Sagittarius cut removes and what it changes (S004 appendix A): the stars'
+    v_GSR against Galactic longitude, those the cut removes in red (left), and the travel
+    vector at 100 kpc of the fits with and without the cut, in the x-y (circles) and x-z
+    (open squares) planes with 16-84 % error bars (right).
+
+    Parameters
+    ----------
+    l, v_gsr : array_like
+        Galactic longitude (deg) and Galactocentric radial velocity (km/s) of every star.
+    kept, removed : array_like of bool
+        The stars the cut keeps, and the extra stars a selection without it would keep.
+    fits : dict
+        ``{label: {"v_travel_x": (median, p16, p84), "v_travel_y": ..., "v_travel_z": ...}}``
+        (km/s), e.g. rows of `~halo_utils.reflex.ReflexFit.at` at 100 kpc; two at most.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    l, v_gsr = wrap_longitude(np.asarray(l, float)), np.asarray(v_gsr, float)
+    kept, removed = np.asarray(kept, bool), np.asarray(removed, bool)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    ax = axes[0]
+    ax.scatter(l[kept], v_gsr[kept], s=4, color="grey", label="kept")
+    ax.scatter(l[removed], v_gsr[removed], s=10, color="tab:red", label="removed by the Sgr cut")
+    ax.set_xlim(180, -180)
+    ax.set_xlabel("$\\ell$ [deg]")
+    ax.set_ylabel("$v_{\\rm GSR}$ [km/s]")
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    for (label, row), colour in zip(fits.items(), ("tab:blue", "tab:red")):
+        x, xerr = _asymmetric(row, "v_travel_x")
+        for other, fmt, mfc in (("y", "o", colour), ("z", "s", "none")):
+            y, yerr = _asymmetric(row, f"v_travel_{other}")
+            ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=fmt, color=colour, mfc=mfc, label=f"{label}: x-{other}")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.axvline(0, color="grey", lw=0.5)
+    ax.set_xlabel("$v_{\\rm travel,x}$ [km/s]")
+    ax.set_ylabel("$v_{\\rm travel,y}$ or $v_{\\rm travel,z}$ [km/s]")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_travel_subsamples(fits: dict, *, r_kpc: float = 100.0, truth=None):
+    """The travel vector's y and z components at ``r_kpc`` (S004 fig 17) for fits of
+    subsamples of the sky: each fit's posterior draws as faint dots and their median with
+    the standard deviation as error bars; the truth as a red cross.
+
+    Parameters
+    ----------
+    fits : dict
+        ``{label: ReflexFit}``; the legend gives each fit's number of stars.
+    r_kpc : float
+        Galactocentric radius of the travel vector, kpc.
+    truth : ReflexFit, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _, ax = plt.subplots(figsize=(5.5, 4.5))
+    for (label, f), colour in zip(fits.items(), ("k", "tab:blue", "tab:orange", "tab:green")):
+        d = f.draws_at(r_kpc)
+        ax.scatter(d["v_travel_y"], d["v_travel_z"], s=1, alpha=0.05, color=colour)
+        ax.errorbar(np.median(d["v_travel_y"]), np.median(d["v_travel_z"]), xerr=np.std(d["v_travel_y"]),
+                    yerr=np.std(d["v_travel_z"]), fmt="o", color=colour, label=f"{label} ({f.n_stars})")
+    if truth is not None:
+        t = truth.at(r_kpc)
+        ax.plot(t["v_travel_y"][0], t["v_travel_z"][0], "x", color="tab:red", ms=10, label="truth")
+    ax.set_xlabel(f"$v_{{\\rm travel,y}}$ at {r_kpc:g} kpc [km/s]")
+    ax.set_ylabel(f"$v_{{\\rm travel,z}}$ at {r_kpc:g} kpc [km/s]")
+    ax.legend(fontsize=8)
     return ax

@@ -7,29 +7,50 @@ import numpy as np
 
 from ..cuts import CutConfig
 from ..frames import K_KMS, galactic_lb
-from .common import CLASS_COLOURS, wrapped_longitude_rad
+from .common import CLASS_COLOURS, add_colorbar, nice_range, wrapped_longitude_rad
 
 __all__ = ["plot_footprint", "plot_chemistry_plane", "binned_percentiles", "plot_velocity_errors", "plot_eccentricity_feh"]
 
 
-def plot_footprint(tiles, stars_l=None, stars_b=None, *, colour_by="f_rank2", ax=None):
+def plot_footprint(tiles, stars_l=None, stars_b=None, *, colour_by="f_rank2", label=None, title=None, ax=None):
     """Survey footprint in Galactic Mollweide (S000 fig 1): tiles coloured by a column.
 
     Longitude increases to the left, as on the sky; the tiles' Galactic ``l``, ``b`` come
     from their ``RA``, ``DEC`` (the tile schema's columns).
+
+    Parameters
+    ----------
+    tiles : Table
+        The tile table (conventions §2): ``RA``, ``DEC`` (deg) and the column ``colour_by``.
+    stars_l, stars_b : array_like, optional
+        Star positions (deg), drawn grey under the tiles.
+    colour_by : str
+        Tile column that sets the colour; its colour bar spans `nice_range` of its values.
+    label : str, optional
+        Colour-bar label (default: ``colour_by``).
+    title : str, optional
+    ax : matplotlib Axes with a Mollweide projection, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     if ax is None:
         fig = plt.figure(figsize=(9, 4.8))
         ax = fig.add_subplot(projection="mollweide")
     if stars_l is not None:
         ax.scatter(-wrapped_longitude_rad(stars_l), np.deg2rad(stars_b), s=0.3, c="0.6", alpha=0.4, lw=0, rasterized=True)
+    values = np.asarray(tiles[colour_by], float)
+    vmin, vmax = nice_range(np.min(values), np.max(values))
     tile_l, tile_b = galactic_lb(np.asarray(tiles["RA"], float), np.asarray(tiles["DEC"], float))
-    sc = ax.scatter(-wrapped_longitude_rad(tile_l), np.deg2rad(tile_b), s=6,
-                    c=np.asarray(tiles[colour_by], float), cmap="viridis", lw=0)
+    sc = ax.scatter(-wrapped_longitude_rad(tile_l), np.deg2rad(tile_b), s=6, c=values, cmap="viridis", vmin=vmin,
+                    vmax=vmax, lw=0)
     ax.set_xticks(np.deg2rad(np.arange(-150, 180, 60)))
     ax.set_xticklabels([f"{int(v)}°" for v in (-np.arange(-150, 180, 60)) % 360])
     ax.grid(alpha=0.3)
-    plt.colorbar(sc, ax=ax, orientation="horizontal", fraction=0.05, pad=0.08, label=colour_by)
+    add_colorbar(sc, ax=ax, label=label or colour_by, orientation="horizontal", fraction=0.05, pad=0.08)
+    if title:
+        ax.set_title(title, pad=16)  # clear of the 75 deg latitude label
     return ax
 
 
@@ -70,11 +91,13 @@ def binned_percentiles(x, y, n_bins: int = 50, percentiles=(16, 50, 84)):
     return centres, values
 
 
-def plot_velocity_errors(r, errors: dict, *, n_bins: int = 50, ax=None):
+def plot_velocity_errors(r, errors: dict, *, n_bins: int = 50, title=None, ax=None):
     """Velocity errors vs Galactocentric radius (S000 fig 3) with 16-84 % bands.
 
-    ``errors`` maps a label (e.g. "V_r") to per-star 1-sigma errors (km/s). The dashed
-    line is the tangential error of a 0.1 mas/yr proper-motion error at distance r.
+    ``errors`` maps a label (e.g. "V_r") to per-star 1-sigma errors (km/s) of the stars at
+    radii ``r`` (kpc); each is drawn as its median and 16-84 % band in ``n_bins``
+    equal-count bins. The dashed line is the tangential error of a 0.1 mas/yr proper-motion
+    error at distance r. Returns the Axes.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4.5))
@@ -91,6 +114,8 @@ def plot_velocity_errors(r, errors: dict, *, n_bins: int = 50, ax=None):
     ax.set_ylabel("velocity error [km/s]")
     ax.set_yscale("log")
     ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
     return ax
 
 
@@ -109,5 +134,3 @@ def plot_eccentricity_feh(feh, ecc, in_gse, *, ecc_min: float = 0.7, ax=None):
     ax.legend(markerscale=6, fontsize=8, loc="lower left")
     return ax
 
-
-# ------------------------------------------------------------------ chapter 2
