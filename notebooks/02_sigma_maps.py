@@ -325,7 +325,8 @@ for name, m in regions.items():
     beta_truth[name] = tr = radial_truth(m, beta=True)
     if tr is not None:
         profile_cover[f"beta_{name}"] = {recipe: maps.band_coverage(tr, p) for recipe, p in beta_profiles[name].items()}
-fig = plotting.plot_radial_profiles(profiles, beta_profiles, sigma_truth=sigma_truth, beta_truth=beta_truth)
+fig = plotting.plot_radial_profiles(profiles, beta_profiles, sigma_truth=sigma_truth, beta_truth=beta_truth,
+                                    published=True)
 out.savefig("radial_profiles.png", fig, dpi=110, bbox_inches="tight")
 plt.show()
 
@@ -333,7 +334,11 @@ plt.show()
 # The accreted halo is hotter than the in-situ halo wherever both are measured, and
 # $\beta$ is strongly radial in every quadrant of the sky; where a quadrant has few stars in a
 # shell its $\beta$ wanders and its band opens up. Open circles within the shaded bands are the
-# truth the bands should hold; the dashed lines, S000's bands, are much narrower.
+# truth the bands should hold; the dashed lines, S000's bands, are much narrower. The black
+# triangle is a published measurement on real stars, not mock truth: HALO7D's
+# $\beta = 0.68^{+0.04}_{-0.05}$ at 23 kpc from distant main-sequence stars {cite}`Cunningham2019`,
+# which S000 fig 10 compares with. The other literature profiles of S000 figs 9-10 are drawn in
+# the paper without their numbers, so they are not shown here.
 
 # %%
 profile_width_ratio = {}

@@ -402,7 +402,7 @@ out.savefig("residuals.png", fig, dpi=110, bbox_inches="tight")
 # %%
 r_plot = np.linspace(r_min, r_max, 41)
 truth_or_none = TRUTH_FIT if has_reflex_truth else None
-fig = plotting.plot_travel_profiles(fit_main, r_plot, truth=truth_or_none)
+fig = plotting.plot_travel_profiles(fit_main, r_plot, truth=truth_or_none, published=True)
 out.savefig("travel_vs_r.png", fig, dpi=110, bbox_inches="tight")
 
 # %%
@@ -411,12 +411,21 @@ apex_marks = [(LMC_LB[0], LMC_LB[1], dict(marker="*", s=150, color="k", label="L
 if has_reflex_truth:
     apex_marks.append((REFLEX_TRUTH["l_apex"], REFLEX_TRUTH["b_apex"],
                        dict(marker="x", s=100, color="tab:blue", label="truth")))
-ax = plotting.plot_apex_sky(draws100["l_apex"], draws100["b_apex"], markers=apex_marks)
+ax = plotting.plot_apex_sky(draws100["l_apex"], draws100["b_apex"],
+                            markers=apex_marks + plotting.published_apex_markers())
 out.savefig("apex_sky_100kpc.png", ax.figure, dpi=110, bbox_inches="tight")
 
 # %% [markdown]
 # On the sky the posterior apexes at 100 kpc form one cloud in the southern Galactic
 # hemisphere, in the LMC's part of the sky (black star) rather than on the LMC itself.
+#
+# **Published values** (black, `data/published_measurements.ecsv`): on both figures, S004's own
+# measurements on the real H3 + SEGUE + MagE stars (squares: its tables 1 and 2; dash-dotted
+# line: its distance-independent model), PP21's {cite}`Petersen2021` travel velocity and apex
+# (solid line, diamond), and S004's fit to the GC19 LMC3 simulation (open squares). They are
+# real measurements, not this mock's truth; the mock's reflex was drawn from S004's fit, so
+# the fit to the mock should land near S004's squares, while PP21's apex, at positive
+# longitude, shows what their sample (which kept Sagittarius stars, S004 appendix A) found.
 
 # %% [markdown]
 # ## 7. The travel velocity in Galactocentric Cartesian components (S004 fig 9)
@@ -437,10 +446,12 @@ out.savefig("travel_xyz_100kpc.png", fig, dpi=100, bbox_inches="tight")
 # The fitted mean velocities and intrinsic dispersions against distance. The dispersions are
 # along the observed axes (los, $\ell$, $b$); for $\beta$ we follow S004 and identify them with
 # $(r, \phi, \theta)$, good for distant stars, and use second moments including the means,
-# $\langle v^2\rangle = \langle v\rangle^2 + \sigma^2$ (S004 eq. 3).
+# $\langle v^2\rangle = \langle v\rangle^2 + \sigma^2$ (S004 eq. 3). The purple triangle is the
+# anisotropy that HALO7D measured closer in, $\beta = 0.68^{+0.04}_{-0.05}$ at 23 kpc
+# {cite}`Cunningham2019`, a published measurement that S004 fig 12 compares with.
 
 # %%
-fig = plotting.plot_kinematic_profiles(fit_main, r_plot, truth=truth_or_none)
+fig = plotting.plot_kinematic_profiles(fit_main, r_plot, truth=truth_or_none, published=True)
 out.savefig("means_dispersions_beta.png", fig, dpi=110, bbox_inches="tight")
 
 # %% [markdown]

@@ -194,6 +194,10 @@ def test_radial_profiles_and_band_widths():
     assert legend[:2] == ["accreted", "in-situ"] and "truth (same stars)" in legend
     assert [t.get_text() for t in right.get_legend().get_texts()] == list(beta)
     plt.close(fig)
+    fig = plotting.plot_radial_profiles(sigma, beta, published=True)  # HALO7D's beta at 23 kpc
+    right = fig.axes[1]
+    assert "Cunningham+19 (published)" in [t.get_text() for t in right.get_legend().get_texts()]
+    plt.close(fig)
     ax = plotting.plot_band_widths(sigma, {"accreted": "tab:red", "in-situ": "tab:blue"})
     assert "km/s" in ax.get_ylabel() and len(ax.get_lines()) == 4
     plt.close(ax.figure)
@@ -307,6 +311,15 @@ def test_reflex_fit_figures():
     assert [ax.get_ylabel() for ax in fig.axes] == ["$v_{\\rm travel}$ [km/s]", "$\\ell_{\\rm apex}$ [deg]",
                                                     "$b_{\\rm apex}$ [deg]"]
     assert "truth" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
+    fig = plotting.plot_travel_profiles(fit, radii, truth=truth, published=True)
+    sources = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Petersen & Peñarrubia 21, distance-independent (published)" in sources
+    assert "Chandra+24 (S004): GC19 LMC3 simulation" in sources and len(sources) == len(set(sources))
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["continuity fit (16-84 %)", "truth"]
+    plt.close(fig)
+    fig = plotting.plot_kinematic_profiles(fit, radii, published=True)
+    assert "Cunningham+19 (published)" in [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
     plt.close(fig)
     fig = plotting.plot_kinematic_profiles(fit, radii)
     assert [ax.get_ylabel() for ax in fig.axes] == ["mean velocity [km/s]", "intrinsic dispersion [km/s]", "$\\beta$"]

@@ -10,6 +10,7 @@ from matplotlib.lines import Line2D
 
 from ..density import ellipsoidal_radius
 from .common import SUN_XYZ, add_colorbar, mollview_panel, nice_range
+from .published import draw_published_vs_radius
 
 __all__ = ["density_contour", "plot_dispersion_maps", "plot_healpix_maps", "plot_vs_accreted_fraction",
            "plot_sigma_beta_vs_accreted_fraction", "plot_profile", "plot_radial_profiles", "plot_band_widths"]
@@ -175,7 +176,7 @@ def plot_profile(ax, prof, *, colour, label, truth=None, narrow=None):
 
 
 def plot_radial_profiles(sigma_r: dict, beta: dict, *, sigma_truth=None, beta_truth=None, colours=None,
-                         beta_ylim=(-0.5, 1.05)):
+                         beta_ylim=(-0.5, 1.05), published=False):
     """S000 figs 9-10 side by side: sigma_r profiles of samples (left) and beta
     profiles of sky regions (right) against Galactocentric radius (`plot_profile` each).
 
@@ -193,6 +194,10 @@ def plot_radial_profiles(sigma_r: dict, beta: dict, *, sigma_truth=None, beta_tr
         Colour per name (default `PROFILE_COLOURS`, then a cycle for the other names).
     beta_ylim : (float, float)
         The range of beta shown.
+    published : bool
+        Draw the published anisotropies on the beta panel (Cunningham et al. 2019, as in
+        S000 fig 10; `~halo_utils.plotting.draw_published_vs_radius`). The published sigma_r
+        profiles of S000 fig 9 are drawn only in the paper and are not in the table.
 
     Returns
     -------
@@ -212,6 +217,8 @@ def plot_radial_profiles(sigma_r: dict, beta: dict, *, sigma_truth=None, beta_tr
     axes[0].set_ylabel("$\\sigma_r$ [km/s]")
     axes[1].set_ylabel("$\\beta$")
     axes[1].set_ylim(*beta_ylim)
+    if published:
+        draw_published_vs_radius(axes[1], "beta")
     keys = [Line2D([], [], color="0.4", lw=0.8, ls="--", label="drop, 68 % (S000)")]
     if has_truth:
         keys.append(Line2D([], [], color="0.4", marker="o", mfc="none", ms=4, ls="none", label="truth (same stars)"))

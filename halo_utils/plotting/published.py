@@ -21,6 +21,8 @@ SHORT_CITATIONS = {"Chandra2024": "Chandra+24 (S004)", "Petersen2021": "Petersen
 _MARKERS = {"Chandra2024": "s", "Petersen2021": "D", "Cunningham2019": "^", "Deason2011": "v", "Han2022": "*",
             "Naidu2021": "P"}
 _COLOUR = "0.1"
+#: Line style of each source's values for a whole radial range, the same on every figure.
+_RANGE_STYLES = {("Chandra2024", "distance-independent"): "-.", ("Petersen2021", "distance-independent"): "-"}
 
 
 def published_label(row) -> str:
@@ -69,7 +71,7 @@ def draw_published_vs_radius(ax, key: str, *, kinds=MEASUREMENT_KINDS, bibkeys=N
     """
     rows = [r for r in published_measurements(key) if r["kind"] in kinds
             and (bibkeys is None or r["bibkey"] in bibkeys)]
-    seen, range_styles = set(), iter(["-", "--", "-.", ":"] * 3)
+    seen = set()
     for group in _groups(rows):
         label = published_label(group[0])
         if label in seen:  # one legend entry per source and model (S004's tables 1 and 2)
@@ -77,7 +79,7 @@ def draw_published_vs_radius(ax, key: str, *, kinds=MEASUREMENT_KINDS, bibkeys=N
         seen.add(label)
         filled = group[0]["kind"] == "measurement"
         marker = _MARKERS.get(str(group[0]["bibkey"]), "o")
-        style = next(range_styles)  # each source's range values in its own line style
+        style = _RANGE_STYLES.get((str(group[0]["bibkey"]), str(group[0]["model"])), "--")
         for row in group:
             err = np.nan_to_num([[row["err_minus"]], [row["err_plus"]]])
             if np.isfinite(row["r_kpc"]):

@@ -9,6 +9,7 @@ from matplotlib.lines import Line2D
 
 from ..frames import wrap_longitude
 from .common import PARAM_LABELS, wrapped_longitude_rad
+from .published import draw_published_vs_radius
 
 __all__ = ["plot_reflex_band", "plot_travel_profiles", "plot_kinematic_profiles", "plot_apex_sky",
            "plot_sgr_contamination", "plot_travel_subsamples"]
@@ -38,10 +39,11 @@ def _truth_key(ax, truth):
     ax.legend(handles=handles, fontsize=8)
 
 
-def plot_travel_profiles(fit, radii, *, truth=None):
+def plot_travel_profiles(fit, radii, *, truth=None, published=False):
     """The amplitude and apex of the reflex against Galactocentric radius (S004 figs 6-7):
     v_travel (km/s) and the apex's Galactic l and b (deg), each the fit's median with its
-    16-84 % band and the truth dashed.
+    16-84 % band and the truth dashed; with ``published``, the published measurements in black
+    (S004's tables, PP21; `~halo_utils.plotting.draw_published_vs_radius`).
 
     Parameters
     ----------
@@ -51,24 +53,45 @@ def plot_travel_profiles(fit, radii, *, truth=None):
         Galactocentric radii, kpc.
     truth : ReflexFit, optional
         E.g. `~halo_utils.reflex.ReflexFit.point` of the mock's truth vector.
+    published : bool
+        Draw the published values of v_travel, l_apex and b_apex.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), layout="constrained")
     for ax, q in zip(axes, ("v_travel", "l_apex", "b_apex")):
         plot_reflex_band(ax, fit, q, radii, truth=truth, label="continuity fit (16-84 %)")
+        ax.set_xlim(min(radii), max(radii))
+        if published:
+            draw_published_vs_radius(ax, q, offset=1.5)
         ax.set_ylabel(_AXIS_LABELS[q])
     _truth_key(axes[0], truth)
+    if published:  # the sources' entries once, under the panels
+        handles, labels = axes[0].get_legend_handles_labels()
+        if truth is not None:
+            handles.append(Line2D([], [], color="0.3", ls="--"))
+            labels.append("truth")
+        for ax in axes[1:]:
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                if lab not in labels:
+                    handles.append(h)
+                    labels.append(lab)
+        is_source = ["published" in lab or "simulation" in lab for lab in labels]
+        fig.legend([h for h, src in zip(handles, is_source) if src], [lab for lab, src in zip(labels, is_source) if src],
+                   loc="outside lower center", ncol=3, fontsize=8)
+        axes[0].legend([h for h, src in zip(handles, is_source) if not src],
+                       [lab for lab, src in zip(labels, is_source) if not src], fontsize=8)
     return fig
 
 
-def plot_kinematic_profiles(fit, radii, *, truth=None):
+def plot_kinematic_profiles(fit, radii, *, truth=None, published=False):
     """The outer halo's bulk motion, dispersions and anisotropy against Galactocentric radius
     (S004 figs 11-12): the mean velocities along r, phi and theta, the intrinsic dispersions
     along the line of sight, l and b (km/s), and beta, each the fit's median with its 16-84 %
-    band and the truth dashed.
+    band and the truth dashed; with ``published``, the published anisotropies (S004 fig 12's
+    comparison: Cunningham et al. 2019 at 23 kpc) on the beta panel.
 
     Parameters
     ----------
@@ -76,6 +99,7 @@ def plot_kinematic_profiles(fit, radii, *, truth=None):
     radii : array_like
         Galactocentric radii, kpc.
     truth : ReflexFit, optional
+    published : bool
 
     Returns
     -------
@@ -89,6 +113,9 @@ def plot_kinematic_profiles(fit, radii, *, truth=None):
             plot_reflex_band(ax, fit, q, radii, colour=colour, truth=truth)
         ax.set_ylabel(ylabel)
     plot_reflex_band(axes[2], fit, "beta", radii, colour="k", truth=truth)
+    if published:
+        axes[2].set_xlim(0, max(radii))
+        draw_published_vs_radius(axes[2], "beta", colour="tab:purple")
     axes[2].set_ylabel(_AXIS_LABELS["beta"])
     for ax in axes:
         _truth_key(ax, truth)
