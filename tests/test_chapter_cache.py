@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from halo_utils import chapter_cache, pipeline
@@ -67,7 +68,7 @@ def fake_papermill(monkeypatch):
         (out / "table.ecsv").write_text("result\n")
         marker = {"complete": True, "outputs": {"table.ecsv": file_sha256(out / "table.ecsv")}}
         (out / MARKER).write_text(json.dumps(marker))
-        Path(executed).write_text("{}")
+        nbformat.write(nbformat.v4.new_notebook(), str(executed))  # the pipeline reads it back (folding)
 
     monkeypatch.setattr(pipeline.pm, "execute_notebook", execute)
     return calls
