@@ -99,7 +99,8 @@ def _assert_same_outputs(a, b):
 # bits differ (other vector kernels, other releases) and the chaotic steps of a ci-size run
 # (3-Gyr orbits at the e > 0.7 edge, a nested sampler with few live points) turn them into other
 # numbers, so there the check is of the results' structure only (the same keys, list lengths and
-# types, the same parameters) and says so in a warning; the chapters' own tests of their numbers
+# types, the same parameters; flags computed from numbers, such as a truth inside an interval,
+# move with them and are compared by type) and says so in a warning; the chapters' own tests of their numbers
 # against the truth hold everywhere. The file hashes of inputs and outputs are left out (input
 # paths differ between checkouts; figures are not results).
 
@@ -147,6 +148,9 @@ def _differences(got, want, where="summary", rtol=REFERENCE_RTOL):
         return [f"{where}: {got!r} != reference {want!r}"]
     if rtol is None and (got is None) != (want is None) and isinstance(got or want, numbers):
         return []  # a number on one platform may be NaN (written null) on another
+    if rtol is None and (isinstance(want, bool) or isinstance(got, bool)):
+        # a flag computed from numbers (a truth inside an interval) moves with them: its type only
+        return [] if type(got) is type(want) else [f"{where}: {got!r} is not a flag like reference {want!r}"]
     return [] if got == want else [f"{where}: {got!r} != reference {want!r}"]
 
 
@@ -182,6 +186,10 @@ def test_reference_comparison_exact_on_its_platform_and_structural_elsewhere():
         "summary['fit']: keys ['name'] only on one side", "summary['rows']: length 1 != reference 2"]
     assert _differences({**want, "fit": {"q": 0.7, "name": "b"}}, want, rtol=None) \
         == ["summary['fit']['name']: 'b' != reference 'a'"]
+    flagged = {**want, "in_95": True}
+    assert _differences({**flagged, "in_95": False}, flagged, rtol=None) == []  # flags move with the numbers
+    assert _differences({**flagged, "in_95": False}, flagged) == ["summary['in_95']: False != reference True"]
+    assert _differences({**flagged, "in_95": 1.0}, flagged, rtol=None) != []  # but keep their type
 
 
 def _run_twice(chapter, tmp_path, overrides):
