@@ -242,6 +242,23 @@ with out.atomic("vgsr_sky.fits") as tmp:
 print(f"smoothed v_GSR map: min {vmap.min():.1f}, max {vmap.max():.1f} km/s")
 
 # %% [markdown]
+# The southern MagE-like survey reaches further out than the northern ones, so a map of all
+# distances could owe its pattern to where each survey looks deep. S004 fig 19 checks this
+# with the same map in four disjoint distance bins; each bin is noisier, but the north-south
+# pattern should be there in every bin where both hemispheres have stars (the circles).
+
+# %%
+map_bin_edges = (r_min, 60.0, 80.0, 100.0, r_max_maps)  # kpc, S004 fig 19's four bins
+bins_sky = {}
+for lo, hi in zip(map_bin_edges[:-1], map_bin_edges[1:]):
+    in_bin = in_maps & (gv["r"] >= lo) & (gv["r"] < hi)
+    bins_sky[f"{lo:g}-{hi:g} kpc"] = (rf.smoothed_sky_mean(gv["l"][in_bin], gv["b"][in_bin], gv["v_gsr"][in_bin],
+                                                           nside=map_nside, kernel_deg=map_kernel_deg),
+                                      gv["l"][in_bin], gv["b"][in_bin])
+fig = plotting.plot_vgsr_sky_bins(bins_sky)
+out.savefig("vgsr_sky_distance_bins.png", fig, dpi=90, bbox_inches="tight")
+
+# %% [markdown]
 # Split the sky into the quadrant holding the LMC ($180 \le \ell < 360$, $b < 0$) and the one
 # opposite it ($\ell < 180$, $b > 0$): the mean radial velocities drift apart with distance
 # (S004 fig 4). The mean tangential velocity along $b$, solar motion removed, grows with

@@ -325,8 +325,8 @@ def test_chapter5_reruns_byte_for_byte_on_a_twelve_column_csv(tmp_path):
     assert summary["coverage"]["n_mocks"] == load_profiles()["ci"]["05_reflex_fit"]["n_coverage_mocks"]
     assert set(summary["residual_fractions"]) == {"z_vlos", "z_mu_l", "z_mu_b", "gaussian"}
     assert not any(name.endswith((".save", ".fingerprint")) for name in summary["outputs"])  # no stale checkpoint
-    for fig in ("sample.png", "vgsr_sky.png", "quadrants_and_vb.png", "corner_linear.png", "travel_vs_r.png",
-                "apex_sky_100kpc.png", "travel_xyz_100kpc.png", "means_dispersions_beta.png",
+    for fig in ("sample.png", "vgsr_sky.png", "vgsr_sky_distance_bins.png", "quadrants_and_vb.png",
+                "corner_linear.png", "travel_vs_r.png", "apex_sky_100kpc.png", "travel_xyz_100kpc.png", "means_dispersions_beta.png",
                 "sgr_contamination.png", "outlier_probabilities.png", "residuals.png", "sky_subsamples.png"):
         assert (out / fig).stat().st_size > 10_000, fig
 

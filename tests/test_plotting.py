@@ -427,3 +427,17 @@ def test_published_values_are_drawn_with_their_errors_and_labelled_as_published(
     assert published_values(["v_travel_x", "v_travel_y", "v_travel_z", "beta"], bibkey="Chandra2024",
                             where="S004 table 2") == [3.0, -17.0, -31.0, None]
     plt.close(fig)
+
+
+def test_vgsr_sky_in_distance_bins_shares_one_nice_symmetric_scale():
+    rng = np.random.default_rng(4)
+    npix = hp.nside2npix(4)
+    bins = {f"{lo}-{hi} kpc": (rng.normal(0, 10 * (i + 1), npix), rng.uniform(0, 360, 20), rng.uniform(-60, 60, 20))
+            for i, (lo, hi) in enumerate(((40, 60), (60, 80), (80, 100)))}
+    fig = plotting.plot_vgsr_sky_bins(bins)
+    maps = [ax for ax in fig.axes if ax.get_images()]
+    assert len(maps) == 3 and [ax.get_title().split(" (")[0] for ax in maps] == list(bins)
+    limits = {tuple(ax.get_images()[0].get_clim()) for ax in maps}
+    (lo, hi), = limits
+    assert lo == -hi and hi == nice_limit(max(np.abs(m).max() for m, _, _ in bins.values()))
+    plt.close(fig)

@@ -27,7 +27,7 @@ from .density import (plot_corner, plot_isodensity, plot_isodensity_planes, plot
                       plot_tilt_geometry)
 from .recovery import plot_coverage, plot_coverage_panels, plot_mean_pulls
 from .outer_halo import (plot_outer_halo_sample, plot_outlier_probabilities, plot_quadrant_profiles,
-                         plot_standardized_residuals, plot_vgsr_sky)
+                         plot_standardized_residuals, plot_vgsr_sky, plot_vgsr_sky_bins)
 from .reflex import (plot_apex_sky, plot_kinematic_profiles, plot_reflex_band, plot_sgr_contamination,
                      plot_travel_profiles, plot_travel_subsamples)
 from .lmc import (plot_apex_and_lmc_orbit, plot_fit_vs_simulation, plot_lmc_mass_posterior, plot_lmc_orbits,
@@ -43,7 +43,7 @@ __all__ = [
     "plot_corner", "plot_isodensity", "plot_isodensity_planes", "plot_sky_residuals", "plot_radial_density",
     "plot_tilt_geometry",
     "plot_coverage", "plot_coverage_panels", "plot_mean_pulls",
-    "plot_outer_halo_sample", "plot_vgsr_sky", "plot_quadrant_profiles", "plot_outlier_probabilities",
+    "plot_outer_halo_sample", "plot_vgsr_sky", "plot_vgsr_sky_bins", "plot_quadrant_profiles", "plot_outlier_probabilities",
     "plot_standardized_residuals",
     "plot_reflex_band", "plot_travel_profiles", "plot_kinematic_profiles", "plot_apex_sky", "plot_sgr_contamination",
     "plot_travel_subsamples",

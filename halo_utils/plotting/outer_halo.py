@@ -10,8 +10,8 @@ import numpy as np
 from ..frames import wrap_longitude
 from .common import add_colorbar, mollview_panel, nice_limit, nice_range
 
-__all__ = ["plot_outer_halo_sample", "plot_vgsr_sky", "plot_quadrant_profiles", "plot_outlier_probabilities",
-           "plot_standardized_residuals"]
+__all__ = ["plot_outer_halo_sample", "plot_vgsr_sky", "plot_vgsr_sky_bins", "plot_quadrant_profiles",
+           "plot_outlier_probabilities", "plot_standardized_residuals"]
 
 #: Colours of the two sky quadrants of `plot_quadrant_profiles`, in the order given.
 _QUADRANT_COLOURS = ("tab:red", "tab:blue", "tab:green", "tab:purple")
@@ -90,6 +90,32 @@ def plot_vgsr_sky(maps: dict, l, b, *, n_stars=None):
                             title=f"mean $v_{{GSR}}$ - sky mean, {name} ({n_stars} stars)",
                             unit="$v_{\\rm GSR}$ - sky mean [km/s]")
         ax.projscatter(l, b, lonlat=True, s=2, c="k")
+    return fig
+
+
+def plot_vgsr_sky_bins(bins: dict):
+    """S004 fig 19: the smoothed mean-v_GSR sky (sky mean removed) in disjoint distance bins,
+    each with its stars as black circles, on one symmetric colour scale (`nice_limit` of the
+    largest ``|v|``), two panels per row.
+
+    Parameters
+    ----------
+    bins : dict
+        ``{label: (HEALPix map of mean v_GSR in km/s, l, b)}``, ``l``, ``b`` the Galactic
+        coordinates (deg) of the bin's stars, in the order the panels are drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    n_rows = (len(bins) + 1) // 2
+    fig = plt.figure(figsize=(12, 4.6 * n_rows))  # room for each row's colour bars under it
+    finite = np.concatenate([np.abs(m[np.isfinite(m)]) for m, _, _ in bins.values()])
+    lim = nice_limit(np.max(finite)) if finite.size and np.max(finite) > 0 else 1.0
+    for i, (label, (m, l, b)) in enumerate(bins.items()):
+        ax = mollview_panel(m, fig=fig, sub=(n_rows, 2, i + 1), cmap="RdBu_r", vmin=-lim, vmax=lim,
+                            title=f"{label} ({len(l)} stars)", unit="$v_{\\rm GSR}$ - sky mean [km/s]")
+        ax.projscatter(l, b, lonlat=True, s=6, facecolors="none", edgecolors="k", linewidths=0.5)
     return fig
 
 
