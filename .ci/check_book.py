@@ -20,6 +20,10 @@ Two passes over every HTML page of the build (``_static``, ``_sources``, ``_imag
 - a chapter (a page with notebook cells) opens with its narrative: no code cell shows its
   code before the first paragraph under the title, and the parameters cell and papermill's
   injected-parameters cell are folded (cell tag ``hide-input``, or hidden otherwise);
+- every chapter page (``book/executed/*.html``) offers what a reader takes away: a launch
+  button whose notebook (``urlpath=.../tree/<path>``) is a file of the repository, the
+  downloads of the notebook (``.ipynb``) and of its script (``.py``), both built, and a link
+  to the repository of ``_config.yml`` (``repository.url``);
 - every notebook output written to stderr, and every stdout line that reads like a log or
   a warning (``WARNING:``, ``SomethingWarning:``, ``ERROR``), matches an entry of
   ``.ci/book_allowed_output.toml``, each with the reason it may stay; anything else fails.
@@ -168,6 +172,40 @@ class _PageParser(html.parser.HTMLParser):
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
+#: The pages rendered from the chapters' notebooks (relative to the build), which must offer
+#: the launch and download buttons and the repository link.
+CHAPTER_PAGES = "book/executed/*.html"
+
+
+def repository_url(config_path: Path) -> str:
+    """``repository.url`` of the book's ``_config.yml`` ("" when not set)."""
+    config = yaml.safe_load(Path(config_path).read_text()) or {}
+    return str((config.get("repository") or {}).get("url") or "").rstrip("/")
+
+
+def _chapter_button_problems(name: str, links, repo_url: str, repo_root: Path) -> list[Problem]:
+    problems = []
+    launches = [u for u in links if _is_remote(u) and "urlpath=" in u]
+    if not launches:
+        problems.append(Problem(name, "no launch button", "a chapter page needs a launch link (Binder's "
+                                "binderhub_url in _config.yml)"))
+    for url in launches:
+        urlpath = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("urlpath", [""])[0]
+        notebook = urlpath.split("tree/", 1)[-1]
+        if not notebook or not (repo_root / notebook).is_file():
+            problems.append(Problem(name, "launch link", f"{url} opens {notebook!r}, which is not a file of the "
+                                    "repository"))
+    local = [urllib.parse.urlsplit(u).path for u in links if not _is_remote(u)]
+    for suffix in (".ipynb", ".py"):
+        if not any(path.endswith(suffix) for path in local):
+            problems.append(Problem(name, "no download", f"no link to download the chapter's {suffix} file"))
+    if not repo_url:
+        problems.append(Problem(name, "no repository link", "repository.url is not set in _config.yml"))
+    elif not any(u.rstrip("/") == repo_url for u in links):
+        problems.append(Problem(name, "no repository link", f"no link to {repo_url}"))
+    return problems
+
+
 #: Cell tags (MyST-NB) that fold or hide a cell's code on the page.
 FOLDING_TAGS = {"tag_hide-input", "tag_hide-cell", "tag_remove-input", "tag_remove-cell"}
 
@@ -232,8 +270,13 @@ def load_allowed(path: Path = ALLOWED_OUTPUT) -> list[dict]:
     return entries
 
 
-def check_files(root: Path, toc: Path | None = None, allowed: list[dict] = ()) -> tuple[list[Problem], dict]:
-    """The file pass: ``(problems, {page: PageReport})`` (see the module docstring)."""
+def check_files(root: Path, toc: Path | None = None, allowed: list[dict] = (), config: Path | None = None,
+                repo_root: Path = REPO_ROOT) -> tuple[list[Problem], dict]:
+    """The file pass: ``(problems, {page: PageReport})`` (see the module docstring).
+
+    ``config`` is the book's ``_config.yml`` (its ``repository.url``) and ``repo_root`` the
+    repository the launch links must open a file of; the chapter pages' buttons are checked
+    only when ``config`` is given."""
     root = Path(root)
     pages = html_pages(root)
     parsed = {}
@@ -277,6 +320,8 @@ def check_files(root: Path, toc: Path | None = None, allowed: list[dict] = ()) -
                 if urllib.parse.unquote(parts.fragment) not in ids:
                     problems.append(Problem(name, "broken anchor", f"{url} (no id {parts.fragment!r} on that page)"))
         problems += _opening_problems(name, parser.body)
+        if config is not None and fnmatch.fnmatch(name, CHAPTER_PAGES):
+            problems += _chapter_button_problems(name, parser.links, repository_url(config), Path(repo_root))
         for kind, text in parser.outputs:
             lines = text.splitlines() if kind == "stdout" else [text]
             for line in lines:
@@ -417,12 +462,12 @@ def check_in_browser(root: Path, pages, reports: dict, screenshots: Path | None 
 
 def check_book(root: Path, toc: Path | None = None, report_dir: Path | None = None,
                allowed: list[dict] | None = None, chromium: str = CHROMIUM, chromedriver: str = CHROMEDRIVER,
-               progress=print) -> list[Problem]:
+               progress=print, config: Path | None = None, repo_root: Path = REPO_ROOT) -> list[Problem]:
     """Both passes over the build in ``root``; writes ``report_dir/report.json`` and the
     screenshots when ``report_dir`` is given. Returns the problems (empty when all is well)."""
     root = Path(root)
     allowed = load_allowed() if allowed is None else allowed
-    problems, reports = check_files(root, toc, allowed)
+    problems, reports = check_files(root, toc, allowed, config, repo_root)
     screenshots = Path(report_dir) / "screenshots" if report_dir else None
     if screenshots is not None and screenshots.exists():
         shutil.rmtree(screenshots)
@@ -441,6 +486,8 @@ def main(argv=None) -> int:
     parser.add_argument("html", nargs="?", default=str(DEFAULT_HTML), help="the built book (default _build/html)")
     parser.add_argument("--toc", default=str(REPO_ROOT / "_toc.yml"), help="the table of contents to expect")
     parser.add_argument("--report", default=str(DEFAULT_REPORT), help="where the report and screenshots go")
+    parser.add_argument("--config", default=str(REPO_ROOT / "_config.yml"),
+                        help="the book's configuration (its repository.url)")
     args = parser.parse_args(argv)
     root = Path(args.html)
     if not root.is_dir() or not html_pages(root):
@@ -452,7 +499,7 @@ def main(argv=None) -> int:
                   file=sys.stderr)
             return 2
     start = time.perf_counter()
-    problems = check_book(root, Path(args.toc), Path(args.report))
+    problems = check_book(root, Path(args.toc), Path(args.report), config=Path(args.config))
     pages = len(html_pages(root))
     if problems:
         print(f"check-book: {len(problems)} problem(s) on {len({p.page for p in problems})} of {pages} pages:")

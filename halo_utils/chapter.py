@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import time
 from pathlib import Path
 
@@ -25,13 +26,28 @@ import numpy as np
 from .outputs import OutputDirectory
 from .provenance import run_metadata
 
-__all__ = ["REPO_ROOT", "CHAPTERS", "parameter_defaults", "ChapterRun"]
+__all__ = ["REPO_ROOT", "CHAPTERS", "parameter_defaults", "run_from_repository_root", "ChapterRun"]
 
 #: The repository root: chapters run from here, with notebooks/ and book/ below it.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Chapters in reading order (file stems in notebooks/).
 CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery", "05_reflex_fit",
             "06_lmc_mass")
+
+
+def run_from_repository_root() -> Path:
+    """Move the kernel into the repository root when a chapter is opened from ``notebooks/``.
+
+    A chapter's default paths (``data/...``, ``_build/outputs/...``) are relative to the
+    repository root, where the pipeline and the papermill commands of the book run it. Jupyter
+    (and Binder, from a page's launch button) starts a notebook's kernel in the notebook's own
+    folder; from ``<root>/notebooks`` this changes the working directory to ``<root>``. From any
+    other folder the working directory is left as it is, so a papermill run from a researcher's
+    own folder keeps its own relative paths. Returns the working directory.
+    """
+    if Path.cwd().resolve() == (REPO_ROOT / "notebooks").resolve():
+        os.chdir(REPO_ROOT)
+    return Path.cwd()
 
 
 def parameter_defaults(chapter: str, notebooks: str | Path = REPO_ROOT / "notebooks") -> dict:

@@ -52,10 +52,13 @@ from halo_utils.catalog import match_truth, read_catalog, read_table
 from halo_utils.cuts import GSE_RADIAL_RANGE_KPC
 from halo_utils.dynamics import POTENTIAL_NAME
 from halo_utils.frames import GALCEN_FRAME
-from halo_utils.chapter import ChapterRun
+from halo_utils.chapter import ChapterRun, run_from_repository_root
 from halo_utils.samples import build_samples
 from halo_utils.survey import read_tiles
 
+# opened in Jupyter (or Binder) from notebooks/, the kernel starts there; the paths above are
+# relative to the repository root
+run_from_repository_root()
 inputs = {"catalog_path": catalog_path, "tiles_path": tiles_path, "truth_path": truth_path}
 # the default mock is generated only for the default paths in data/: a mistyped path is an error
 mock.ensure_default_data(inputs, generate=generate_if_missing, seed=mock_seed)
@@ -185,8 +188,12 @@ print(f"GSE sample: {len(gse):,} stars, median r = {np.median(gse['r']):.1f} kpc
 # Each star's distance, radial velocity and (correlated) proper motions are redrawn `n_mc`
 # times from their errors and pushed through the Galactocentric transform (astropy's "v4.0"
 # frame). Radial-velocity errors stay at a few km/s at all radii because the line of sight
-# is nearly radial far from the Sun, while tangential errors grow linearly with distance, as
-# a fixed proper-motion error times the distance (S000 fig 3, dashed line).
+# is nearly radial far from the Sun. The tangential errors have two parts: a fixed proper-motion
+# error times the distance, which grows linearly with distance (the dashed line of S000 fig 3),
+# and the distance error times the star's tangential speed, some 20-30 km/s at every distance for
+# 8-20 % distance errors. In this mock the second part dominates inside ~50 kpc, so the
+# tangential errors are large already near the Sun and grow slowly (exercise
+# {ref}`ch1-ex-mc-noise` takes them apart).
 
 # %%
 plotting.plot_velocity_errors(halo["r"], {k: halo[f"{k}_err"] for k in ("V_r", "V_theta", "V_phi")}, title="halo sample")

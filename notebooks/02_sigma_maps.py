@@ -81,9 +81,12 @@ from halo_utils import maps, plotting
 from halo_utils.catalog import match_truth, read_table
 from halo_utils.frames import spherical_components
 from halo_utils.mock import GSE_TRUTH, MockConfig, gse_sigma_r
-from halo_utils.chapter import ChapterRun
+from halo_utils.chapter import ChapterRun, run_from_repository_root
 from halo_utils.outputs import read_upstream
 
+# opened in Jupyter (or Binder) from notebooks/, the kernel starts there; the paths above are
+# relative to the repository root
+run_from_repository_root()
 # the halo sample must come from a finished chapter-1 run on the same truth table
 read_upstream(halo_sample_path, chapter="01_sample_construction", same_inputs={"truth_path": truth_path})
 run = ChapterRun("02_sigma_maps", globals(), inputs={"halo_sample_path": halo_sample_path, "truth_path": truth_path})

@@ -60,9 +60,12 @@ from halo_utils import density as dens, density_coverage, plotting
 from halo_utils.cuts import SATELLITE_RADIUS_DEG, satellite_mask
 from halo_utils.fitting import summary_contains
 from halo_utils.mock import GSE_TRUTH, forward_mock
-from halo_utils.chapter import ChapterRun
+from halo_utils.chapter import ChapterRun, run_from_repository_root
 from halo_utils.survey import read_tiles
 
+# opened in Jupyter (or Binder) from notebooks/, the kernel starts there; the paths above are
+# relative to the repository root
+run_from_repository_root()
 run = ChapterRun("04_mock_recovery", globals(), inputs={"tiles_path": tiles_path})
 out, rng = run.out, run.rng
 

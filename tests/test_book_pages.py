@@ -42,6 +42,7 @@ CONVENTIONS_SECTIONS = (
     ("conventions-runs", "Runs, profiles and outputs"),
     ("conventions-departures", "Where the chapters depart from the papers"),
     ("conventions-lmc", "The Milky Way + LMC simulation"),
+    ("conventions-published", "Published measurements on the figures"),
 )
 
 

@@ -7,7 +7,7 @@ from astropy.table import Table
 import papermill as pm
 import pytest
 
-from halo_utils.chapter import CHAPTERS, REPO_ROOT, ChapterRun, parameter_defaults
+from halo_utils.chapter import CHAPTERS, REPO_ROOT, ChapterRun, parameter_defaults, run_from_repository_root
 from halo_utils.outputs import MARKER, table_rows
 
 
@@ -19,6 +19,31 @@ def test_parameter_defaults_agree_with_papermill(chapter):
     assert list(ours) == list(found)
     for name, info in found.items():
         assert repr(ours[name]) == repr(eval(info["default"])), name  # papermill gives the source text
+
+
+def test_a_chapter_opened_from_notebooks_runs_from_the_repository_root(tmp_path, monkeypatch):
+    """Jupyter (and Binder) start the kernel in notebooks/: the chapters' relative default paths
+    must still resolve; from any other folder the working directory is the user's."""
+    monkeypatch.chdir(REPO_ROOT / "notebooks")
+    assert run_from_repository_root() == REPO_ROOT
+    assert (REPO_ROOT / parameter_defaults("01_sample_construction")["catalog_path"]).parent.name == "data"
+    monkeypatch.chdir(tmp_path)
+    assert run_from_repository_root() == tmp_path
+    (tmp_path / "notebooks").mkdir()  # a folder of the same name elsewhere is not the repository's
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert run_from_repository_root() == tmp_path / "notebooks"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_moves_to_the_repository_root_before_reading_a_file(chapter):
+    """The call comes in the setup cell before the first use of a path."""
+    setup = [c for c in json.loads((REPO_ROOT / "notebooks" / f"{chapter}.ipynb").read_text())["cells"]
+             if c["cell_type"] == "code" and "parameters" not in c["metadata"].get("tags", [])][0]
+    source = "".join(setup["source"])
+    call = source.index("run_from_repository_root()")
+    for use in ("ensure_default_data(", "read_upstream(", "ChapterRun("):
+        if use in source:
+            assert call < source.index(use), use
 
 
 def test_parameter_defaults_refuses_an_unknown_chapter():

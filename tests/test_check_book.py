@@ -126,6 +126,45 @@ def test_file_pass_finds_code_before_the_narrative_and_unfolded_parameters(site)
     assert check_book.check_files(root, toc)[0] == []  # a folded setup cell may come first
 
 
+def test_file_pass_wants_launch_download_and_repository_links_on_chapter_pages(site, tmp_path):
+    """A page rendered from a chapter's notebook: Binder must open a notebook the repository
+    holds, the .ipynb and .py must be offered (and built), and the repository linked."""
+    root, toc = site
+    repo = tmp_path / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+    (repo / "notebooks" / "01_x.ipynb").write_text("{}")
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/org/book\n")
+    (root / "book" / "executed").mkdir()
+    (root / "_sources" / "book" / "executed").mkdir(parents=True)
+    (root / "_sources" / "book" / "executed" / "01_x.ipynb").write_text("{}")
+    (root / "_sources" / "notebooks").mkdir()
+    (root / "_sources" / "notebooks" / "01_x.py").write_text("# %%")
+    buttons = ("<a href='https://mybinder.org/v2/gh/org/book/main?urlpath=lab/tree/notebooks/01_x.ipynb'>Binder</a>"
+               "<a href='../../_sources/book/executed/01_x.ipynb'>.ipynb</a>"
+               "<a href='../../_sources/notebooks/01_x.py'>.py</a>"
+               "<a href='https://github.com/org/book'>repository</a>")
+    chapter = root / "book" / "executed" / "01_x.html"
+    chapter.write_text(page("Chapter 1", "<p>Narrative.</p>" + buttons, mathjax=False))
+    assert check_book.check_files(root, toc, config=config, repo_root=repo)[0] == []
+    # without config (the tests above) the buttons are not asked for
+    chapter.write_text(page("Chapter 1", "<p>Narrative.</p>", mathjax=False))
+    assert check_book.check_files(root, toc)[0] == []
+    problems, _ = check_book.check_files(root, toc, config=config, repo_root=repo)
+    assert kinds(problems) == ["no download", "no launch button", "no repository link"]
+    assert all(p.page == "book/executed/01_x.html" for p in problems)
+    # Binder sent to the executed copy, which a clone of the repository does not hold
+    chapter.write_text(page("Chapter 1", "<p>Narrative.</p>" + buttons.replace("tree/notebooks/", "tree/book/executed/"),
+                            mathjax=False))
+    problems, _ = check_book.check_files(root, toc, config=config, repo_root=repo)
+    assert [p.kind for p in problems] == ["launch link"] and "book/executed/01_x.ipynb" in problems[0].detail
+    # the script offered but not built is a broken link
+    (root / "_sources" / "notebooks" / "01_x.py").unlink()
+    chapter.write_text(page("Chapter 1", "<p>Narrative.</p>" + buttons, mathjax=False))
+    problems, _ = check_book.check_files(root, toc, config=config, repo_root=repo)
+    assert [p.kind for p in problems] == ["broken link"] and "01_x.py" in problems[0].detail
+
+
 def test_file_pass_counts_stderr_and_log_lines_unless_allowed_with_a_reason(site, tmp_path):
     root, toc = site
     chapter = root / "book" / "chapter.html"

@@ -81,3 +81,23 @@ def test_required_layout():
                  "environment.yml", "README.md", "pyproject.toml", "Makefile", ".ci/run",
                  "data/README.md", "book/references.bib"):
         assert (ROOT / path).exists(), path
+
+
+def test_binder_builds_from_environment_yml_then_postbuild():
+    """repo2docker reads environment.yml and postBuild at the root (a binder/ folder would
+    make it ignore both); postBuild installs the package and makes the same data as `make data`."""
+    import os
+
+    assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()
+    post = ROOT / "postBuild"
+    assert os.access(post, os.X_OK), "postBuild must be executable"
+    text = post.read_text()
+    assert text.startswith("#!/bin/bash") and "set -euo pipefail" in text
+    assert "pip install --no-deps -e ." in text
+    make_data = re.search(r"^data:.*\n\t\$\(BIN\)/python (-c \".*?\")\n(?!\t)", (ROOT / "Makefile").read_text(),
+                          re.M | re.S)
+    assert make_data, "the Makefile's data target"
+    normalise = lambda cmd: re.sub(r"\s+", " ", cmd.replace("\\\n", " "))  # noqa: E731
+    assert normalise(make_data.group(1)) in normalise(text)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["launch_buttons"]["binderhub_url"] and config["repository"]["url"].startswith("https://")

@@ -441,3 +441,75 @@ def test_vgsr_sky_in_distance_bins_shares_one_nice_symmetric_scale():
     (lo, hi), = limits
     assert lo == -hi and hi == nice_limit(max(np.abs(m).max() for m, _, _ in bins.values()))
     plt.close(fig)
+
+
+def test_published_density_profiles_are_read_as_printed():
+    from halo_utils.plotting import published_density_profiles
+
+    profiles = {p.bibkey: p for p in published_density_profiles()}
+    assert set(profiles) == {"Deason2011", "Sesar2011", "Xue2015", "Kafle2014", "Deason2014", "Slater2016"}
+    xue = profiles["Xue2015"]  # alpha_in = 2.1 +- 0.3, alpha_out = 3.8 +- 0.1, r_break = 18 +- 1 kpc
+    assert (xue.alphas, xue.breaks, xue.alpha_errors, xue.break_errors) == ((2.1, 3.8), (18.0,), (0.3, 0.1), (1.0,))
+    assert (xue.r_min, xue.r_max) == (10.0, 80.0)
+    assert profiles["Kafle2014"].alphas == () and profiles["Kafle2014"].break_errors == (1.05,)  # -1.0, +1.1
+    assert profiles["Slater2016"].alphas == (3.5,) and profiles["Slater2016"].breaks == ()
+    assert np.isnan(profiles["Deason2011"].break_errors[0])  # none printed
+
+
+def test_profile_vs_literature_draws_every_source_over_its_range_and_the_fit():
+    rng = np.random.default_rng(3)
+    names = ["alpha1", "alpha2", "alpha3", "r1", "r2", "p"]
+    centre = np.array([GSE_TRUTH[k] for k in names])
+    samples = centre + 0.05 * centre * rng.standard_normal((500, len(names)))
+    fig = plotting.plot_profile_vs_literature(samples, names, truth=GSE_TRUTH, r_range=(6.0, 60.0))
+    breaks, shapes, slopes = fig.axes
+    labels = breaks.get_legend_handles_labels()[1]
+    for source in ("Deason+11", "Sesar+11", "Xue+15", "Kafle+14", "Han+22 (S001), rounded"):
+        assert any(label.startswith(source) and label.endswith("(published)") for label in labels), source
+    # every broken power law with slopes is on panels (b) and (c); Kafle+14 prints a break only
+    for ax in (shapes, slopes):
+        drawn = ax.get_legend_handles_labels()[1]
+        assert {"Deason+11 (published)", "Sesar+11 (published)", "Xue+15 (published)", "Deason+14 (published)",
+                "Slater+16 (published)"} <= set(drawn) and "Kafle+14 (published)" not in drawn
+    # Slater+16's r^-3.5 is drawn from 30 kpc to the panel's edge (its sample ends at 80 kpc)
+    slater = [line for line in slopes.get_lines() if line.get_label() == "Slater+16 (published)"][0]
+    assert slater.get_xdata().min() == pytest.approx(30.0) and slater.get_xdata().max() == pytest.approx(60.0)
+    assert np.allclose(slater.get_ydata(), 3.5)
+    # Xue+15's index ramps from 2.1 to 3.8 across 18 +- 1 kpc
+    xue = [line for line in slopes.get_lines() if line.get_label() == "Xue+15 (published)"][0]
+    x, y = xue.get_xdata(), xue.get_ydata()
+    assert np.allclose(y[x < 17.0], 2.1) and np.allclose(y[x > 19.0], 3.8)
+    # the fit's median index: alpha1 inside r1, alpha3 beyond r2 (truth 1.7 and 4.6)
+    fit = [line for line in slopes.get_lines() if line.get_label() == "this fit (16-84 %)"][0]
+    assert fit.get_ydata()[0] == pytest.approx(1.7, abs=0.05) and fit.get_ydata()[-1] == pytest.approx(4.6, abs=0.1)
+    with pytest.raises(ValueError, match="missing \\['r2'\\]"):
+        plotting.plot_profile_vs_literature(samples[:, :4], names[:4])
+    plt.close(fig)
+
+
+def test_reflex_3d_shows_stars_disc_arrow_and_lmc_orbit():
+    from halo_utils.lmc import KMS_TO_KPC_MYR
+
+    rng = np.random.default_rng(4)
+    xyz = rng.normal(0.0, 50.0, (3, 300))
+    v_gsr = rng.normal(0.0, 20.0, 300)
+    track = np.vstack([np.linspace(100, -1, 50), np.linspace(-200, -41, 50), np.linspace(50, -28, 50)])
+    fig = plotting.plot_reflex_3d(xyz.T, v_gsr, [3.0, -17.0, -31.0], lmc_track=track)  # (n, 3) is accepted too
+    ax = fig.axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[:1] == ["Sun"] and "LMC past orbit" in labels and "LMC today" in labels
+    assert any(label.startswith("$v_{\\rm travel}$ (35 km/s) x 500 Myr") for label in labels)
+    # 35.5 km/s for 500 Myr is 18 kpc: the arrow's tip
+    arrow = [c for c in ax.collections if c.get_label().startswith("$v_{\\rm travel}$")][0]
+    tip = np.linalg.norm(np.concatenate([np.asarray(seg) for seg in arrow._segments3d]), axis=1).max()
+    assert tip == pytest.approx(np.linalg.norm([3.0, -17.0, -31.0]) * 500 * KMS_TO_KPC_MYR, rel=1e-6)
+    stars = ax.collections[0]
+    limit = stars.get_clim()[1]
+    assert stars.get_clim()[0] == -limit and limit % 10 == 0
+    assert limit - 10 < np.percentile(np.abs(v_gsr), 98) <= limit
+    assert ax.get_xlim() == ax.get_zlim() and ax.get_xlim()[1] % 20 == 0
+    with pytest.raises(ValueError, match="v_gsr must have one value per star"):
+        plotting.plot_reflex_3d(xyz, v_gsr[:10], [0.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="travel_vector must be"):
+        plotting.plot_reflex_3d(xyz, v_gsr, [0.0, 1.0])
+    plt.close(fig)

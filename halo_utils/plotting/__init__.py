@@ -23,17 +23,17 @@ from .common import CLASS_COLOURS, PARAM_LABELS, SUN_XYZ, add_colorbar, mollview
 from .sample import binned_percentiles, plot_chemistry_plane, plot_eccentricity_feh, plot_footprint, plot_velocity_errors
 from .maps import (density_contour, plot_band_widths, plot_dispersion_maps, plot_healpix_maps, plot_profile,
                    plot_radial_profiles, plot_sigma_beta_vs_accreted_fraction, plot_vs_accreted_fraction)
-from .density import (plot_corner, plot_isodensity, plot_isodensity_planes, plot_radial_density, plot_sky_residuals,
-                      plot_tilt_geometry)
+from .density import (plot_corner, plot_isodensity, plot_isodensity_planes, plot_profile_vs_literature,
+                      plot_radial_density, plot_sky_residuals, plot_tilt_geometry)
 from .recovery import plot_coverage, plot_coverage_panels, plot_mean_pulls
 from .outer_halo import (plot_outer_halo_sample, plot_outlier_probabilities, plot_quadrant_profiles,
                          plot_standardized_residuals, plot_vgsr_sky, plot_vgsr_sky_bins)
-from .reflex import (plot_apex_sky, plot_kinematic_profiles, plot_reflex_band, plot_sgr_contamination,
-                     plot_travel_profiles, plot_travel_subsamples)
+from .reflex import (plot_apex_sky, plot_kinematic_profiles, plot_reflex_3d, plot_reflex_band,
+                     plot_sgr_contamination, plot_travel_profiles, plot_travel_subsamples)
 from .lmc import (plot_apex_and_lmc_orbit, plot_fit_vs_simulation, plot_lmc_mass_posterior, plot_lmc_orbits,
                   plot_ms_signature, plot_simulated_reflex)
-from .published import (SHORT_CITATIONS, draw_published_vs_radius, published_apex_markers, published_label,
-                        published_values)
+from .published import (PROFILE_STYLES, SHORT_CITATIONS, PublishedProfile, draw_published_vs_radius,
+                        published_apex_markers, published_density_profiles, published_label, published_values)
 
 __all__ = [
     "CLASS_COLOURS", "SUN_XYZ", "PARAM_LABELS", "nice_limit", "nice_range", "add_colorbar", "mollview_panel",
@@ -41,13 +41,15 @@ __all__ = [
     "density_contour", "plot_dispersion_maps", "plot_healpix_maps", "plot_vs_accreted_fraction",
     "plot_sigma_beta_vs_accreted_fraction", "plot_profile", "plot_radial_profiles", "plot_band_widths",
     "plot_corner", "plot_isodensity", "plot_isodensity_planes", "plot_sky_residuals", "plot_radial_density",
+    "plot_profile_vs_literature",
     "plot_tilt_geometry",
     "plot_coverage", "plot_coverage_panels", "plot_mean_pulls",
     "plot_outer_halo_sample", "plot_vgsr_sky", "plot_vgsr_sky_bins", "plot_quadrant_profiles", "plot_outlier_probabilities",
     "plot_standardized_residuals",
     "plot_reflex_band", "plot_travel_profiles", "plot_kinematic_profiles", "plot_apex_sky", "plot_sgr_contamination",
-    "plot_travel_subsamples",
+    "plot_travel_subsamples", "plot_reflex_3d",
     "plot_lmc_orbits", "plot_simulated_reflex", "plot_fit_vs_simulation", "plot_ms_signature",
     "plot_apex_and_lmc_orbit", "plot_lmc_mass_posterior",
     "SHORT_CITATIONS", "published_label", "draw_published_vs_radius", "published_apex_markers", "published_values",
+    "PROFILE_STYLES", "PublishedProfile", "published_density_profiles",
 ]

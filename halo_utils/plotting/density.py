@@ -10,11 +10,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 
-from ..density import ellipsoidal_radius, log_number_density, monomials, sun_side_major_axis
+from ..density import broken_power_law, ellipsoidal_radius, log_number_density, monomials, sun_side_major_axis
 from .common import PARAM_LABELS, SUN_XYZ, mollview_panel, nice_range
+from .published import PROFILE_STYLES, published_density_profiles, published_values
 
 __all__ = ["plot_corner", "plot_isodensity", "plot_isodensity_planes", "plot_sky_residuals", "plot_radial_density",
-           "plot_tilt_geometry"]
+           "plot_profile_vs_literature", "plot_tilt_geometry"]
 
 
 class _FewPointsCounter(logging.Filter):
@@ -180,6 +181,142 @@ def plot_radial_density(r_mid, data_density, models: dict, band=None):
     res.set_ylabel("(data - model) / model")
     res.set_xlabel("$r_{\\rm Gal}$ [kpc]")
     res.set_ylim(-1, 1)
+    return fig
+
+
+def _slopes_and_breaks(values: dict):
+    """(alphas, breaks) of a doubly broken power law from alpha1..3, r1, r2."""
+    return [values["alpha1"], values["alpha2"], values["alpha3"]], [values["r1"], values["r2"]]
+
+
+def _local_slope(r, alphas, breaks, widths=None):
+    """-dln rho/dln r of a broken power law at ``r``; with ``widths`` (kpc, one per break) each
+    step is a linear ramp over break +- width (S001 fig 13: the reported break uncertainty)."""
+    r = np.asarray(r, float)
+    slope = np.full(r.shape, float(alphas[0]))
+    for i, rb in enumerate(breaks):
+        w = 0.0 if widths is None or not np.isfinite(widths[i]) else float(widths[i])
+        step = (r >= rb).astype(float) if w == 0 else np.clip((r - rb + w) / (2 * w), 0.0, 1.0)
+        slope += (alphas[i + 1] - alphas[i]) * step
+    return slope
+
+
+def plot_profile_vs_literature(samples, names, *, truth: dict | None = None, r_range=(6.0, 60.0),
+                               r_norm: float = 20.0, n_draws: int = 400):
+    """S001 figs 11-13: the fitted doubly broken profile beside the literature's.
+
+    Three panels against Galactocentric radius (kpc): (a) the posterior of the two break radii
+    ``r1``, ``r2`` with the literature's single break radii (a Gaussian of unit area where an
+    error is printed, a vertical line where none is) and S001's own rounded radii; (b) the
+    density shape, rho along each model's own (flattened) radius, the fit normalised to 1 at
+    ``r_norm`` and each published profile scaled to meet the fit's median at the middle (in
+    log r) of the radii it covers; (c) the local power-law index -dln rho/dln r, the
+    literature's steps drawn as ramps across their printed break uncertainty. Published
+    profiles are black, each source in its own line style (`published_density_profiles`),
+    over the radial range of its sample (to the panel's edge where none is printed).
+
+    Parameters
+    ----------
+    samples : array (n, k)
+        Posterior samples of the doubly broken model; ``names`` their parameter names (must
+        include ``alpha1``, ``alpha2``, ``alpha3``, ``r1``, ``r2``).
+    truth : dict, optional
+        The mock's true ``alpha1..3``, ``r1``, ``r2``, drawn dashed in the fit's colour.
+    r_range : (float, float)
+        Radii drawn, kpc.
+    r_norm : float
+        Radius where the fitted profile is 1, kpc.
+    n_draws : int
+        Posterior samples (evenly spaced through ``samples``) for the bands of (b) and (c).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    samples = np.asarray(samples, float)
+    names = list(names)
+    missing = [k for k in ("alpha1", "alpha2", "alpha3", "r1", "r2") if k not in names]
+    if missing:
+        raise ValueError(f"plot_profile_vs_literature needs samples of the doubly broken model; missing {missing}")
+    col = {k: samples[:, names.index(k)] for k in ("alpha1", "alpha2", "alpha3", "r1", "r2")}
+    pick = np.unique(np.linspace(0, len(samples) - 1, min(n_draws, len(samples))).astype(int))
+    r = np.geomspace(*r_range, 300)
+    shapes, slopes = [], []
+    for i in pick:
+        alphas, breaks = _slopes_and_breaks({k: v[i] for k, v in col.items()})
+        shapes.append(broken_power_law(r, alphas, breaks) / broken_power_law(np.array([r_norm]), alphas, breaks)[0])
+        slopes.append(_local_slope(r, alphas, breaks))
+    shape_lo, shape_mid, shape_hi = np.percentile(shapes, [16, 50, 84], axis=0)
+    slope_lo, slope_mid, slope_hi = np.percentile(slopes, [16, 50, 84], axis=0)
+
+    fig, (ax_b, ax_rho, ax_s) = plt.subplots(3, 1, figsize=(7.5, 10.5), sharex=True,
+                                             gridspec_kw={"height_ratios": [1, 1.3, 1]})
+    fit_colour = "tab:red"
+    bins = np.linspace(*r_range, 60)
+    for key, label in (("r1", "this fit: $r_1$"), ("r2", "this fit: $r_2$")):
+        ax_b.hist(col[key], bins=bins, density=True, histtype="stepfilled", color=fit_colour,
+                  alpha=0.35 if key == "r1" else 0.2, label=label)
+    ax_rho.fill_between(r, shape_lo, shape_hi, color=fit_colour, alpha=0.25, lw=0)
+    ax_rho.plot(r, shape_mid, color=fit_colour, lw=2, label="this fit (16-84 %)")
+    ax_s.fill_between(r, slope_lo, slope_hi, color=fit_colour, alpha=0.25, lw=0)
+    ax_s.plot(r, slope_mid, color=fit_colour, lw=2, label="this fit (16-84 %)")
+    if truth is not None:
+        alphas, breaks = _slopes_and_breaks(truth)
+        for rb in breaks:
+            ax_b.axvline(rb, color=fit_colour, ls="--", lw=1.2, label="mock truth" if rb == breaks[0] else None)
+        true_shape = broken_power_law(r, alphas, breaks) / broken_power_law(np.array([r_norm]), alphas, breaks)[0]
+        ax_rho.plot(r, true_shape, color=fit_colour, ls="--", lw=1.2, label="mock truth")
+        ax_s.plot(r, _local_slope(r, alphas, breaks), color=fit_colour, ls="--", lw=1.2, label="mock truth")
+
+    grid = np.linspace(*r_range, 600)
+    for prof in published_density_profiles():
+        style = PROFILE_STYLES.get(prof.bibkey, "--")
+        for rb, err in zip(prof.breaks, prof.break_errors):
+            if np.isfinite(err):
+                ax_b.plot(grid, np.exp(-0.5 * ((grid - rb) / err) ** 2) / (np.sqrt(2 * np.pi) * err), color="0.1",
+                          ls=style, lw=1.3, label=prof.label)
+            else:
+                ax_b.axvline(rb, color="0.1", ls=style, lw=1.3, label=prof.label)
+        if not prof.alphas:
+            continue
+        lo = max(r_range[0], prof.r_min) if np.isfinite(prof.r_min) else r_range[0]
+        hi = min(r_range[1], prof.r_max) if np.isfinite(prof.r_max) else r_range[1]
+        if lo >= hi:
+            continue
+        rr = np.geomspace(lo, hi, 200)
+        middle = np.sqrt(lo * hi)
+        shape = broken_power_law(rr, prof.alphas, prof.breaks)
+        scale = np.interp(np.log(middle), np.log(r), shape_mid) / broken_power_law(np.array([middle]), prof.alphas,
+                                                                                      prof.breaks)[0]
+        ax_rho.plot(rr, scale * shape, color="0.1", ls=style, lw=1.3, label=prof.label)
+        ax_s.plot(rr, _local_slope(rr, prof.alphas, prof.breaks, prof.break_errors), color="0.1", ls=style, lw=1.3,
+                  label=prof.label)
+    top = ax_b.get_ylim()[1]
+    r1, r2 = published_values(("r1", "r2"), bibkey="Han2022")
+    for rb in (r1, r2):
+        if rb is not None:
+            ax_b.plot([rb], [1.05 * top], marker="*", ms=11, color="0.1", ls="none",
+                      label="Han+22 (S001), rounded (published)" if rb == r1 else None)
+
+    ax_b.set_ylim(0, 1.75 * top)  # room for the legend above the curves
+    ax_b.set_ylabel("probability density [kpc$^{-1}$]")
+    ax_b.set_title("(a) break radii (S001 fig 11)", fontsize=10, loc="left")
+    ax_b.legend(fontsize=7, ncol=3, loc="upper center")
+    ax_rho.set_yscale("log")
+    ax_rho.set_xscale("log")
+    ax_rho.set_ylabel(f"$\\rho / \\rho({r_norm:g}$ kpc$)$ along each model's radius")
+    ax_rho.set_title("(b) density profiles (S001 fig 12)", fontsize=10, loc="left")
+    ax_rho.legend(fontsize=7, loc="lower left")
+    ax_s.set_ylabel("power-law index $-d\\ln\\rho / d\\ln r$")
+    ax_s.set_xlabel("$r$ [kpc]")
+    ax_s.set_title("(c) power-law index (S001 fig 13)", fontsize=10, loc="left")
+    ax_s.set_ylim(0, 7)
+    ax_s.legend(fontsize=7, loc="upper left", ncol=2)
+    ax_s.set_xlim(*r_range)
+    ticks = [t for t in (6, 8, 10, 15, 20, 30, 40, 60, 80, 100) if r_range[0] <= t <= r_range[1]]
+    ax_s.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax_s.xaxis.set_minor_formatter(plt.NullFormatter())
+    fig.tight_layout()
     return fig
 
 

@@ -7,19 +7,25 @@ takes them for the mock's truth (drawn dashed in the colour of the fit).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..reference import MEASUREMENT_KINDS, published_measurements
 
 __all__ = ["SHORT_CITATIONS", "published_label", "draw_published_vs_radius", "published_apex_markers",
-           "published_values"]
+           "published_values", "PROFILE_STYLES", "PublishedProfile", "published_density_profiles"]
 
 #: Short citations of the sources of the published measurements, for legends.
 SHORT_CITATIONS = {"Chandra2024": "Chandra+24 (S004)", "Petersen2021": "Petersen & Peñarrubia 21",
                    "Cunningham2019": "Cunningham+19", "Deason2011": "Deason+11", "Han2022": "Han+22 (S001)",
-                   "Naidu2021": "Naidu+21"}
+                   "Naidu2021": "Naidu+21", "Sesar2011": "Sesar+11", "Xue2015": "Xue+15", "Kafle2014": "Kafle+14",
+                   "Deason2014": "Deason+14", "Slater2016": "Slater+16", "Bird2019": "Bird+19"}
 _MARKERS = {"Chandra2024": "s", "Petersen2021": "D", "Cunningham2019": "^", "Deason2011": "v", "Han2022": "*",
             "Naidu2021": "P"}
+#: Line style of each source's density profile (all drawn in the published values' black).
+PROFILE_STYLES = {"Deason2011": "--", "Sesar2011": ":", "Xue2015": "-.", "Kafle2014": "-",
+                  "Deason2014": (0, (5, 1, 1, 1, 1, 1)), "Slater2016": (0, (8, 2))}
 _COLOUR = "0.1"
 #: Line style of each source's values for a whole radial range, the same on every figure.
 _RANGE_STYLES = {("Chandra2024", "distance-independent"): "-.", ("Petersen2021", "distance-independent"): "-"}
@@ -127,3 +133,57 @@ def published_values(keys, *, bibkey: str, where: str | None = None) -> list:
         rows = [r for r in rows if where is None or r["where"] == where]
         out.append(float(rows[0]["value"]) if rows else None)
     return out
+
+
+@dataclass(frozen=True)
+class PublishedProfile:
+    """A published radial density profile rho ∝ r^-alpha, broken at ``breaks`` (kpc).
+
+    ``alphas`` has one slope more than ``breaks``; ``alpha_errors`` and ``break_errors`` are
+    the symmetric 1-sigma errors (the mean of the two printed sides, NaN where none is
+    printed); ``r_min``, ``r_max`` the sample's Galactocentric range (kpc, NaN where none is
+    printed). A source that prints only a break radius (from a kinematic model) has
+    ``alphas`` empty.
+    """
+
+    bibkey: str
+    label: str
+    alphas: tuple
+    breaks: tuple
+    alpha_errors: tuple
+    break_errors: tuple
+    r_min: float
+    r_max: float
+
+
+def _symmetric_error(row) -> float:
+    errors = [e for e in (row["err_minus"], row["err_plus"]) if np.isfinite(e)]
+    return float(np.mean(errors)) if errors else float("nan")
+
+
+def published_density_profiles() -> list:
+    """The literature's radial density profiles of the stellar halo (S001 figs 11-13): every
+    source of the table with a break radius (``r_break``) or a single slope (``alpha``), as
+    `PublishedProfile` objects in the table's order."""
+    keys = ("alpha", "alpha_inner", "alpha_outer", "r_break")
+    rows = [r for r in published_measurements() if r["key"] in keys]
+    by_source = {}
+    for row in rows:
+        by_source.setdefault(str(row["bibkey"]), {})[str(row["key"])] = row
+    profiles = []
+    for bibkey, got in by_source.items():
+        if "alpha" in got:
+            slopes, breaks = [got["alpha"]], []
+        else:
+            slopes = [got[k] for k in ("alpha_inner", "alpha_outer") if k in got]
+            breaks = [got["r_break"]] if "r_break" in got else []
+            if len(slopes) == 1:
+                raise ValueError(f"{bibkey}: a broken power law needs both alpha_inner and alpha_outer")
+        first = (slopes or breaks)[0]
+        profiles.append(PublishedProfile(
+            bibkey=bibkey, label=f"{SHORT_CITATIONS.get(bibkey, bibkey)} (published)",
+            alphas=tuple(float(r["value"]) for r in slopes), breaks=tuple(float(r["value"]) for r in breaks),
+            alpha_errors=tuple(_symmetric_error(r) for r in slopes),
+            break_errors=tuple(_symmetric_error(r) for r in breaks),
+            r_min=float(first["r_min_kpc"]), r_max=float(first["r_max_kpc"])))
+    return profiles

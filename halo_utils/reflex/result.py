@@ -133,6 +133,26 @@ class ReflexFit:
         delta = np.asarray(vector, float) - draws.mean(axis=0)
         return float(np.sqrt(delta @ np.linalg.solve(np.cov(draws, rowvar=False), delta)))
 
+    def check_against(self, r_kpc: float, reference: dict, level: float = 95.0) -> dict:
+        """How a reference travel vector at ``r_kpc`` (e.g. a simulation's, S004 appendix C)
+        sits in this posterior.
+
+        ``reference`` holds ``v_travel``, ``l_apex``, ``b_apex`` (km/s, deg) and
+        ``v_travel_x/y/z`` (km/s). Returns ``v_travel``, ``l_apex``, ``b_apex``: whether each
+        lies inside the central ``level`` % interval; ``apex_cap_level`` (`apex_credible_level`)
+        and ``apex_in_cap`` (below ``level``); ``travel_vector_mahalanobis``
+        (`travel_vector_distance`). A reference with no travel (an undefined, NaN apex: no
+        LMC) has None for the three apex entries.
+        """
+        has_apex = bool(np.isfinite(reference["l_apex"]) and np.isfinite(reference["b_apex"]))
+        cap = self.apex_credible_level(r_kpc, reference["l_apex"], reference["b_apex"]) if has_apex else None
+        return {"v_travel": self.covers(r_kpc, "v_travel", reference["v_travel"], level),
+                "l_apex": self.covers(r_kpc, "l_apex", reference["l_apex"], level) if has_apex else None,
+                "b_apex": self.covers(r_kpc, "b_apex", reference["b_apex"], level) if has_apex else None,
+                "apex_cap_level": cap, "apex_in_cap": None if cap is None else cap < level,
+                "travel_vector_mahalanobis": self.travel_vector_distance(
+                    r_kpc, [reference[f"v_travel_{c}"] for c in "xyz"])}
+
     def table(self, radii=(40.0, 100.0, 120.0), truth: "ReflexFit | None" = None) -> Table:
         """S004 tables 1-2: one row per (radius, quantity) with median, p16 and p84.
 

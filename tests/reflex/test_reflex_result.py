@@ -66,3 +66,21 @@ def test_travel_vector_distance_is_the_mahalanobis_distance():
     dist = np.array([fit.travel_vector_distance(100.0, [d["v_travel_x"][i], d["v_travel_y"][i], d["v_travel_z"][i]])
                      for i in range(300)])
     assert np.median(dist**2) == pytest.approx(2.366, rel=0.15)
+
+
+def test_check_against_a_reference_vector_and_one_without_travel():
+    """S004 appendix C's comparison with a simulation; with no LMC the simulated travel is
+    zero and its apex undefined (NaN): no apex entries, no crash (chapter 6 with mock_lmc_mass 0)."""
+    fit = _gaussian_fit()
+    centre = {q: v[0] for q, v in fit.at(100.0).items()}
+    checks = fit.check_against(100.0, centre)
+    assert checks["v_travel"] and checks["l_apex"] and checks["b_apex"] and checks["apex_in_cap"]
+    assert checks["apex_cap_level"] < 10.0 and checks["travel_vector_mahalanobis"] < 0.5
+    far = dict(centre, v_travel=centre["v_travel"] + 30.0)  # 10 sigma off
+    assert not fit.check_against(100.0, far)["v_travel"]
+    none = {"v_travel": 0.0, "l_apex": np.nan, "b_apex": np.nan, "v_travel_x": 0.0, "v_travel_y": 0.0,
+            "v_travel_z": 0.0}
+    checks = fit.check_against(100.0, none)
+    assert checks["l_apex"] is None and checks["b_apex"] is None and checks["apex_cap_level"] is None
+    assert checks["apex_in_cap"] is None and checks["v_travel"] is False
+    assert checks["travel_vector_mahalanobis"] == pytest.approx(fit.travel_vector_distance(100.0, [0.0, 0.0, 0.0]))
