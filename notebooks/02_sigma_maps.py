@@ -337,11 +337,14 @@ plt.show()
 # The accreted halo is hotter than the in-situ halo wherever both are measured, and
 # $\beta$ is strongly radial in every quadrant of the sky; where a quadrant has few stars in a
 # shell its $\beta$ wanders and its band opens up. Open circles within the shaded bands are the
-# truth the bands should hold; the dashed lines, S000's bands, are much narrower. The black
-# triangle is a published measurement on real stars, not mock truth: HALO7D's
+# truth the bands should hold; the dashed lines, S000's bands, are much narrower. In black are
+# published measurements on real stars, not mock truth (conventions §15): on the right HALO7D's
 # $\beta = 0.68^{+0.04}_{-0.05}$ at 23 kpc from distant main-sequence stars {cite}`Cunningham2019`,
-# which S000 fig 10 compares with. The other literature profiles of S000 figs 9-10 are drawn in
-# the paper without their numbers, so they are not shown here.
+# which S000 fig 10 compares with, and the radially biased $\beta \approx 0.5$-$0.8$ of BHB stars and
+# K giants inside 25 kpc {cite}`Kafle2012,Bird2019`; on the left the $\sigma_r$ of SDSS BHB stars
+# {cite}`Sirko2004`, one of S000 fig 9's literature values, which lies between the accreted and
+# the in-situ profiles as S000 finds for the literature inside 40 kpc. The rest of S000 figs 9-10's
+# literature is printed only in the paper's figures, so it is not shown here.
 
 # %%
 profile_width_ratio = {}

@@ -194,9 +194,14 @@ def test_radial_profiles_and_band_widths():
     assert legend[:2] == ["accreted", "in-situ"] and "truth (same stars)" in legend
     assert [t.get_text() for t in right.get_legend().get_texts()] == list(beta)
     plt.close(fig)
-    fig = plotting.plot_radial_profiles(sigma, beta, published=True)  # HALO7D's beta at 23 kpc
-    right = fig.axes[1]
-    assert "Cunningham+19 (published)" in [t.get_text() for t in right.get_legend().get_texts()]
+    fig = plotting.plot_radial_profiles(sigma, beta, published=True)  # S000 figs 9-10's literature
+    left, right = fig.axes
+    assert {"Cunningham+19 (published)", "Bird+19 (published)", "Kafle+12 (published)"} <= {
+        t.get_text() for t in right.get_legend().get_texts()}
+    assert "Sirko+04 (published)" in [t.get_text() for t in left.get_legend().get_texts()]
+    # Sirko+04's sigma_r = 101.4 +- 2.8 km/s, drawn at its sample's median distance
+    point = [c for c in left.containers if hasattr(c, "lines")][0]
+    assert (float(point.lines[0].get_xdata()[0]), float(point.lines[0].get_ydata()[0])) == (25.0, 101.4)
     plt.close(fig)
     ax = plotting.plot_band_widths(sigma, {"accreted": "tab:red", "in-situ": "tab:blue"})
     assert "km/s" in ax.get_ylabel() and len(ax.get_lines()) == 4

@@ -195,9 +195,9 @@ def plot_radial_profiles(sigma_r: dict, beta: dict, *, sigma_truth=None, beta_tr
     beta_ylim : (float, float)
         The range of beta shown.
     published : bool
-        Draw the published anisotropies on the beta panel (Cunningham et al. 2019, as in
-        S000 fig 10; `~halo_utils.plotting.draw_published_vs_radius`). The published sigma_r
-        profiles of S000 fig 9 are drawn only in the paper and are not in the table.
+        Draw the published measurements (`~halo_utils.plotting.draw_published_vs_radius`):
+        sigma_r on the left panel (S000 fig 9; the table holds those printed as numbers) and
+        the anisotropies on the right (Cunningham et al. 2019 and others, S000 fig 10).
 
     Returns
     -------
@@ -218,6 +218,7 @@ def plot_radial_profiles(sigma_r: dict, beta: dict, *, sigma_truth=None, beta_tr
     axes[1].set_ylabel("$\\beta$")
     axes[1].set_ylim(*beta_ylim)
     if published:
+        draw_published_vs_radius(axes[0], "sigma_r")
         draw_published_vs_radius(axes[1], "beta")
     keys = [Line2D([], [], color="0.4", lw=0.8, ls="--", label="drop, 68 % (S000)")]
     if has_truth:

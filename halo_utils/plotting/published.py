@@ -20,15 +20,17 @@ __all__ = ["SHORT_CITATIONS", "published_label", "draw_published_vs_radius", "pu
 SHORT_CITATIONS = {"Chandra2024": "Chandra+24 (S004)", "Petersen2021": "Petersen & Peñarrubia 21",
                    "Cunningham2019": "Cunningham+19", "Deason2011": "Deason+11", "Han2022": "Han+22 (S001)",
                    "Naidu2021": "Naidu+21", "Sesar2011": "Sesar+11", "Xue2015": "Xue+15", "Kafle2014": "Kafle+14",
-                   "Deason2014": "Deason+14", "Slater2016": "Slater+16", "Bird2019": "Bird+19"}
+                   "Deason2014": "Deason+14", "Slater2016": "Slater+16", "Bird2019": "Bird+19",
+                   "Sirko2004": "Sirko+04", "Kafle2012": "Kafle+12"}
 _MARKERS = {"Chandra2024": "s", "Petersen2021": "D", "Cunningham2019": "^", "Deason2011": "v", "Han2022": "*",
-            "Naidu2021": "P"}
+            "Naidu2021": "P", "Sirko2004": "o"}
 #: Line style of each source's density profile (all drawn in the published values' black).
 PROFILE_STYLES = {"Deason2011": "--", "Sesar2011": ":", "Xue2015": "-.", "Kafle2014": "-",
                   "Deason2014": (0, (5, 1, 1, 1, 1, 1)), "Slater2016": (0, (8, 2))}
 _COLOUR = "0.1"
 #: Line style of each source's values for a whole radial range, the same on every figure.
-_RANGE_STYLES = {("Chandra2024", "distance-independent"): "-.", ("Petersen2021", "distance-independent"): "-"}
+_RANGE_STYLES = {("Chandra2024", "distance-independent"): "-.", ("Petersen2021", "distance-independent"): "-",
+                 ("Bird2019", ""): ":", ("Kafle2012", ""): (0, (5, 1, 1, 1))}
 
 
 def published_label(row) -> str:
