@@ -385,9 +385,10 @@ plt.show()
 # (Deason+11, Sesar+11 at 27-28 kpc); its inner break (12 kpc) lies at smaller radii than the
 # inner cluster (Xue+15, Kafle+14 at 17-18 kpc). S001 explains both: a single break fitted to a
 # doubly broken halo lands between the two true ones, and most earlier samples start further
-# out than H3's, where the inner break cannot be seen. The fit to the mock (drawn from S001's
-# values) should find S001's breaks, within its posterior; the published slopes bracket the
-# fitted ones at most radii.
+# out than H3's, where the inner break cannot be seen. The mock is drawn from S001's values, so
+# where this fit's posterior (red) misses the mock's truth (dashed red) the difference is the
+# method's on one realisation, not the halo's (the parameter table above says by how much, and
+# chapter 4 how often); the published slopes bracket the fitted ones at most radii.
 
 # %% [markdown]
 # ## Stellar mass

@@ -267,7 +267,9 @@ out.savefig("vgsr_sky_distance_bins.png", fig, dpi=90, bbox_inches="tight")
 # opposite it ($\ell < 180$, $b > 0$): the mean radial velocities drift apart with distance
 # (S004 fig 4). The mean tangential velocity along $b$, solar motion removed, grows with
 # distance as the inner Galaxy falls "down" towards the LMC (S004 fig 5). Error bars are
-# bootstrap standard errors; dashed lines are the truth model at the same stars.
+# bootstrap standard errors; dashed lines are the truth model at the same stars. (S004 fig 5
+# also shows Sheng et al. 2024's RR Lyrae measurement, whose values are printed only in
+# figures, so it is not drawn here; conventions §15.)
 
 # %%
 bins = np.array([40, 50, 60, 70, 80, 90, 100, 120, 140, 160], float)
