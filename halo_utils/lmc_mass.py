@@ -25,11 +25,12 @@ from astropy.table import Table
 
 from .lmc.inference import MassPosterior, SyntheticLikelihood
 from .mock import OuterHaloConfig, generate_simulated_outer_halo, particles_of_mass
-from .reflex import OuterHaloCuts, OutlierMixture, ReflexFit, fit_reflex, select_outer_halo
+from .reflex import (DISTANCE_EDGES_KPC, KinematicStatistics, OuterHaloCuts, OutlierMixture, ReflexFit, fit_reflex,
+                     galactic_velocities, kinematic_statistics, select_outer_halo)
 from .studies import mock_seed, run_study
 from .validation import check_integer, check_table
 
-__all__ = ["SUMMARY_NAMES", "travel_summary", "simulation_summaries", "estimate_lmc_mass",
+__all__ = ["SUMMARY_NAMES", "travel_summary", "kinematic_summary", "simulation_summaries", "estimate_lmc_mass",
            "leave_one_out_coverage"]
 
 #: The summary statistic: the constant model's Cartesian travel vector, km/s.
@@ -48,6 +49,20 @@ def travel_summary(table: Table, cuts: OuterHaloCuts, rng, *, outliers: OutlierM
     fit = fit_reflex(table[mask], "constant", "mle", rng, outliers=outliers, **fit_kwargs)
     best = ReflexFit.point(fit.model, fit.best).draws_at(100.0)  # constant model: any radius
     return np.array([float(best[name][0]) for name in SUMMARY_NAMES])
+
+
+def kinematic_summary(table: Table, cuts: OuterHaloCuts, *, frame=None, edges=DISTANCE_EDGES_KPC,
+                      min_count: int = 5) -> KinematicStatistics:
+    """The binned kinematic statistics of one catalogue (`~halo_utils.reflex.kinematic_statistics`):
+    select with ``cuts``, compute each star's v_GSR, v_l, v_b in the solar ``frame``, then
+    count, average and take the dispersion in sky quadrants and distance ``edges`` (kpc).
+
+    The same call on a simulation's mock catalogue (`~halo_utils.mock.generate_simulated_outer_halo`)
+    gives its statistics with the data's errors and selection folded in, measured exactly as
+    the data's.
+    """
+    mask, _ = select_outer_halo(table, cuts, frame=frame)
+    return kinematic_statistics(galactic_velocities(table[mask], frame=frame), edges, min_count=min_count)
 
 
 def _one_mock(index, _rng, seed, suite, n_mocks, config, cuts, fit_kwargs):

@@ -12,6 +12,14 @@ tasks to a cluster that is already running (for example one started with dask-jo
 HPC system, see the README). The task function must be importable on the workers: a
 module-level function of an installed package, not one defined in a notebook.
 
+Given ``cache_dir`` and a ``cache_key``, every finished task's result is written there at
+once (atomically, one file per task), and a later call with the same key loads the finished
+tasks instead of running them again: a study killed half-way resumes where it stopped, and a
+study grown from n to 2n tasks runs only the new ones (task ``i``'s random stream does not
+depend on the number of tasks). The key must fingerprint everything the results depend on
+besides the seed and the index (`halo_utils.fingerprint.fingerprint` of the task's settings
+and data); results made under another key are never read.
+
 The module knows nothing about the models: the studies themselves live above the models
 and simulators (`halo_utils.density_coverage`, `halo_utils.reflex_coverage`).
 """
@@ -20,17 +28,22 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import sys
 from contextlib import contextmanager, nullcontext
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import dask
 import numpy as np
 from distributed import Client, LocalCluster, as_completed
 
+from .fingerprint import fingerprint
+from .outputs import atomic_path
 from .progress import Progress
 
-__all__ = ["StudyTaskError", "task_seeds", "mock_seed", "run_task", "run_study", "WORKER_MALLOC_ENVIRON"]
+__all__ = ["StudyTaskError", "StudyCacheError", "task_seeds", "mock_seed", "run_task", "run_study",
+           "WORKER_MALLOC_ENVIRON"]
 
 
 class StudyTaskError(RuntimeError):
@@ -39,6 +52,10 @@ class StudyTaskError(RuntimeError):
     def __init__(self, index: int, n_tasks: int, cause: BaseException):
         super().__init__(f"study task {index} (of {n_tasks}) failed: {type(cause).__name__}: {cause}")
         self.index = index
+
+
+class StudyCacheError(RuntimeError):
+    """A cached task result cannot be read back (the file names it)."""
 
 
 def task_seeds(seed: int, n_tasks: int) -> list[np.random.SeedSequence]:
@@ -97,7 +114,7 @@ def _local_cluster(n_workers: int | None):
 
 def run_study(task: Callable, n_tasks: int, *, seed: int, args: Sequence = (), scheduler_address: str | None = None,
               n_workers: int | None = None, progress: bool | Callable[[str], None] = True,
-              label: str = "study") -> list:
+              label: str = "study", cache_dir: str | Path | None = None, cache_key: str | None = None) -> list:
     """Run ``task(i, rng_i, *args)`` for i = 0 .. n_tasks - 1 on dask.distributed.
 
     Parameters
@@ -124,6 +141,13 @@ def run_study(task: Callable, n_tasks: int, *, seed: int, args: Sequence = (), s
         each task finishes; a callable receives that line instead; False: silent.
     label : str
         Name of the study in the progress lines.
+    cache_dir : str or Path, optional
+        Folder of the task cache (created if missing): each finished task's result goes to
+        ``<cache_dir>/<cache_key[:16]>/task_<index>.pkl`` as soon as it is back, and a task
+        whose file is there is loaded, not run (see the module docstring).
+    cache_key : str
+        Required with ``cache_dir``: a fingerprint of everything the results depend on apart
+        from the seed and the task's index (the task function's name is added here).
 
     Returns
     -------
@@ -133,7 +157,10 @@ def run_study(task: Callable, n_tasks: int, *, seed: int, args: Sequence = (), s
     Raises
     ------
     StudyTaskError
-        When a task raises; it names the task's index and chains the task's exception.
+        When a task raises; it names the task's index and chains the task's exception. The
+        tasks finished before it stay in the cache.
+    StudyCacheError
+        When a cached result cannot be read (delete the file it names to recompute it).
     """
     if int(n_tasks) != n_tasks or n_tasks < 1:
         raise ValueError(f"n_tasks must be a positive integer, got {n_tasks!r}")
@@ -142,16 +169,61 @@ def run_study(task: Callable, n_tasks: int, *, seed: int, args: Sequence = (), s
     n_tasks = int(n_tasks)
     report = _reporter(progress)
     seeds = task_seeds(seed, n_tasks)
+    cache = _TaskCache(cache_dir, cache_key, task, seed) if cache_dir is not None else None
+    if cache is None and cache_key is not None:
+        raise ValueError("cache_key is given but cache_dir is not: where should the results go?")
+    results = [None] * n_tasks
+    todo = list(range(n_tasks))
+    if cache is not None:
+        todo = [i for i in todo if not cache.load_into(results, i)]
+        if report and len(todo) < n_tasks:
+            report(f"{label}: {n_tasks - len(todo)} of {n_tasks} tasks read from the cache {cache.folder}")
+    if not todo:
+        return results
     target = nullcontext(scheduler_address) if scheduler_address else _local_cluster(n_workers)
     with target as cluster_or_address, Client(cluster_or_address) as client:
-        return _run(client, task, seeds, list(args), report, label)
+        _run(client, task, seeds, todo, list(args), report, label, results, cache)
+    return results
 
 
-def _run(client: Client, task: Callable, seeds: list, args: list, report, label: str) -> list:
+class _TaskCache:
+    """One file per finished task under ``<cache_dir>/<key>/`` (see `run_study`)."""
+
+    def __init__(self, cache_dir, cache_key, task, seed):
+        if not cache_key or not isinstance(cache_key, str):
+            raise ValueError(f"cache_dir needs a cache_key (a fingerprint of the study's settings), got {cache_key!r}")
+        name = f"{getattr(task, '__module__', '')}.{getattr(task, '__qualname__', repr(task))}"
+        self.folder = Path(cache_dir) / fingerprint(cache_key, name, int(seed))[:16]
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, index: int) -> Path:
+        return self.folder / f"task_{index:07d}.pkl"
+
+    def load_into(self, results: list, index: int) -> bool:
+        path = self.path(index)
+        if not path.exists():
+            return False
+        try:
+            with open(path, "rb") as fh:
+                results[index] = pickle.load(fh)
+        except Exception as exc:  # a file this module did not write whole
+            raise StudyCacheError(f"cannot read the cached result {path}: {type(exc).__name__}: {exc} "
+                                  "(delete it to run that task again)") from exc
+        return True
+
+    def store(self, index: int, result) -> None:
+        with atomic_path(self.path(index)) as tmp:
+            with open(tmp, "wb") as fh:
+                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+
+def _run(client: Client, task: Callable, seeds: list, todo: list, args: list, report, label: str, results: list,
+         cache: _TaskCache | None) -> None:
     shared = client.scatter(args, broadcast=True) if args else []
-    tracker = Progress(label, len(seeds), unit="tasks", enabled=False)  # report() prints the line
-    futures = {client.submit(run_task, task, i, s, *shared, pure=False): i for i, s in enumerate(seeds)}
-    results = [None] * len(seeds)
+    tracker = Progress(label, len(todo), unit="tasks", enabled=False)  # report() prints the line
+    futures = {client.submit(run_task, task, i, seeds[i], *shared, pure=False): i for i in todo}
     for done, future in enumerate(as_completed(futures), start=1):
         i = futures[future]
         try:
@@ -159,7 +231,8 @@ def _run(client: Client, task: Callable, seeds: list, args: list, report, label:
         except Exception as exc:
             client.cancel(list(futures))
             raise StudyTaskError(i, len(seeds), exc) from exc
+        if cache is not None:
+            cache.store(i, results[i])
         line = tracker.update(done)
         if report:
             report(line)
-    return results

@@ -149,6 +149,11 @@ def _samples(d, catalog=None, **kw):
                          **{"n_mc": 0, "rng": np.random.default_rng(0), "orbit_integrator": "leapfrog", **kw})
 
 
+def _kinematic_table(**columns):
+    """l, b, r and the three velocities of `halo_utils.reflex.kinematic_statistics`, 20 stars."""
+    return Table({"l": X * 60.0, "b": X * 10.0 - 30.0, "r": X * 30.0, "v_gsr": X, "v_l": X, "v_b": X, **columns})
+
+
 def _flow_emptied():
     flow = cuts.CutFlow(3)
     flow.keep("a", np.array([True, True, False]))
@@ -655,6 +660,16 @@ CASES = [
     ("reflex-maps/quadrant-b-100", ValueError, r"b: 1 value is outside \[-90, 90\]",
      lambda d: reflex_quadrants([1.0], [100.0])),
 
+    # ---------------------------------------------------------------- reflex/statistics.py
+    ("reflex-statistics/no-v_b", ValueError, "table lacks column 'v_b'",
+     lambda d: rf.kinematic_statistics(Table({"l": X, "b": X, "r": X, "v_gsr": X, "v_l": X}))),
+    ("reflex-statistics/edges-flat", ValueError, "edges must be strictly increasing distances",
+     lambda d: rf.kinematic_statistics(_kinematic_table(), (40.0, 40.0))),
+    ("reflex-statistics/min_count-1", ValueError, "min_count must be >= 2, got 1",
+     lambda d: rf.kinematic_statistics(_kinematic_table(), min_count=1)),
+    ("reflex-statistics/r-negative", ValueError, r"r: 1 value is negative, expected >= 0 \(kpc\)",
+     lambda d: rf.kinematic_statistics(_kinematic_table(r=np.r_[-1.0, X[1:]]))),
+
     # ---------------------------------------------------------------- reflex/sky.py
     ("reflex-sky/unit_vector-NaN", ValueError, "lat_deg: 1 value is NaN", lambda d: sky.unit_vector(10.0, np.nan)),
     ("reflex-sky/angles-zero-vector", ValueError, "vec: 1 vector has zero length",
@@ -755,7 +770,7 @@ def test_bad_input_is_refused_with_a_clear_message(data, exc, match, call):
 
 def test_the_inventory_does_not_shrink():
     assert len({c[0] for c in CASES}) == len(CASES), "case ids must be unique"
-    assert len(CASES) == 292
+    assert len(CASES) == 296
 
 
 # ------------------------------------------------------------------ good input is unchanged

@@ -68,3 +68,46 @@ def test_summaries_follow_the_injected_travel_vector_and_the_mass_is_recovered(s
     post = estimate_lmc_mass(table, observed)
     assert post.contains(1e11, 95), (post.median, post.interval(95))
     assert post.grid[0] == 0.0 and post.grid[-1] == 2e11
+
+
+def test_kinematic_summary_sees_an_injected_bulk_motion_in_each_quadrant(suite):
+    """The binned statistics of a mock whose halo moves as a whole at -V n (no LMC simulated):
+    in every sky quadrant the mean v_GSR moves by -V <n . l_hat> over the quadrant's stars,
+    l_hat each star's line of sight (the data's errors and selection are the same draws in
+    both mocks: one seed), and the mean v_b rises (the halo moves 'up' relative to the inner
+    Galaxy). The bound is the sampling error of two independent means, which is generous for
+    mocks that share their draws."""
+    from halo_utils.lmc_mass import kinematic_summary
+    from halo_utils.mock import particles_of_mass
+    from halo_utils.reflex import galactic_velocities, select_outer_halo, sky_quadrant
+
+    stats, gv = {}, {}
+    for mass in (MASSES[0], MASSES[2]):
+        catalog, _ = generate_simulated_outer_halo(11, *particles_of_mass(suite, mass), _config())
+        stats[mass] = kinematic_summary(catalog, CUTS, edges=(40.0, 80.0, 120.0))
+        mask, _ = select_outer_halo(catalog, CUTS)
+        gv[mass] = galactic_velocities(catalog[mask])
+    still, moving = stats[MASSES[0]], stats[MASSES[2]]
+    assert np.abs(moving.count - still.count).max() <= 0.05 * still.count.max()  # the same stars, nearly
+    speed = KMS_PER_MSUN * (MASSES[2] - MASSES[0])  # 60 km/s
+    l, b = np.deg2rad(gv[MASSES[2]]["l"]), np.deg2rad(gv[MASSES[2]]["b"])
+    n_dot_los = APEX @ np.array([np.cos(b) * np.cos(l), np.cos(b) * np.sin(l), np.sin(b)])
+    quadrant = sky_quadrant(gv[MASSES[2]]["l"], gv[MASSES[2]]["b"])
+    measured, errors = [], []
+    for i, name in enumerate(moving.quadrants):
+        n_a, n_b = still.count[i].sum(), moving.count[i].sum()
+        shift = {v: (np.nansum(moving.mean[v][i] * moving.count[i]) / n_b
+                     - np.nansum(still.mean[v][i] * still.count[i]) / n_a) for v in ("v_gsr", "v_b")}
+        spread = np.nanmax(np.r_[still.std["v_gsr"][i], moving.std["v_gsr"][i]])
+        error = spread * np.sqrt(1.0 / n_a + 1.0 / n_b)
+        expected = -speed * n_dot_los[quadrant == i].mean()
+        assert abs(shift["v_gsr"] - expected) < 4 * error, (name, shift["v_gsr"], expected, error)
+        assert shift["v_b"] > 0, name
+        measured.append(shift["v_gsr"])
+        errors.append(error)
+    # the LMC's quadrant is blueshifted against the opposite one: by ~90 km/s for 60 km/s of bulk
+    # motion, and the measurement agrees (the per-quadrant bounds above, combined)
+    lmc, opposite = moving.quadrants.index("LMC"), moving.quadrants.index("opposite")
+    expected = -speed * (n_dot_los[quadrant == lmc].mean() - n_dot_los[quadrant == opposite].mean())
+    assert expected < -60.0
+    assert abs(measured[lmc] - measured[opposite] - expected) < 4 * np.hypot(errors[lmc], errors[opposite])

@@ -106,3 +106,66 @@ def test_mock_seeds_are_distinct_integers():
     seeds = {mock_seed(s, i) for s in range(5) for i in range(1000)}
     assert len(seeds) == 5000 and all(isinstance(x, int) for x in seeds)
     assert mock_seed(3, 7) == 3 * 100_003 + 7  # the mocks of the reference summaries were drawn with it
+
+
+def _logged_draw(index, rng, log_dir, fail_at):
+    """A task that records each time it runs, and fails at ``fail_at`` while the file
+    ``<log_dir>/fail`` exists (a study killed part-way)."""
+    Path(log_dir, f"ran_{index}_{time.monotonic_ns()}").touch()
+    if index == fail_at and Path(log_dir, "fail").exists():
+        raise RuntimeError("killed")
+    time.sleep(0.02)
+    return index, rng.standard_normal(2)
+
+
+def _runs(log_dir):
+    return sorted(int(p.name.split("_")[1]) for p in Path(log_dir).glob("ran_*"))
+
+
+def test_a_cached_study_resumes_after_a_failure_and_grows_without_rerunning(tmp_path):
+    log, cache = tmp_path / "log", tmp_path / "cache"
+    log.mkdir()
+    (log / "fail").touch()
+    args = (str(log), 5)
+    with pytest.raises(StudyTaskError, match="study task 5"):
+        run_study(_logged_draw, 8, seed=3, args=args, n_workers=1, progress=False, cache_dir=cache, cache_key="k1")
+    cached_after_kill = sorted(p.name for p in cache.rglob("task_*.pkl"))
+    assert "task_0000005.pkl" not in cached_after_kill and not list(cache.rglob("*.tmp*"))
+    (log / "fail").unlink()
+    for p in log.glob("ran_*"):
+        p.unlink()
+    lines = []
+    resumed = run_study(_logged_draw, 8, seed=3, args=args, n_workers=2, progress=lines.append, cache_dir=cache,
+                        cache_key="k1")
+    # only the tasks that had not finished ran again, and the results are those of a fresh run
+    assert _runs(log) == sorted(set(range(8)) - {int(n[5:12]) for n in cached_after_kill})
+    assert lines[0] == f"study: {len(cached_after_kill)} of 8 tasks read from the cache {next(cache.iterdir())}"
+    fresh = run_study(_logged_draw, 8, seed=3, args=args, n_workers=1, progress=False)
+    assert [r[0] for r in resumed] == list(range(8))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(resumed, fresh))
+    # a study grown to 12 tasks runs only tasks 8-11, and its first 8 results are unchanged
+    for p in log.glob("ran_*"):
+        p.unlink()
+    grown = run_study(_logged_draw, 12, seed=3, args=args, n_workers=2, progress=False, cache_dir=cache,
+                      cache_key="k1")
+    assert _runs(log) == [8, 9, 10, 11]
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(grown[:8], fresh))
+    # another key (other settings) never reads these results
+    for p in log.glob("ran_*"):
+        p.unlink()
+    run_study(_logged_draw, 3, seed=3, args=args, n_workers=1, progress=False, cache_dir=cache, cache_key="k2")
+    assert _runs(log) == [0, 1, 2]
+
+
+def test_a_cache_needs_a_key_and_an_unreadable_result_is_named(tmp_path):
+    from halo_utils.studies import StudyCacheError
+
+    with pytest.raises(ValueError, match="cache_dir needs a cache_key"):
+        run_study(_fail_at_two, 1, seed=0, progress=False, cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="cache_key is given but cache_dir is not"):
+        run_study(_fail_at_two, 1, seed=0, progress=False, cache_key="k")
+    run_study(_fail_at_two, 2, seed=0, n_workers=1, progress=False, cache_dir=tmp_path, cache_key="k")
+    (target,) = [p for p in tmp_path.rglob("task_0000001.pkl")]
+    target.write_bytes(b"not a pickle")
+    with pytest.raises(StudyCacheError, match="task_0000001.pkl"):
+        run_study(_fail_at_two, 2, seed=0, n_workers=1, progress=False, cache_dir=tmp_path, cache_key="k")

@@ -14,6 +14,8 @@ Subpackage layout, bottom to top:
   maximum-likelihood objective in the fit's coordinates.
 * `~halo_utils.reflex.selection`: the outer-halo cuts with counts, sky subsamples.
 * `~halo_utils.reflex.maps`: smoothed sky maps, binned profiles, the LMC quadrants.
+* `~halo_utils.reflex.statistics`: counts, means and dispersions of the velocities in sky
+  quadrants and distance shells, measured alike on a catalogue and a simulation's mock.
 * `~halo_utils.reflex.result`: `ReflexFit`, posterior quantities at any radius.
 * `~halo_utils.reflex.fit`: `fit_reflex` (MLE, dynesty), `fit_reflex_clipped`.
 * `~halo_utils.reflex.compare`: side-by-side fits for the comparison tables.
@@ -31,6 +33,8 @@ from .likelihood import (LogLikelihood, halo_log_likelihoods, log_likelihood, mo
 from .gradient import log_likelihood_and_gradient, supports_gradient
 from .selection import OuterHaloCuts, galactic_velocities, select_outer_halo, sky_subsamples
 from .maps import binned_mean, lmc_quadrant_masks, smoothed_sky_mean
+from .statistics import (DISTANCE_EDGES_KPC, SKY_QUADRANTS, VELOCITY_NAMES, KinematicStatistics,
+                         kinematic_statistics, sky_quadrant)
 from .result import AT_NAMES, ReflexFit
 from .fit import NoCleanMaximum, check_sample_size, fit_reflex, fit_reflex_clipped
 
@@ -44,6 +48,8 @@ __all__ = [
     "log_likelihood_and_gradient", "supports_gradient",
     "OuterHaloCuts", "galactic_velocities", "select_outer_halo", "sky_subsamples",
     "binned_mean", "lmc_quadrant_masks", "smoothed_sky_mean",
+    "SKY_QUADRANTS", "VELOCITY_NAMES", "DISTANCE_EDGES_KPC", "KinematicStatistics", "kinematic_statistics",
+    "sky_quadrant",
     "AT_NAMES", "ReflexFit",
     "NoCleanMaximum", "check_sample_size", "fit_reflex", "fit_reflex_clipped",
 ]
