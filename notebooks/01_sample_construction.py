@@ -192,8 +192,8 @@ print(f"GSE sample: {len(gse):,} stars, median r = {np.median(gse['r']):.1f} kpc
 # error times the distance, which grows linearly with distance (the dashed line of S000 fig 3),
 # and the distance error times the star's tangential speed, some 20-30 km/s at every distance for
 # 8-20 % distance errors. In this mock the second part dominates inside ~50 kpc, so the
-# tangential errors are large already near the Sun and grow slowly (exercise
-# {ref}`ch1-ex-mc-noise` takes them apart).
+# tangential errors are large already near the Sun, change little inside ~30 kpc and rise only
+# beyond (exercise {ref}`ch1-ex-error-budget` takes them apart).
 
 # %%
 plotting.plot_velocity_errors(halo["r"], {k: halo[f"{k}_err"] for k in ("V_r", "V_theta", "V_phi")}, title="halo sample")

@@ -340,8 +340,9 @@ plt.show()
 # truth the bands should hold; the dashed lines, S000's bands, are much narrower. In black are
 # published measurements on real stars, not mock truth (conventions §15): on the right HALO7D's
 # $\beta = 0.68^{+0.04}_{-0.05}$ at 23 kpc from distant main-sequence stars {cite}`Cunningham2019`,
-# which S000 fig 10 compares with, and the radially biased $\beta \approx 0.5$-$0.8$ of BHB stars and
-# K giants inside 25 kpc {cite}`Kafle2012,Bird2019`; on the left the $\sigma_r$ of SDSS BHB stars
+# which S000 fig 10 compares with, $\beta \approx 0.5$ of SDSS BHB stars at 9-12 kpc {cite}`Kafle2012`
+# (whose profile then dips to $-1.2$ at 17 kpc, off this panel) and $\beta \approx 0.8$ of LAMOST K
+# giants at 5-25 kpc {cite}`Bird2019`; on the left the $\sigma_r$ of SDSS BHB stars
 # {cite}`Sirko2004`, one of S000 fig 9's literature values, which lies between the accreted and
 # the in-situ profiles as S000 finds for the literature inside 40 kpc. The rest of S000 figs 9-10's
 # literature is printed only in the paper's figures, so it is not shown here.

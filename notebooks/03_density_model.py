@@ -369,8 +369,8 @@ plt.show()
 # this chapter's fit beside published measurements on real stars (black; `data/published_measurements.ecsv`,
 # read from each paper's abstract, so with their printed errors only): (a) the break radii, a
 # Gaussian of the printed error or a line where none is printed, and S001's own rounded radii;
-# (b) the density shapes, each scaled to meet the fit in the middle of the radii its sample
-# covers (only shapes are published); (c) the local power-law index, each step a ramp across
+# (b) the density shapes, each scaled to meet the fit in the middle (in $\log r$) of the radii
+# drawn for it, its sample's range within the panel (only shapes are published); (c) the local power-law index, each step a ramp across
 # the printed break uncertainty, as in S001 figure 13. These are measurements of the real halo
 # with other tracers and footprints, not the mock's truth (dashed red): the mock is drawn from
 # S001's fit, so its fit should agree with S001, and the literature only roughly.
@@ -383,12 +383,12 @@ plt.show()
 # %% [markdown]
 # S001's outer break (28 kpc, black star) sits on the outer cluster of the literature
 # (Deason+11, Sesar+11 at 27-28 kpc); its inner break (12 kpc) lies at smaller radii than the
-# inner cluster (Xue+15, Kafle+14 at 17-18 kpc). S001 explains both: a single break fitted to a
-# doubly broken halo lands between the two true ones, and most earlier samples start further
-# out than H3's, where the inner break cannot be seen. The mock is drawn from S001's values, so
-# where this fit's posterior (red) misses the mock's truth (dashed red) the difference is the
-# method's on one realisation, not the halo's (the parameter table above says by how much, and
-# chapter 4 how often); the published slopes bracket the fitted ones at most radii.
+# inner cluster (Xue+15, Kafle+14 at 17-18 kpc). S001 gives two reasons for the second: its
+# chemically selected sample has more stars at small radii than most earlier ones, and a single
+# break fitted to a doubly broken halo lands beyond the inner break (S001's own mock test, its
+# figure 5). The mock is drawn from S001's values, so where this fit's posterior (red) misses
+# the mock's truth (dashed red) the difference is the method's on one realisation, not the
+# halo's (the parameter table above says by how much, and chapter 4 how often).
 
 # %% [markdown]
 # ## Stellar mass

@@ -489,9 +489,11 @@ out.savefig("travel_xyz_100kpc.png", fig, dpi=100, bbox_inches="tight")
 # The fitted mean velocities and intrinsic dispersions against distance. The dispersions are
 # along the observed axes (los, $\ell$, $b$); for $\beta$ we follow S004 and identify them with
 # $(r, \phi, \theta)$, good for distant stars, and use second moments including the means,
-# $\langle v^2\rangle = \langle v\rangle^2 + \sigma^2$ (S004 eq. 3). The purple triangle is the
-# anisotropy that HALO7D measured closer in, $\beta = 0.68^{+0.04}_{-0.05}$ at 23 kpc
-# {cite}`Cunningham2019`, a published measurement that S004 fig 12 compares with.
+# $\langle v^2\rangle = \langle v\rangle^2 + \sigma^2$ (S004 eq. 3). In purple (the fit's $\beta$
+# is black here) are published measurements closer in, as in S004 fig 12: HALO7D's
+# $\beta = 0.68^{+0.04}_{-0.05}$ at 23 kpc {cite}`Cunningham2019` (triangle), $\beta \approx 0.5$ of
+# SDSS BHB stars at 9-12 kpc {cite}`Kafle2012` and $\beta \approx 0.8$ of LAMOST K giants at 5-25 kpc
+# {cite}`Bird2019` (lines).
 
 # %%
 fig = plotting.plot_kinematic_profiles(fit_main, r_plot, truth=truth_or_none, published=True)
