@@ -25,7 +25,7 @@ LAYERS = (
     ("samples", "maps"),
     ("density", "reflex", "lmc"),
     ("mock",),
-    ("reflex_coverage", "density_coverage", "lmc_mass", "plotting", "chapter", "chapter_cache"),
+    ("reflex_coverage", "density_coverage", "lmc_mass", "lmc_suite", "plotting", "chapter", "chapter_cache"),
     ("pipeline",),
     ("bench",),
 )

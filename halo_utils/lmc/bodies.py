@@ -32,7 +32,7 @@ from ..frames import icrs_to_galactocentric
 from ..validation import check_real
 
 __all__ = ["gradient", "G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_PRESENT", "LMC_MASSES", "MASS_WITHIN_8P7_KPC",
-           "lmc_scale_radius", "lmc_potential", "lmc_present_phase_space", "ChandrasekharFriction",
+           "lmc_scale_radius", "lmc_mass_within", "lmc_potential", "lmc_present_phase_space", "ChandrasekharFriction",
            "TwoBodyOrbit", "integrate_two_body"]
 
 #: Gravitational constant, kpc^3 / (Msun Myr^2).
@@ -79,6 +79,16 @@ def lmc_scale_radius(mass: float) -> float:
     return r * (np.sqrt(mass / m_r) - 1.0)
 
 
+def lmc_mass_within(mass, r: float = 50.0):
+    """Mass (Msun) within ``r`` (kpc) of an LMC of total ``mass`` (Msun, > 1.7e10; scalar or
+    array): the Hernquist M r^2 / (r + a)^2 with `lmc_scale_radius`. Brooks et al. quote the
+    LMC's mass within 50 kpc, which unlike the total the outer halo's reflex constrains."""
+    masses = np.asarray(mass, float)
+    r = check_real("r", r, low=0, low_open=True, unit="kpc")
+    a = np.vectorize(lmc_scale_radius, otypes=[float])(masses)
+    return masses * r**2 / (r + a) ** 2
+
+
 def lmc_potential(mass: float) -> gp.HernquistPotential:
     """The LMC of total ``mass`` (Msun, > 1.7e10): a gala Hernquist potential with `lmc_scale_radius`."""
     return gp.HernquistPotential(m=mass, c=lmc_scale_radius(mass), units=POTENTIAL.units)
@@ -97,7 +107,8 @@ class ChandrasekharFriction:
         a_DF = -4 pi G^2 M_LMC rho(r) ln Lambda / v^2 [erf(X) - 2 X exp(-X^2) / sqrt(pi)] v_hat,
 
     with v the LMC's velocity relative to the Milky Way, r their separation, X = v / (sqrt(2)
-    sigma), rho the density of the halo component of `~halo_utils.dynamics.POTENTIAL`, and the
+    sigma), rho the density of the Milky Way's dark halo (the ``"halo"`` component of its
+    potential, by default `~halo_utils.dynamics.POTENTIAL`'s), and the
     halo's velocity dispersion taken as sigma = v_c(r) / sqrt(2) (isothermal). The Coulomb
     logarithm follows van der Marel et al. (2012), calibrated on N-body LMC orbits:
     ln Lambda = max(0, ln(r / (C a_LMC))) with C = ``coulomb_c`` (1.22), a_LMC the Hernquist
@@ -119,15 +130,21 @@ class ChandrasekharFriction:
         check_real("coulomb_c", self.coulomb_c, low=0, low_open=True)
         check_real("strength", self.strength, low=0)
 
-    def acceleration(self, dx, dv, mass: float, scale_radius: float) -> np.ndarray:
+    def acceleration(self, dx, dv, mass: float, scale_radius: float, potential=None) -> np.ndarray:
         """a_DF (kpc/Myr^2, shape (3,)) on an LMC of ``mass`` (Msun) and ``scale_radius`` (kpc) at
-        separation ``dx`` (kpc) moving at ``dv`` (kpc/Myr) relative to the Milky Way."""
+        separation ``dx`` (kpc) moving at ``dv`` (kpc/Myr) relative to the Milky Way
+        ``potential`` (default `~halo_utils.dynamics.POTENTIAL`; a composite with a ``"halo"``
+        component, whose density is the one that drags)."""
         if self.strength == 0 or mass == 0:
             return np.zeros(3)
+        potential = POTENTIAL if potential is None else potential
+        if "halo" not in getattr(potential, "keys", lambda: ())():
+            raise ValueError("dynamical friction needs a Milky Way potential with a 'halo' component (the dark "
+                             f"halo that drags), got {type(potential).__name__}")
         r, v = np.linalg.norm(dx), np.linalg.norm(dv)
         ln_lambda = max(0.0, np.log(r / (self.coulomb_c * scale_radius)))
-        rho = POTENTIAL["halo"].density(dx[:, None] * u.kpc).to_value(u.Msun / u.kpc**3)[0]
-        v_c2 = r * np.linalg.norm(gradient(POTENTIAL, dx[:, None]))  # kpc^2/Myr^2
+        rho = potential["halo"].density(dx[:, None] * u.kpc).to_value(u.Msun / u.kpc**3)[0]
+        v_c2 = r * np.linalg.norm(gradient(potential, dx[:, None]))  # kpc^2/Myr^2
         x = v / np.sqrt(v_c2)  # v / (sqrt(2) sigma) with sigma = v_c / sqrt(2)
         shape = erf(x) - 2.0 * x * np.exp(-x**2) / np.sqrt(np.pi)
         return -self.strength * 4 * np.pi * G_KPC_MYR**2 * mass * rho * ln_lambda * shape / v**3 * dv
@@ -160,20 +177,21 @@ class TwoBodyOrbit:
         return s[0:3], s[3:6] / KMS_TO_KPC_MYR, s[6:9], s[9:12] / KMS_TO_KPC_MYR
 
 
-def _two_body_rhs(mw, lmc, friction, mass, scale_radius):
+def _two_body_rhs(mw, lmc, friction, friction_potential, mass, scale_radius):
     def rhs(t, s):
         x_mw, v_mw, x_lmc, v_lmc = s[0:3], s[3:6], s[6:9], s[9:12]
         dx = x_lmc - x_mw
         a_lmc = -gradient(mw, dx[:, None], t)[:, 0]
         a_mw = np.zeros(3) if lmc is None else -gradient(lmc, -dx[:, None], t)[:, 0]
         if friction is not None:
-            a_lmc = a_lmc + friction.acceleration(dx, v_lmc - v_mw, mass, scale_radius)
+            a_lmc = a_lmc + friction.acceleration(dx, v_lmc - v_mw, mass, scale_radius, friction_potential)
         return np.concatenate([v_mw, a_mw, v_lmc, a_lmc])
     return rhs
 
 
 def integrate_two_body(mass: float, duration_myr: float = 3000.0, *, friction=ChandrasekharFriction(),
-                       frame=None, mw_potential=None, lmc=None, present=None) -> TwoBodyOrbit:
+                       frame=None, mw_potential=None, lmc=None, present=None,
+                       friction_potential=None) -> TwoBodyOrbit:
     """The Milky Way + LMC orbit from ``-duration_myr`` to today.
 
     Integrated backwards from today's state (the LMC at `lmc_present_phase_space`, the Milky
@@ -192,6 +210,9 @@ def integrate_two_body(mass: float, duration_myr: float = 3000.0, *, friction=Ch
     mw_potential, lmc : gala potentials, optional
         Replace the Milky Way (default `~halo_utils.dynamics.POTENTIAL`) or the LMC (default
         `lmc_potential` of ``mass``; none for ``mass = 0``), e.g. point masses in tests.
+    friction_potential : gala potential, optional
+        The Milky Way whose dark halo (its ``"halo"`` component) drags the LMC (default: the
+        Milky Way of the orbit; a test with a point-mass Milky Way names the package's).
     present : (pos, vel), optional
         Today's LMC position (kpc) and velocity (km/s) relative to the Milky Way, instead of
         `LMC_PRESENT`.
@@ -206,7 +227,8 @@ def integrate_two_body(mass: float, duration_myr: float = 3000.0, *, friction=Ch
     scale = lmc_scale_radius(mass) if mass > MASS_WITHIN_8P7_KPC[1] else 1.0
     pos, vel = lmc_present_phase_space(frame) if present is None else map(np.asarray, present)
     s0 = np.concatenate([np.zeros(6), pos, np.asarray(vel, float) * KMS_TO_KPC_MYR])
-    sol = solve_ivp(_two_body_rhs(mw, lmc, friction, mass, scale), (0.0, -duration_myr), s0, method="DOP853",
+    drag = mw if friction_potential is None else friction_potential
+    sol = solve_ivp(_two_body_rhs(mw, lmc, friction, drag, mass, scale), (0.0, -duration_myr), s0, method="DOP853",
                     rtol=1e-10, atol=1e-12, dense_output=True)
     if not sol.success:
         raise RuntimeError(f"two-body integration failed: {sol.message}")

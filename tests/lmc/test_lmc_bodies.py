@@ -56,7 +56,7 @@ def test_today_is_the_lmcs_measured_phase_space_and_the_orbit_returns_to_it():
     assert np.allclose(x_lmc, pos, atol=1e-9) and np.allclose(v_lmc, vel, atol=1e-9)
     assert np.allclose(x_mw, 0, atol=1e-12) and np.allclose(v_mw, 0, atol=1e-12)
     assert 48 < np.linalg.norm(pos) < 51 and 300 < np.linalg.norm(vel) < 340  # ~50 kpc, ~320 km/s
-    rhs = _two_body_rhs(POTENTIAL, lmc.lmc_potential(1.8e11), lmc.ChandrasekharFriction(), 1.8e11,
+    rhs = _two_body_rhs(POTENTIAL, lmc.lmc_potential(1.8e11), lmc.ChandrasekharFriction(), POTENTIAL, 1.8e11,
                         lmc.lmc_scale_radius(1.8e11))
     back = solve_ivp(rhs, (-2000.0, 0.0), orbit.solution(-2000.0), method="DOP853", rtol=1e-10, atol=1e-12)
     today = back.y[:, -1]
@@ -83,7 +83,7 @@ def test_friction_changes_momentum_by_its_own_impulse():
     impulse of the friction on the LMC: m_LMC times the integral of a_DF over time."""
     m_mw, m_lmc = 1e12, 1.5e11
     kw = dict(mw_potential=gp.KeplerPotential(m=m_mw, units=POTENTIAL.units),
-              lmc=gp.KeplerPotential(m=m_lmc, units=POTENTIAL.units))
+              lmc=gp.KeplerPotential(m=m_lmc, units=POTENTIAL.units), friction_potential=POTENTIAL)
     friction = lmc.ChandrasekharFriction()
     orbit = lmc.integrate_two_body(m_lmc, 2000.0, friction=friction, **kw)
     t = np.linspace(-2000, 0, 20001)

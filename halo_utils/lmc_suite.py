@@ -1,0 +1,161 @@
+"""The simulation suite of the LMC- and Milky-Way-mass inference: prior draws, one Milky Way +
+LMC simulation each, and the statistics a catalogue gives (conventions §14).
+
+Simulation ``i`` of a suite with seed ``s`` is a task of a dask study
+(`~halo_utils.studies.run_study`) with its own random stream, spawned from ``(s, i)``: it draws
+its parameters from the prior (`~halo_utils.lmc.suite.SuitePrior`), runs the simulation
+(`~halo_utils.lmc.suite.simulate_draw`), measures the travel velocity at 100 kpc directly
+from the particles, then observes the particles as the data were observed
+(`~halo_utils.mock.generate_simulated_outer_halo`: the surveys' footprints, radial
+selections, errors, zero points, outliers and Sagittarius debris) and reduces the mock
+catalogue with the data's cuts to the binned kinematic statistics
+(`~halo_utils.lmc_mass.kinematic_summary`). Errors and selection are thereby inside the
+simulated statistics, not added afterwards; each simulation is observed once, so the
+statistics scatter from one simulation to the next by the halo's particles *and* by the
+observation, as the data would.
+
+Because simulation i depends only on (s, i) and the settings, the suite's table does not
+depend on the number of workers, a suite of n simulations is the first n rows of a larger
+one, and with a ``cache_dir`` every finished simulation is stored at once and a rerun or a
+grown suite only runs the missing ones (the key fingerprints every setting).
+
+This module draws mocks, so it sits at the top of the package beside `halo_utils.lmc_mass`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from astropy.table import Table
+
+from .fingerprint import file_sha256, fingerprint
+from .lmc.suite import PRIOR_PARAMETERS, SuiteConfig, SuitePrior, derived_masses, simulate_draw, travel_at
+from .lmc_mass import kinematic_summary
+from .mock import OuterHaloConfig, generate_simulated_outer_halo
+from .provenance import package_versions
+from .reflex import DISTANCE_EDGES_KPC, OuterHaloCuts
+from .studies import mock_seed, run_study
+from .validation import check_integer
+
+__all__ = ["TRUTH_NAMES", "SuiteSettings", "run_suite", "suite_task"]
+
+#: What each simulation's row holds besides its statistics: the drawn parameters, the masses
+#: within 50 kpc (Msun), the travel velocity (km/s) and its apex (deg) measured from the
+#: particles in `SuiteConfig.travel_shell`.
+TRUTH_NAMES = PRIOR_PARAMETERS + ("lmc_mass_50", "mw_mass_50", "v_travel_100", "l_apex_100", "b_apex_100")
+
+_PACKAGE = Path(__file__).resolve().parent
+#: The package's files and subpackages a simulation of the suite runs through.
+_SIMULATION_SOURCES = ("lmc", "mock", "reflex", "frames", "survey", "dynamics.py", "catalog.py", "cuts.py",
+                       "lmc_mass.py", "lmc_suite.py")
+
+
+class SuiteSettings:
+    """Everything a simulation of the suite depends on besides its seed and index.
+
+    Parameters
+    ----------
+    prior : SuitePrior
+    config : SuiteConfig
+        The simulation's particles and integration.
+    mock : OuterHaloConfig
+        How the particles are observed (default: chapter 5's outer-halo mock).
+    cuts : OuterHaloCuts
+        The data's selection.
+    edges : sequence of float
+        Distance shells of the statistics, kpc.
+    min_count : int
+        Fewest stars for a cell's mean and dispersion.
+    """
+
+    def __init__(self, prior: SuitePrior = SuitePrior(), config: SuiteConfig = SuiteConfig(),
+                 mock: OuterHaloConfig | None = None, cuts: OuterHaloCuts = OuterHaloCuts(),
+                 edges=DISTANCE_EDGES_KPC, min_count: int = 5):
+        for name, value, kind in (("prior", prior, SuitePrior), ("config", config, SuiteConfig),
+                                  ("cuts", cuts, OuterHaloCuts)):
+            if not isinstance(value, kind):
+                raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__}")
+        mock = OuterHaloConfig() if mock is None else mock
+        if not isinstance(mock, OuterHaloConfig):
+            raise TypeError(f"mock must be an OuterHaloConfig, got {type(mock).__name__}")
+        self.prior, self.config, self.mock, self.cuts = prior, config, mock, cuts
+        self.edges = tuple(float(e) for e in edges)
+        self.min_count = check_integer("min_count", min_count, low=2)
+
+    def key(self) -> str:
+        """Fingerprint of every setting, of the code that simulates and observes, and of the
+        scientific stack's versions (the cache's key: a cached simulation is reused only by
+        the same code with the same settings)."""
+        return fingerprint({"prior": asdict(self.prior), "config": self.config.as_dict(), "mock": asdict(self.mock),
+                            "cuts": asdict(self.cuts), "edges": self.edges, "min_count": self.min_count,
+                            "code": _simulation_code(), "versions": package_versions()})
+
+
+def _simulation_code() -> dict:
+    """SHA-256 of every source file a simulation of the suite runs through (by relative path)."""
+    files = []
+    for name in _SIMULATION_SOURCES:
+        path = _PACKAGE / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return {str(p.relative_to(_PACKAGE)): file_sha256(p) for p in files}
+
+
+def suite_task(index: int, rng, seed: int, settings: SuiteSettings) -> dict:
+    """Simulation ``index`` of the suite (a `run_study` task): its parameters, truths and statistics."""
+    parameters = settings.prior.draw(rng)
+    pos, vel, _ = simulate_draw(parameters, rng, settings.config)
+    lmc_50, mw_50 = derived_masses(parameters["lmc_mass"], parameters["halo_mass_factor"])
+    travel = travel_at(pos, vel, settings.config.travel_shell)
+    catalog, _ = generate_simulated_outer_halo(mock_seed(seed, index), pos, vel, settings.mock)
+    stats = kinematic_summary(catalog, settings.cuts, edges=settings.edges, min_count=settings.min_count)
+    return {"simulation": index, **parameters, "lmc_mass_50": float(lmc_50), "mw_mass_50": float(mw_50),
+            "v_travel_100": travel["v_travel"], "l_apex_100": travel["l_apex"], "b_apex_100": travel["b_apex"],
+            "statistics": stats.vector(), "names": stats.names()}
+
+
+def run_suite(n_simulations: int, *, seed: int = 0, settings: SuiteSettings | None = None,
+              cache_dir=None, scheduler_address: str | None = None, n_workers: int | None = None,
+              report_progress: bool = True) -> Table:
+    """Run the first ``n_simulations`` simulations of the suite of ``seed``.
+
+    Parameters
+    ----------
+    n_simulations : int
+        Simulations (>= 1).
+    seed : int
+        Seed of the suite.
+    settings : SuiteSettings, optional
+        Prior, simulation, observation, cuts and bins (default `SuiteSettings()`).
+    cache_dir : str or Path, optional
+        Folder of the simulation cache (see the module docstring); None: no cache.
+    scheduler_address, n_workers, report_progress
+        As for `~halo_utils.studies.run_study` (a `distributed.LocalCluster` by default).
+
+    Returns
+    -------
+    Table
+        One row per simulation: ``simulation`` (its index), the `TRUTH_NAMES` and one column
+        per statistic (`~halo_utils.reflex.KinematicStatistics.names`, km/s; NaN in a cell
+        with too few stars).
+        ``meta["STATISTICS"]`` lists the statistics' names, ``meta["SETTINGS_KEY"]`` the
+        settings' fingerprint.
+    """
+    n_simulations = check_integer("n_simulations", n_simulations, low=1)
+    settings = SuiteSettings() if settings is None else settings
+    if not isinstance(settings, SuiteSettings):
+        raise TypeError(f"settings must be a SuiteSettings, got {type(settings).__name__}")
+    key = settings.key()
+    rows = run_study(suite_task, n_simulations, seed=seed, args=(seed, settings), scheduler_address=scheduler_address,
+                     n_workers=n_workers, progress=report_progress, label="MW + LMC simulation suite",
+                     cache_dir=cache_dir, cache_key=key if cache_dir is not None else None)
+    names = rows[0]["names"]
+    table = Table(rows=[[r["simulation"], *(r[n] for n in TRUTH_NAMES)] for r in rows],
+                  names=["simulation", *TRUTH_NAMES])
+    values = np.array([r["statistics"] for r in rows])
+    for j, name in enumerate(names):
+        table[name] = values[:, j]
+    table.meta["STATISTICS"] = list(names)
+    table.meta["SETTINGS_KEY"] = key
+    return table
