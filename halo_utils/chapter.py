@@ -32,7 +32,7 @@ __all__ = ["REPO_ROOT", "CHAPTERS", "parameter_defaults", "run_from_repository_r
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Chapters in reading order (file stems in notebooks/).
 CHAPTERS = ("01_sample_construction", "02_sigma_maps", "03_density_model", "04_mock_recovery", "05_reflex_fit",
-            "06_lmc_mass")
+            "06_lmc_mass", "07_lmc_mw_masses")
 
 
 def run_from_repository_root() -> Path:

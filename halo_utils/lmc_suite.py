@@ -24,7 +24,7 @@ This module draws mocks, so it sits at the top of the package beside `halo_utils
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,14 +37,43 @@ from .mock import OuterHaloConfig, generate_simulated_outer_halo
 from .provenance import package_versions
 from .reflex import DISTANCE_EDGES_KPC, OuterHaloCuts
 from .studies import mock_seed, run_study
-from .validation import check_integer
+from .validation import check_choice, check_integer, check_real, check_table
 
-__all__ = ["TRUTH_NAMES", "SuiteSettings", "run_suite", "suite_task"]
+__all__ = ["TRUTH_NAMES", "SkyView", "VIEWS", "SuiteSettings", "catalog_statistics", "run_suite", "suite_task",
+           "suite_arrays"]
 
 #: What each simulation's row holds besides its statistics: the drawn parameters, the masses
 #: within 50 kpc (Msun), the travel velocity (km/s) and its apex (deg) measured from the
 #: particles in `SuiteConfig.travel_shell`.
 TRUTH_NAMES = PRIOR_PARAMETERS + ("lmc_mass_50", "mw_mass_50", "v_travel_100", "l_apex_100", "b_apex_100")
+
+
+@dataclass(frozen=True)
+class SkyView:
+    """The part of a catalogue its statistics are computed from.
+
+    Attributes
+    ----------
+    dec_min : float
+        Only stars at declination >= ``dec_min`` (deg): -20 keeps what the northern
+        hemisphere's telescopes observe (S004 appendix B), -90 everything.
+    r_max : float or None
+        Outermost distance edge, kpc: the shells beyond it are not used (None: every shell).
+    """
+
+    dec_min: float = -90.0
+    r_max: float | None = None
+
+    def __post_init__(self):
+        check_real("dec_min", self.dec_min, low=-90, high=90, unit="deg")
+        if self.r_max is not None:
+            check_real("r_max", self.r_max, low=0, low_open=True, unit="kpc")
+
+
+#: The views every simulation's statistics are computed for: the whole catalogue, what the
+#: north sees (dec > -20 deg, S004 appendix B) and the catalogue without the shell beyond
+#: 100 kpc (the depth that MagE added).
+VIEWS = {"all-sky": SkyView(), "north": SkyView(dec_min=-20.0), "shallow": SkyView(r_max=100.0)}
 
 _PACKAGE = Path(__file__).resolve().parent
 #: The package's files and subpackages a simulation of the suite runs through.
@@ -102,17 +131,39 @@ def _simulation_code() -> dict:
     return {str(p.relative_to(_PACKAGE)): file_sha256(p) for p in files}
 
 
+def catalog_statistics(catalog: Table, settings: SuiteSettings, view: str = "all-sky"):
+    """The statistics of a catalogue in one of the `VIEWS`, exactly as the suite's simulations
+    have them: the stars of the view (declination), the data's cuts, the shells up to the
+    view's depth (`~halo_utils.lmc_mass.kinematic_summary`).
+
+    Returns
+    -------
+    `~halo_utils.reflex.KinematicStatistics`
+    """
+    check_table("catalog", catalog, ("DEC",))
+    sky = VIEWS[check_choice("view", view, tuple(VIEWS))]
+    edges = [e for e in settings.edges if sky.r_max is None or e <= sky.r_max]
+    if len(edges) < 2:
+        raise ValueError(f"view {view!r} keeps fewer than two distance edges of {settings.edges}")
+    keep = np.asarray(catalog["DEC"], float) >= sky.dec_min
+    return kinematic_summary(catalog[keep], settings.cuts, edges=edges, min_count=settings.min_count)
+
+
 def suite_task(index: int, rng, seed: int, settings: SuiteSettings) -> dict:
-    """Simulation ``index`` of the suite (a `run_study` task): its parameters, truths and statistics."""
+    """Simulation ``index`` of the suite (a `run_study` task): its parameters, truths and the
+    statistics of every view."""
     parameters = settings.prior.draw(rng)
     pos, vel, _ = simulate_draw(parameters, rng, settings.config)
     lmc_50, mw_50 = derived_masses(parameters["lmc_mass"], parameters["halo_mass_factor"])
     travel = travel_at(pos, vel, settings.config.travel_shell)
     catalog, _ = generate_simulated_outer_halo(mock_seed(seed, index), pos, vel, settings.mock)
-    stats = kinematic_summary(catalog, settings.cuts, edges=settings.edges, min_count=settings.min_count)
+    statistics = {}
+    for view in VIEWS:
+        stats = catalog_statistics(catalog, settings, view)
+        statistics.update({f"{view}:{name}": value for name, value in zip(stats.names(), stats.vector())})
     return {"simulation": index, **parameters, "lmc_mass_50": float(lmc_50), "mw_mass_50": float(mw_50),
             "v_travel_100": travel["v_travel"], "l_apex_100": travel["l_apex"], "b_apex_100": travel["b_apex"],
-            "statistics": stats.vector(), "names": stats.names()}
+            "statistics": statistics}
 
 
 def run_suite(n_simulations: int, *, seed: int = 0, settings: SuiteSettings | None = None,
@@ -137,10 +188,9 @@ def run_suite(n_simulations: int, *, seed: int = 0, settings: SuiteSettings | No
     -------
     Table
         One row per simulation: ``simulation`` (its index), the `TRUTH_NAMES` and one column
-        per statistic (`~halo_utils.reflex.KinematicStatistics.names`, km/s; NaN in a cell
-        with too few stars).
-        ``meta["STATISTICS"]`` lists the statistics' names, ``meta["SETTINGS_KEY"]`` the
-        settings' fingerprint.
+        per statistic and view, ``"<view>:<name>"`` (`~halo_utils.reflex.KinematicStatistics.names`,
+        km/s; NaN in a cell with too few stars). ``meta["STATISTICS"]`` maps each view to
+        its columns, ``meta["SETTINGS_KEY"]`` is the settings' fingerprint.
     """
     n_simulations = check_integer("n_simulations", n_simulations, low=1)
     settings = SuiteSettings() if settings is None else settings
@@ -150,12 +200,25 @@ def run_suite(n_simulations: int, *, seed: int = 0, settings: SuiteSettings | No
     rows = run_study(suite_task, n_simulations, seed=seed, args=(seed, settings), scheduler_address=scheduler_address,
                      n_workers=n_workers, progress=report_progress, label="MW + LMC simulation suite",
                      cache_dir=cache_dir, cache_key=key if cache_dir is not None else None)
-    names = rows[0]["names"]
     table = Table(rows=[[r["simulation"], *(r[n] for n in TRUTH_NAMES)] for r in rows],
                   names=["simulation", *TRUTH_NAMES])
-    values = np.array([r["statistics"] for r in rows])
-    for j, name in enumerate(names):
-        table[name] = values[:, j]
-    table.meta["STATISTICS"] = list(names)
+    names = list(rows[0]["statistics"])
+    for name in names:
+        table[name] = np.array([r["statistics"][name] for r in rows])
+    table.meta["STATISTICS"] = {view: [n for n in names if n.startswith(view + ":")] for view in VIEWS}
     table.meta["SETTINGS_KEY"] = key
     return table
+
+
+def suite_arrays(suite: Table, view: str = "all-sky") -> tuple:
+    """``(theta, statistics, v_travel)`` of a suite's table for `~halo_utils.lmc.SuiteInference`:
+    the parameters (n, 4) in the order of `~halo_utils.lmc.PRIOR_PARAMETERS`, the statistics of
+    ``view`` (n, m) and the travel velocity at 100 kpc (n,)."""
+    check_table("suite", suite, TRUTH_NAMES)
+    view = check_choice("view", view, tuple(VIEWS))
+    names = suite.meta.get("STATISTICS", {}).get(view)
+    if not names:
+        raise ValueError(f"suite has no statistics of view {view!r} (its meta['STATISTICS'] lists them)")
+    theta = np.column_stack([np.asarray(suite[n], float) for n in PRIOR_PARAMETERS])
+    statistics = np.column_stack([np.asarray(suite[n], float) for n in names])
+    return theta, statistics, np.asarray(suite["v_travel_100"], float)

@@ -21,10 +21,11 @@ def test_pair_reports_both_medians_their_ratio_and_the_difference():
 
 @pytest.mark.slow
 def test_every_pair_agrees_with_its_reference():
-    results = run_pairs(repeat=1, fits=True, study_mocks=2)
+    results = run_pairs(repeat=1, fits=True, study_mocks=2, suite_duration_myr=300.0)
     assert set(results) == {"density_log_posterior", "density_gradient", "density_mle_fit", "density_laplace",
                             "reflex_log_likelihood_800_stars", "reflex_gradient_800_stars", "reflex_mle_fit_800_stars",
-                            "reflex_dynesty_queue_62_walks", "density_coverage_study", "lmc_test_particles"}
+                            "reflex_dynesty_queue_62_walks", "density_coverage_study", "lmc_test_particles",
+                            "lmc_suite_simulation"}
     assert results["density_log_posterior"]["difference"] < 1e-8  # ln L ~ 1e4: rounding
     assert results["density_gradient"]["difference"] < 0.05  # finite differences vs exact, the break radii left out
     # both searches end on one of the shallow local maxima that stars crossing the breaks leave near the
@@ -45,4 +46,8 @@ def test_every_pair_agrees_with_its_reference():
     assert results["reflex_dynesty_queue_62_walks"]["n_walks"] == 62
     # the same steps in another order of calls: rounding (gala's NFW pairs points), over 100 Myr
     assert results["lmc_test_particles"]["difference"] < 1e-9
+    # a suite simulation either way: over 300 Myr the same particles to rounding, so the same
+    # travel velocity at 100 kpc to far below its shot noise
+    assert results["lmc_suite_simulation"]["difference"] < 1e-6
+    assert results["lmc_suite_simulation"]["simulations_per_core_hour"] > 0
     assert all(np.isfinite(r["ratio"]) and r["ratio"] > 0 for r in results.values())

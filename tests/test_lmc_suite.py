@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from halo_utils import lmc
-from halo_utils.lmc_suite import TRUTH_NAMES, SuiteSettings, run_suite
+from astropy.table import Table
+
+from halo_utils.lmc_suite import TRUTH_NAMES, SuiteSettings, catalog_statistics, run_suite, suite_arrays
 from halo_utils.mock import OuterHaloConfig
 from halo_utils.mock.outer_halo import default_outer_surveys
 
@@ -34,8 +36,9 @@ def test_one_and_two_workers_give_identical_statistics(settings):
     assert one.colnames == two.colnames and len(one) == 3
     for name in one.colnames:
         assert np.array_equal(np.asarray(one[name]), np.asarray(two[name]), equal_nan=True), name
-    stats = one.meta["STATISTICS"]
+    stats = one.meta["STATISTICS"]["all-sky"]
     assert len(stats) == 2 * 3 * 4 * 4 and set(TRUTH_NAMES) < set(one.colnames)
+    assert len(one.meta["STATISTICS"]["north"]) == len(stats) and len(one.meta["STATISTICS"]["shallow"]) == 2 * 3 * 4 * 3
     assert np.isfinite(np.asarray(one[stats[0]])).any()
     # each simulation drew its own parameters, inside the prior
     theta = np.column_stack([one[n] for n in lmc.PRIOR_PARAMETERS])
@@ -79,3 +82,22 @@ def test_bad_suites_are_refused(settings):
         run_suite(1, settings={"n": 1})
     with pytest.raises(TypeError, match="prior"):
         SuiteSettings(prior=(1, 2))
+
+
+def test_views_take_the_stars_the_telescopes_and_depths_allow(outer):
+    """The north view is the catalogue at dec >= -20 deg, the shallow one stops at 100 kpc:
+    on the default outer-halo mock the north view counts fewer stars, the LMC's quadrant
+    losing most of its own, and the shallow one the same cells up to 100 kpc."""
+    catalog = outer[0]
+    settings = SuiteSettings()
+    full, north, shallow = (catalog_statistics(catalog, settings, v) for v in ("all-sky", "north", "shallow"))
+    assert north.count.sum() < full.count.sum() and north.count[0].sum() < 0.5 * full.count[0].sum()
+    assert np.array_equal(shallow.count, full.count[:, :3]) and list(shallow.edges) == [40, 60, 80, 100]
+    with pytest.raises(ValueError, match="view"):
+        catalog_statistics(catalog, settings, "south")
+
+
+def test_suite_arrays_refuse_a_table_without_statistics():
+    table = Table({n: [1.0] for n in TRUTH_NAMES})
+    with pytest.raises(ValueError, match="no statistics"):
+        suite_arrays(table)

@@ -10,6 +10,7 @@ import jupytext
 import numpy as np
 import pytest
 
+from halo_utils.lmc import lmc_mass_within
 from halo_utils.outputs import MARKER
 from halo_utils.pipeline import CHAPTERS, load_profiles, run_chapter
 from halo_utils.provenance import without_runtime
@@ -383,3 +384,26 @@ def test_chapter5_runs_on_the_simulation_drawn_mock(tmp_path, small_simulation):
     assert "truth" not in summary and "truths_in_95_at_100" not in summary
     assert summary["sgr_test"]["without Sgr cut"]["n_true_sgr"] > summary["sgr_test"]["with Sgr cut"]["n_true_sgr"]
     assert "v_travel@100" in summary["main_fit"]["table"]
+
+
+@pytest.mark.slow
+def test_chapter7_reruns_byte_for_byte_on_a_small_suite(tmp_path):
+    """Chapter 7 on a suite of 40 short simulations (300 Myr), twice, byte for byte; the
+    summary holds every quantity's posterior, the calibration and the views."""
+    overrides = {"catalog_path": str(DATA / "simulated_outer_halo_catalog.fits"),
+                 "truth_path": str(DATA / "simulated_outer_halo_truth.fits"),
+                 "particles_path": str(DATA / "lmc_simulation_particles.fits"), "generate_if_missing": False,
+                 "suite_cache_dir": "cache", "n_simulations": 30, "n_held_out": 10, "suite_sizes": [30],
+                 "duration_myr": 300.0}
+    out, summary = _run_twice("07_lmc_mw_masses", tmp_path, overrides)
+    assert summary["n_simulations"] == 30 and summary["n_held_out"] == 10
+    assert [row["quantity"] for row in summary["calibration"]] == ["lmc_mass_50", "mw_mass_50", "v_travel_100", "beta_0"]
+    for name, post in summary["posterior"].items():
+        lo, hi = post["interval_95"]
+        assert lo <= post["interval_68"][0] <= post["median"] <= post["interval_68"][1] <= hi, name
+        assert isinstance(post["truth_in_68"], bool)
+    assert summary["posterior"]["lmc_mass_50"]["truth"] == pytest.approx(lmc_mass_within(1.8e11, 50.0))
+    assert set(summary["widths_68"]) == {"n=30", "north", "shallow"}
+    assert summary["n_statistics"] == {"all-sky": 96, "north": 96, "shallow": 72}
+    for fig in ("suite_dipole.png", "calibration.png", "posterior.png", "intervals.png"):
+        assert (out / fig).stat().st_size > 10_000, fig

@@ -45,7 +45,7 @@ def code_blocks(language):
 
 @pytest.mark.parametrize("heading, schema", [
     ("### Chapter 1's catalogue", REQUIRED_COLUMNS),
-    ("### Chapters 5 and 6's catalogue", {name: REQUIRED_COLUMNS[name] for name in REFLEX_COLUMNS}),
+    ("### Chapters 5, 6 and 7's catalogue", {name: REQUIRED_COLUMNS[name] for name in REFLEX_COLUMNS}),
     ("## The tile table", TILE_COLUMNS),
 ])
 def test_the_pages_column_tables_are_the_packages_schemas(heading, schema):
@@ -105,10 +105,10 @@ def test_the_pages_tile_table_matches_the_surveys(mine):
 
 
 @pytest.mark.slow
-def test_the_pages_commands_run_chapters_1_2_3_and_5_on_csv_catalogues(mine):
+def test_the_pages_commands_run_chapters_1_2_3_5_and_7_on_csv_catalogues(mine):
     folder, _ = mine
     commands = code_blocks("bash")
-    assert len(commands) == 4
+    assert len(commands) == 5
     for command in commands:
         chapter = re.search(r"--chapters (\S+)", command)[1]
         subprocess.run(["bash", "-c", _in(folder, command)], cwd=ROOT, check=True)
@@ -121,7 +121,11 @@ def test_the_pages_commands_run_chapters_1_2_3_and_5_on_csv_catalogues(mine):
     assert 0 < ch3["n_stars"] <= ch1["n_gse"]
     ch5 = json.loads((folder / "05_reflex_fit" / MARKER).read_text())
     assert ch5["n_catalogue"] == len(Table.read(folder / "outer_halo.csv")) and ch5["n_fit"] > 500
+    ch7 = json.loads((folder / "07_lmc_mw_masses" / MARKER).read_text())
+    assert all("truth" not in post and post["interval_68"][0] < post["interval_68"][1]
+               for post in ch7["posterior"].values())
     # nothing was written outside mine/ (the book's executed chapters are untouched)
     assert {p.name for p in folder.iterdir()} == {"catalog.csv", "fields.csv", "targets.csv", "outer_halo.csv",
                                                   "tiles.fits", "executed", "01_sample_construction",
-                                                  "02_sigma_maps", "03_density_model", "05_reflex_fit"}
+                                                  "02_sigma_maps", "03_density_model", "05_reflex_fit",
+                                                  "07_lmc_mw_masses"}

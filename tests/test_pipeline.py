@@ -17,7 +17,7 @@ def test_chapter_dependencies_follow_the_input_paths():
         needs = pipeline.chapter_dependencies(profile)
         assert needs == {"01_sample_construction": set(), "02_sigma_maps": {"01_sample_construction"},
                          "03_density_model": {"01_sample_construction"}, "04_mock_recovery": set(),
-                         "05_reflex_fit": set(), "06_lmc_mass": set()}
+                         "05_reflex_fit": set(), "06_lmc_mass": set(), "07_lmc_mw_masses": set()}
     # a run without chapter 1 takes its outputs as they are on disk
     assert pipeline.chapter_dependencies("ci", CHAPTERS[1:])["03_density_model"] == set()
 
@@ -39,7 +39,7 @@ def _fake_children(monkeypatch, durations, fail=()):
 
 
 def test_two_jobs_start_each_chapter_after_what_it_reads(monkeypatch):
-    durations = dict(zip(CHAPTERS, (0.3, 0.05, 0.2, 0.6, 0.2, 0.1)))
+    durations = dict(zip(CHAPTERS, (0.3, 0.05, 0.2, 0.6, 0.2, 0.1, 0.1)))
     events = _fake_children(monkeypatch, durations)
     times = pipeline.run_all("ci", CHAPTERS, jobs=2)
     assert set(times) == set(CHAPTERS)
@@ -54,7 +54,7 @@ def test_two_jobs_start_each_chapter_after_what_it_reads(monkeypatch):
 
 
 def test_a_failing_chapter_stops_the_run_after_the_running_ones_end(monkeypatch):
-    durations = dict(zip(CHAPTERS, (0.1, 0.05, 0.05, 0.3, 0.05, 0.05)))
+    durations = dict(zip(CHAPTERS, (0.1, 0.05, 0.05, 0.3, 0.05, 0.05, 0.05)))
     events = _fake_children(monkeypatch, durations, fail=("01_sample_construction",))
     with pytest.raises(RuntimeError, match="01_sample_construction failed"):
         pipeline.run_all("ci", CHAPTERS, jobs=2)

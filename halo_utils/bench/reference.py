@@ -14,7 +14,9 @@ from dynesty.internal_samplers import RWalkSampler
 from ..density import get_model, log_probability, profiled_log10_mass
 from ..density.mle import start_guess
 from ..frames import K_KMS, frame_vectors, icrs_to_galactocentric
-from ..lmc.bodies import KMS_TO_KPC_MYR, lmc_potential
+from ..lmc.bodies import KMS_TO_KPC_MYR, ChandrasekharFriction, integrate_two_body, lmc_potential
+from ..lmc.milky_way import scaled_milky_way
+from ..lmc.tracers import HaloTracers, draw_halo
 from ..maximization import maximize
 from ..reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
 from ..reflex.likelihood import log_likelihood as rf_log_likelihood
@@ -22,7 +24,7 @@ from ..reflex.stars import observed_galactic
 from ..studies import task_seeds
 
 __all__ = ["reference_reflex_log_likelihood", "finite_difference_gradient", "derivative_free_fit",
-           "serial_study", "level_by_level_particles", "walks_one_by_one"]
+           "serial_study", "level_by_level_particles", "plain_suite_simulation", "walks_one_by_one"]
 
 
 def reference_reflex_log_likelihood(theta, table, model, distance_prior):
@@ -168,3 +170,17 @@ def level_by_level_particles(pos, vel, orbit, mw, *, dt=1.0, eta=0.02, max_level
             x[:, idx], v[:, idx], a[:, idx] = xs, vs, acs
     end = orbit.solution(0.0)
     return x - end[0:3, None], (v - end[3:6, None]) / KMS_TO_KPC_MYR
+
+
+def plain_suite_simulation(parameters, seed, config):
+    """`~halo_utils.lmc.simulate_draw` with the particles stepped by `level_by_level_particles`:
+    the same halo, orbit and steps; returns the particles today (pos, vel)."""
+    potential = scaled_milky_way(parameters["halo_mass_factor"])
+    tracers = HaloTracers(config.slope_inner, config.slope_outer, config.r_break, beta=parameters["beta_0"],
+                          potential=potential)
+    pos0, vel0 = draw_halo(config.n_particles, seed, tracers=tracers, r_range=(config.r_min, config.r_max),
+                           reach_kpc=config.reach_kpc)
+    friction = ChandrasekharFriction(config.coulomb_c, parameters["friction_strength"])
+    orbit = integrate_two_body(parameters["lmc_mass"], config.duration_myr, friction=friction, mw_potential=potential)
+    return level_by_level_particles(pos0, vel0, orbit, potential, dt=config.dt_myr)
+

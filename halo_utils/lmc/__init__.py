@@ -16,6 +16,10 @@ Subpackage layout, bottom to top:
   Way's masses, the halo's anisotropy and the friction (`simulate_draw`); the suite itself
   runs in `halo_utils.lmc_suite`.
 * `~halo_utils.lmc.observed`: particles seen from the Sun, in the data's columns.
+* `~halo_utils.lmc.compression`, `~halo_utils.lmc.emulator`, `~halo_utils.lmc.calibration`: the
+  simulation-based inference of the suite's parameters (statistics compressed to one number
+  per parameter, an emulated Gaussian likelihood sampled with emcee) and its calibration on
+  held-out simulations.
 * `~halo_utils.lmc.inference`: the LMC's mass from a summary of the data by a synthetic
   likelihood over the suite (`SyntheticLikelihood`); `halo_utils.lmc_mass` computes the
   summaries on mocks of the simulations.
@@ -31,6 +35,9 @@ from .shells import shell_profiles
 from .simulation import ORBIT_STEP_MYR, SimulationConfig, simulate
 from .suite import PRIOR_PARAMETERS, SuiteConfig, SuitePrior, derived_masses, simulate_draw, travel_at
 from .observed import observed_particles
+from .compression import LinearCompression
+from .emulator import POSTERIOR_NAMES, GaussianEmulator, SuiteInference, SuitePosterior, quadratic_features
+from .calibration import held_out_calibration, rank_uniformity
 from .inference import MassPosterior, SyntheticLikelihood
 
 __all__ = ["G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_MASSES", "LMC_PRESENT", "MASS_WITHIN_8P7_KPC",
@@ -39,4 +46,6 @@ __all__ = ["G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_MASSES", "LMC_PRESENT", "MASS_WIT
            "enclosed_mass", "HaloTracers", "draw_halo", "jeans_sigma_r",
            "radial_force", "relative_potential", "integrate_particles", "shell_profiles", "ORBIT_STEP_MYR",
            "SimulationConfig", "simulate", "PRIOR_PARAMETERS", "SuiteConfig", "SuitePrior", "derived_masses",
-           "simulate_draw", "travel_at", "observed_particles", "MassPosterior", "SyntheticLikelihood"]
+           "simulate_draw", "travel_at", "observed_particles", "LinearCompression", "POSTERIOR_NAMES", "GaussianEmulator", "SuiteInference",
+           "SuitePosterior", "quadratic_features", "held_out_calibration", "rank_uniformity",
+           "MassPosterior", "SyntheticLikelihood"]

@@ -101,9 +101,10 @@ class SuiteConfig:
     ----------
     n_particles : int
         Test particles (even: mirror pairs). The mock surveys draw their ~1,300 stars between
-        38 and 165 kpc without replacement from those in their footprints, so the particles
-        there must be several times that: 12,000 with ``reach_kpc`` 30 leave ~8,000 beyond
-        40 kpc.
+        38 and 165 kpc without replacement from the particles in their footprints (H3 first,
+        then SEGUE from those H3 left, then MagE), so those must be several times as many:
+        16,000 with ``reach_kpc`` 35 leave ~8,000 between 40 and 165 kpc and ~1,700 in SEGUE's
+        footprint, of which it needs 400 (with 8,000 particles too few are left for some draws).
     duration_myr, dt_myr : float
         How far back the orbit starts, and the particles' block step, Myr.
     r_min, r_max, reach_kpc : float
@@ -119,12 +120,12 @@ class SuiteConfig:
         measured directly (the particles' mean velocity; `~halo_utils.lmc.shells`).
     """
 
-    n_particles: int = 12_000
+    n_particles: int = 16_000
     duration_myr: float = 3000.0
     dt_myr: float = 1.0
     r_min: float = 0.5
     r_max: float = 500.0
-    reach_kpc: float = 30.0
+    reach_kpc: float = 35.0
     slope_inner: float = 2.0
     slope_outer: float = 3.5
     r_break: float = 20.0

@@ -13,6 +13,8 @@ values (`nice_limit`) and colour-bar ticks are round numbers (`add_colorbar`).
 * `~halo_utils.plotting.reflex`: the reflex profiles, the apex on the sky, travel vectors.
 * `~halo_utils.plotting.lmc`: the LMC's orbits, the simulated reflex, the fit against the
   simulation, the Magellanic Stream signature and the LMC's mass.
+* `~halo_utils.plotting.sbi`: the posterior of the LMC's and the Milky Way's masses, its
+  calibration on held-out simulations, and intervals side by side.
 * `~halo_utils.plotting.published`: the papers' published measurements beside the mocks'
   results, labelled as published values (never as mock truth).
 * `~halo_utils.plotting.common`: class colours, the Sun, parameter labels, nice colour limits
@@ -32,6 +34,7 @@ from .reflex import (plot_apex_sky, plot_kinematic_profiles, plot_reflex_3d, plo
                      plot_sgr_contamination, plot_travel_profiles, plot_travel_subsamples)
 from .lmc import (plot_apex_and_lmc_orbit, plot_fit_vs_simulation, plot_lmc_mass_posterior, plot_lmc_orbits,
                   plot_ms_signature, plot_simulated_reflex)
+from .sbi import SBI_LABELS, SBI_SCALES, plot_sbi_calibration, plot_sbi_intervals, plot_sbi_posterior
 from .published import (PROFILE_STYLES, SHORT_CITATIONS, PublishedProfile, draw_published_vs_radius,
                         published_apex_markers, published_density_profiles, published_label, published_values)
 
@@ -50,6 +53,7 @@ __all__ = [
     "plot_travel_subsamples", "plot_reflex_3d",
     "plot_lmc_orbits", "plot_simulated_reflex", "plot_fit_vs_simulation", "plot_ms_signature",
     "plot_apex_and_lmc_orbit", "plot_lmc_mass_posterior",
+    "SBI_LABELS", "SBI_SCALES", "plot_sbi_posterior", "plot_sbi_calibration", "plot_sbi_intervals",
     "SHORT_CITATIONS", "published_label", "draw_published_vs_radius", "published_apex_markers", "published_values",
     "PROFILE_STYLES", "PublishedProfile", "published_density_profiles",
 ]

@@ -21,7 +21,7 @@ SHORT_CITATIONS = {"Chandra2024": "Chandra+24 (S004)", "Petersen2021": "Petersen
                    "Cunningham2019": "Cunningham+19", "Deason2011": "Deason+11", "Han2022": "Han+22 (S001)",
                    "Naidu2021": "Naidu+21", "Sesar2011": "Sesar+11", "Xue2015": "Xue+15", "Kafle2014": "Kafle+14",
                    "Deason2014": "Deason+14", "Slater2016": "Slater+16", "Bird2019": "Bird+19",
-                   "Sirko2004": "Sirko+04", "Kafle2012": "Kafle+12"}
+                   "Sirko2004": "Sirko+04", "Kafle2012": "Kafle+12", "Brooks2025": "Brooks+25", "Brooks2026": "Brooks+26"}
 _MARKERS = {"Chandra2024": "s", "Petersen2021": "D", "Cunningham2019": "^", "Deason2011": "v", "Han2022": "*",
             "Naidu2021": "P", "Sirko2004": "o"}
 #: Line style of each source's density profile (all drawn in the published values' black).
