@@ -76,9 +76,11 @@ class SkyView:
 VIEWS = {"all-sky": SkyView(), "north": SkyView(dec_min=-20.0), "shallow": SkyView(r_max=100.0)}
 
 _PACKAGE = Path(__file__).resolve().parent
-#: The package's files and subpackages a simulation of the suite runs through.
-_SIMULATION_SOURCES = ("lmc", "mock", "reflex", "frames", "survey", "dynamics.py", "catalog.py", "cuts.py",
-                       "lmc_mass.py", "lmc_suite.py")
+#: The package's files and subpackages a simulation of the suite runs through (not the
+#: inference, which is fitted afresh to the cached statistics).
+_SIMULATION_SOURCES = ("lmc/bodies.py", "lmc/milky_way.py", "lmc/tracers.py", "lmc/particles.py", "lmc/shells.py",
+                       "lmc/suite.py", "mock", "reflex", "frames", "survey", "dynamics.py", "catalog.py", "cuts.py",
+                       "validation.py", "lmc_mass.py", "lmc_suite.py")
 
 
 class SuiteSettings:
