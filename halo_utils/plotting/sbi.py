@@ -24,15 +24,36 @@ SBI_SCALES = {"lmc_mass_50": 1e10, "mw_mass_50": 1e11, "lmc_mass": 1e10}
 _PUBLISHED_MARKERS = {"Brooks2026": "s", "Brooks2025": "D"}
 
 
+#: Where each inferred quantity is in the published table: its key and the radius (kpc) it
+#: refers to (None: any).
+_PUBLISHED_KEYS = {"lmc_mass_50": ("lmc_mass_50", 50.0), "mw_mass_50": ("mw_mass_50", 50.0),
+                   "v_travel_100": ("v_travel", 100.0), "beta_0": ("beta_0", None)}
+
+
 def _published(name):
-    """(value, err_minus, err_plus, label) of every published measurement of ``name``."""
+    """(value, err_minus, err_plus, bibkey) of every published measurement of ``name``."""
+    if name not in _PUBLISHED_KEYS:
+        return []
+    key, radius = _PUBLISHED_KEYS[name]
     try:
-        rows = published_measurements(name, kind="measurement")
+        rows = published_measurements(key, kind="measurement")
     except ValueError:
         return []
     scale = SBI_SCALES.get(name, 1.0)
     return [(float(r["value"]) / scale, float(r["err_minus"]) / scale, float(r["err_plus"]) / scale,
-             str(r["bibkey"])) for r in rows]
+             str(r["bibkey"])) for r in rows if radius is None or float(r["r_kpc"]) == radius]
+
+
+def _axis_range(samples, published, truth):
+    """The samples' 0.5-99.5 % range widened to hold the published values with their errors
+    and the truth."""
+    lo, hi = np.percentile(samples, [0.5, 99.5])
+    for value, err_lo, err_hi, _ in published:
+        lo, hi = min(lo, value - err_lo), max(hi, value + err_hi)
+    if truth is not None:
+        lo, hi = min(lo, truth), max(hi, truth)
+    pad = 0.03 * (hi - lo)
+    return lo - pad, hi + pad
 
 
 def plot_sbi_posterior(posterior, names=("lmc_mass_50", "mw_mass_50", "v_travel_100", "beta_0"), *, truths=None,
@@ -42,7 +63,9 @@ def plot_sbi_posterior(posterior, names=("lmc_mass_50", "mw_mass_50", "v_travel_
     (Brooks et al., real data) as black points with their 1-sigma errors on the diagonal."""
     data = np.column_stack([posterior.samples[n] / SBI_SCALES.get(n, 1.0) for n in names])
     truth = None if truths is None else [truths[n] / SBI_SCALES.get(n, 1.0) if n in truths else None for n in names]
-    fig = corner.corner(data, labels=[SBI_LABELS[n] for n in names], truths=truth, truth_color="tab:blue",
+    ranges = [_axis_range(data[:, i], _published(n) if show_published else [], None if truth is None else truth[i])
+              for i, n in enumerate(names)]
+    fig = corner.corner(data, labels=[SBI_LABELS[n] for n in names], truths=truth, truth_color="tab:blue", range=ranges,
                         quantiles=(0.16, 0.5, 0.84), show_titles=True, title_fmt=".2f", label_kwargs={"fontsize": 9},
                         title_kwargs={"fontsize": 8})
     axes = np.array(fig.axes).reshape(len(names), len(names))
