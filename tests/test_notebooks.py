@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from halo_utils.lmc import lmc_mass_within
+from halo_utils.mock import ensure_simulated_outer_halo
 from halo_utils.outputs import MARKER
 from halo_utils.pipeline import CHAPTERS, load_profiles, run_chapter
 from halo_utils.provenance import without_runtime
@@ -386,8 +387,15 @@ def test_chapter5_runs_on_the_simulation_drawn_mock(tmp_path, small_simulation):
     assert "v_travel@100" in summary["main_fit"]["table"]
 
 
+@pytest.fixture(scope="module")
+def simulated_outer_halo():
+    """The outer-halo mock drawn from chapter 6's simulation in data/ (made here if missing, as
+    `make data` makes it: a fresh clone's tests run before the book's data)."""
+    return ensure_simulated_outer_halo(DATA)
+
+
 @pytest.mark.slow
-def test_chapter7_reruns_byte_for_byte_on_a_small_suite(tmp_path):
+def test_chapter7_reruns_byte_for_byte_on_a_small_suite(tmp_path, simulated_outer_halo):
     """Chapter 7 on a suite of 40 short simulations (300 Myr), twice, byte for byte; the
     summary holds every quantity's posterior, the calibration and the views."""
     overrides = {"catalog_path": str(DATA / "simulated_outer_halo_catalog.fits"),
