@@ -14,9 +14,8 @@ from dynesty.internal_samplers import RWalkSampler
 from ..density import get_model, log_probability, profiled_log10_mass
 from ..density.mle import start_guess
 from ..frames import K_KMS, frame_vectors, icrs_to_galactocentric
-from ..lmc.bodies import KMS_TO_KPC_MYR, ChandrasekharFriction, integrate_two_body, lmc_potential
-from ..lmc.milky_way import scaled_milky_way
-from ..lmc.tracers import HaloTracers, draw_halo
+from ..lmc.bodies import KMS_TO_KPC_MYR, lmc_potential
+from ..lmc.suite import initial_conditions
 from ..maximization import maximize
 from ..reflex.sky import MS_TO_GAL, galactic_basis, galactic_to_galactocentric_axes, unit_vector
 from ..reflex.likelihood import log_likelihood as rf_log_likelihood
@@ -175,12 +174,5 @@ def level_by_level_particles(pos, vel, orbit, mw, *, dt=1.0, eta=0.02, max_level
 def plain_suite_simulation(parameters, seed, config):
     """`~halo_utils.lmc.simulate_draw` with the particles stepped by `level_by_level_particles`:
     the same halo, orbit and steps; returns the particles today (pos, vel)."""
-    potential = scaled_milky_way(parameters["halo_mass_factor"])
-    tracers = HaloTracers(config.slope_inner, config.slope_outer, config.r_break, beta=parameters["beta_0"],
-                          potential=potential)
-    pos0, vel0 = draw_halo(config.n_particles, seed, tracers=tracers, r_range=(config.r_min, config.r_max),
-                           reach_kpc=config.reach_kpc)
-    friction = ChandrasekharFriction(config.coulomb_c, parameters["friction_strength"])
-    orbit = integrate_two_body(parameters["lmc_mass"], config.duration_myr, friction=friction, mw_potential=potential)
+    pos0, vel0, orbit, potential = initial_conditions(parameters, seed, config)
     return level_by_level_particles(pos0, vel0, orbit, potential, dt=config.dt_myr)
-

@@ -33,7 +33,8 @@ from .tracers import HaloTracers, draw_halo, jeans_sigma_r, relative_potential
 from .particles import integrate_particles
 from .shells import shell_profiles
 from .simulation import ORBIT_STEP_MYR, SimulationConfig, simulate
-from .suite import PRIOR_PARAMETERS, SuiteConfig, SuitePrior, derived_masses, simulate_draw, travel_at
+from .suite import (PRIOR_PARAMETERS, SuiteConfig, SuitePrior, derived_masses, initial_conditions, simulate_draw,
+                    travel_at)
 from .observed import observed_particles
 from .compression import LinearCompression
 from .emulator import POSTERIOR_NAMES, GaussianEmulator, SuiteInference, SuitePosterior, quadratic_features
@@ -46,6 +47,6 @@ __all__ = ["G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_MASSES", "LMC_PRESENT", "MASS_WIT
            "enclosed_mass", "HaloTracers", "draw_halo", "jeans_sigma_r",
            "radial_force", "relative_potential", "integrate_particles", "shell_profiles", "ORBIT_STEP_MYR",
            "SimulationConfig", "simulate", "PRIOR_PARAMETERS", "SuiteConfig", "SuitePrior", "derived_masses",
-           "simulate_draw", "travel_at", "observed_particles", "LinearCompression", "POSTERIOR_NAMES", "GaussianEmulator", "SuiteInference",
+           "initial_conditions", "simulate_draw", "travel_at", "observed_particles", "LinearCompression", "POSTERIOR_NAMES", "GaussianEmulator", "SuiteInference",
            "SuitePosterior", "quadratic_features", "held_out_calibration", "rank_uniformity",
            "MassPosterior", "SyntheticLikelihood"]

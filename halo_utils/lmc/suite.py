@@ -30,7 +30,8 @@ from .particles import integrate_particles
 from .shells import shell_profiles
 from .tracers import HaloTracers, draw_halo
 
-__all__ = ["PRIOR_PARAMETERS", "SuitePrior", "SuiteConfig", "derived_masses", "simulate_draw", "travel_at"]
+__all__ = ["PRIOR_PARAMETERS", "SuitePrior", "SuiteConfig", "derived_masses", "initial_conditions", "simulate_draw",
+           "travel_at"]
 
 #: The parameters every simulation draws, in the order of `SuitePrior`'s arrays.
 PRIOR_PARAMETERS = ("lmc_mass", "halo_mass_factor", "beta_0", "friction_strength")
@@ -160,6 +161,25 @@ def derived_masses(lmc_mass, halo_mass_factor, radius: float = 50.0) -> tuple:
     return lmc_mass_within(lmc_mass, radius), base + (factor - 1.0) * halo_only
 
 
+def initial_conditions(parameters: dict, rng, config: SuiteConfig = SuiteConfig()):
+    """What a simulation of one draw starts from: ``(pos0, vel0, orbit, potential)``, the halo's
+    particles (3, n; kpc, km/s) drawn in equilibrium in the draw's Milky Way ``potential``, and
+    the two-body ``orbit`` back from today (`simulate_draw` integrates the particles in it)."""
+    missing = [name for name in PRIOR_PARAMETERS if name not in parameters]
+    if missing:
+        raise ValueError(f"parameters must give {list(PRIOR_PARAMETERS)}; missing {missing}")
+    if not isinstance(config, SuiteConfig):
+        raise TypeError(f"config must be a SuiteConfig, got {type(config).__name__}")
+    potential = scaled_milky_way(parameters["halo_mass_factor"])
+    tracers = HaloTracers(config.slope_inner, config.slope_outer, config.r_break, beta=parameters["beta_0"],
+                          potential=potential)
+    pos0, vel0 = draw_halo(config.n_particles, rng, tracers=tracers, r_range=(config.r_min, config.r_max),
+                           reach_kpc=config.reach_kpc)
+    friction = ChandrasekharFriction(config.coulomb_c, parameters["friction_strength"])
+    orbit = integrate_two_body(parameters["lmc_mass"], config.duration_myr, friction=friction, mw_potential=potential)
+    return pos0, vel0, orbit, potential
+
+
 def simulate_draw(parameters: dict, rng, config: SuiteConfig = SuiteConfig()):
     """The simulation of one draw of the prior.
 
@@ -178,18 +198,7 @@ def simulate_draw(parameters: dict, rng, config: SuiteConfig = SuiteConfig()):
     orbit : `~halo_utils.lmc.bodies.TwoBodyOrbit`
         The two centres over time.
     """
-    missing = [name for name in PRIOR_PARAMETERS if name not in parameters]
-    if missing:
-        raise ValueError(f"parameters must give {list(PRIOR_PARAMETERS)}; missing {missing}")
-    if not isinstance(config, SuiteConfig):
-        raise TypeError(f"config must be a SuiteConfig, got {type(config).__name__}")
-    potential = scaled_milky_way(parameters["halo_mass_factor"])
-    tracers = HaloTracers(config.slope_inner, config.slope_outer, config.r_break, beta=parameters["beta_0"],
-                          potential=potential)
-    pos0, vel0 = draw_halo(config.n_particles, rng, tracers=tracers, r_range=(config.r_min, config.r_max),
-                           reach_kpc=config.reach_kpc)
-    friction = ChandrasekharFriction(config.coulomb_c, parameters["friction_strength"])
-    orbit = integrate_two_body(parameters["lmc_mass"], config.duration_myr, friction=friction, mw_potential=potential)
+    pos0, vel0, orbit, potential = initial_conditions(parameters, rng, config)
     pos, vel = integrate_particles(pos0, vel0, orbit, dt_myr=config.dt_myr, mw_potential=potential)
     return pos, vel, orbit
 
