@@ -19,6 +19,9 @@ depend on the number of workers, a suite of n simulations is the first n rows of
 one, and with a ``cache_dir`` every finished simulation is stored at once and a rerun or a
 grown suite only runs the missing ones (the key fingerprints every setting).
 
+`run_predictive` runs the same simulations at given parameters instead of prior draws (the
+posterior predictive check of a catalogue's statistics, `~halo_utils.lmc.predictive_check`).
+
 This module draws mocks, so it sits at the top of the package beside `halo_utils.lmc_mass`.
 """
 
@@ -40,7 +43,7 @@ from .studies import mock_seed, run_study
 from .validation import check_choice, check_integer, check_real, check_table
 
 __all__ = ["TRUTH_NAMES", "SkyView", "VIEWS", "SuiteSettings", "catalog_statistics", "run_suite", "suite_task",
-           "suite_arrays"]
+           "run_predictive", "predictive_task", "suite_arrays"]
 
 #: What each simulation's row holds besides its statistics: the drawn parameters, the masses
 #: within 50 kpc (Msun), the travel velocity (km/s) and its apex (deg) measured from the
@@ -151,10 +154,8 @@ def catalog_statistics(catalog: Table, settings: SuiteSettings, view: str = "all
     return kinematic_summary(catalog[keep], settings.cuts, edges=edges, min_count=settings.min_count)
 
 
-def suite_task(index: int, rng, seed: int, settings: SuiteSettings) -> dict:
-    """Simulation ``index`` of the suite (a `run_study` task): its parameters, truths and the
-    statistics of every view."""
-    parameters = settings.prior.draw(rng)
+def _simulate_and_observe(index: int, parameters: dict, rng, seed: int, settings: SuiteSettings) -> dict:
+    """One simulation at ``parameters``: its truths and the statistics of every view."""
     pos, vel, _ = simulate_draw(parameters, rng, settings.config)
     lmc_50, mw_50 = derived_masses(parameters["lmc_mass"], parameters["halo_mass_factor"])
     travel = travel_at(pos, vel, settings.config.travel_shell)
@@ -166,6 +167,18 @@ def suite_task(index: int, rng, seed: int, settings: SuiteSettings) -> dict:
     return {"simulation": index, **parameters, "lmc_mass_50": float(lmc_50), "mw_mass_50": float(mw_50),
             "v_travel_100": travel["v_travel"], "l_apex_100": travel["l_apex"], "b_apex_100": travel["b_apex"],
             "statistics": statistics}
+
+
+def suite_task(index: int, rng, seed: int, settings: SuiteSettings) -> dict:
+    """Simulation ``index`` of the suite (a `run_study` task): its parameters drawn from the
+    prior, its truths and the statistics of every view."""
+    return _simulate_and_observe(index, settings.prior.draw(rng), rng, seed, settings)
+
+
+def predictive_task(index: int, rng, seed: int, settings: SuiteSettings, parameters: tuple) -> dict:
+    """Simulation ``index`` of a posterior predictive set (a `run_study` task): at the
+    parameters ``parameters[index]`` (a dict of the `~halo_utils.lmc.PRIOR_PARAMETERS`)."""
+    return _simulate_and_observe(index, dict(parameters[index]), rng, seed, settings)
 
 
 def run_suite(n_simulations: int, *, seed: int = 0, settings: SuiteSettings | None = None,
@@ -202,6 +215,60 @@ def run_suite(n_simulations: int, *, seed: int = 0, settings: SuiteSettings | No
     rows = run_study(suite_task, n_simulations, seed=seed, args=(seed, settings), scheduler_address=scheduler_address,
                      n_workers=n_workers, progress=report_progress, label="MW + LMC simulation suite",
                      cache_dir=cache_dir, cache_key=key if cache_dir is not None else None)
+    return _suite_table(rows, key)
+
+
+def run_predictive(parameters, *, seed: int = 0, settings: SuiteSettings | None = None, cache_dir=None,
+                   scheduler_address: str | None = None, n_workers: int | None = None,
+                   report_progress: bool = True) -> Table:
+    """Simulations at given parameters, observed as the suite's: the posterior predictive
+    distribution of the statistics when ``parameters`` are posterior samples.
+
+    Parameters
+    ----------
+    parameters : dict
+        Each of the `~halo_utils.lmc.PRIOR_PARAMETERS` -> its values, one per simulation
+        (inside ``settings.prior``: the suite's emulator knows nothing outside it).
+    seed : int
+        Seed of these simulations. Their random streams and mocks are spawned from a seed
+        derived from it and the parameters, so they share no noise with a suite of the same
+        seed.
+    settings, cache_dir, scheduler_address, n_workers, report_progress
+        As for `run_suite` (the cache key also covers the parameters).
+
+    Returns
+    -------
+    Table
+        As `run_suite`'s, one row per simulation in the order of ``parameters``.
+    """
+    settings = SuiteSettings() if settings is None else settings
+    if not isinstance(settings, SuiteSettings):
+        raise TypeError(f"settings must be a SuiteSettings, got {type(settings).__name__}")
+    if not isinstance(parameters, dict) or sorted(parameters) != sorted(PRIOR_PARAMETERS):
+        raise ValueError(f"parameters must map each of {list(PRIOR_PARAMETERS)} to its values, got "
+                         f"{sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__}")
+    columns = {name: np.atleast_1d(np.asarray(parameters[name], float)) for name in PRIOR_PARAMETERS}
+    n = len(columns[PRIOR_PARAMETERS[0]])
+    if n < 1 or any(c.shape != (n,) for c in columns.values()):
+        raise ValueError(f"parameters must hold the same number (>= 1) of values of each name, got "
+                         f"{ {k: c.shape for k, c in columns.items()} }")
+    theta = np.column_stack([columns[name] for name in PRIOR_PARAMETERS])
+    outside = np.flatnonzero(~settings.prior.contains(theta))
+    if outside.size:
+        raise ValueError(f"parameters has {outside.size} simulation(s) outside the suite's prior, the first at "
+                         f"{dict(zip(PRIOR_PARAMETERS, theta[outside[0]]))}")
+    draws = tuple({name: float(v) for name, v in zip(PRIOR_PARAMETERS, row)} for row in theta)
+    key = fingerprint(settings.key(), "posterior predictive", theta)
+    study_seed = int(fingerprint(key, check_integer("seed", seed, low=0))[:8], 16)
+    rows = run_study(predictive_task, n, seed=study_seed, args=(study_seed, settings, draws),
+                     scheduler_address=scheduler_address, n_workers=n_workers, progress=report_progress,
+                     label="posterior predictive simulations", cache_dir=cache_dir,
+                     cache_key=key if cache_dir is not None else None)
+    return _suite_table(rows, key)
+
+
+def _suite_table(rows: list, key: str) -> Table:
+    """The table of `run_suite` from its tasks' rows."""
     table = Table(rows=[[r["simulation"], *(r[n] for n in TRUTH_NAMES)] for r in rows],
                   names=["simulation", *TRUTH_NAMES])
     names = list(rows[0]["statistics"])

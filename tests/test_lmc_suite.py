@@ -10,7 +10,7 @@ import pytest
 from halo_utils import lmc
 from astropy.table import Table
 
-from halo_utils.lmc_suite import TRUTH_NAMES, SuiteSettings, catalog_statistics, run_suite, suite_arrays
+from halo_utils.lmc_suite import TRUTH_NAMES, SuiteSettings, catalog_statistics, run_predictive, run_suite, suite_arrays
 from halo_utils.mock import OuterHaloConfig
 from halo_utils.mock.outer_halo import default_outer_surveys
 
@@ -101,3 +101,40 @@ def test_suite_arrays_refuse_a_table_without_statistics():
     table = Table({n: [1.0] for n in TRUTH_NAMES})
     with pytest.raises(ValueError, match="no statistics"):
         suite_arrays(table)
+
+
+def test_predictive_simulations_run_at_the_given_parameters_with_their_own_noise(settings, tmp_path):
+    """Two simulations at given parameters, one of them suite simulation 0's: each row holds
+    its parameters and their masses; at the same parameters the statistics differ from the
+    suite's (their own particles and observation, not the suite's noise); a rerun reads the
+    cache and gives the same table."""
+    suite = run_suite(1, seed=8, settings=settings, n_workers=1, report_progress=False)
+    parameters = {name: [float(suite[name][0]), float(np.mean(getattr(settings.prior, name)))]
+                  for name in lmc.PRIOR_PARAMETERS}
+    first = run_predictive(parameters, seed=8, settings=settings, cache_dir=tmp_path, n_workers=1,
+                           report_progress=False)
+    assert len(first) == 2
+    for name in lmc.PRIOR_PARAMETERS:
+        assert np.array_equal(np.asarray(first[name]), parameters[name]), name
+    lmc_50, mw_50 = lmc.derived_masses(np.asarray(parameters["lmc_mass"]), np.asarray(parameters["halo_mass_factor"]))
+    assert np.allclose(first["lmc_mass_50"], lmc_50, rtol=1e-12) and np.allclose(first["mw_mass_50"], mw_50, rtol=1e-12)
+    stats = suite.meta["STATISTICS"]["all-sky"]
+    assert first.meta["STATISTICS"]["all-sky"] == stats
+    same = np.array([first[n][0] for n in stats]), np.array([suite[n][0] for n in stats])
+    assert not np.allclose(*same, equal_nan=True)
+    stamps = {f: os.stat(f).st_mtime_ns for f in tmp_path.rglob("task_*.pkl")}
+    again = run_predictive(parameters, seed=8, settings=settings, cache_dir=tmp_path, n_workers=2,
+                           report_progress=False)
+    assert {f: os.stat(f).st_mtime_ns for f in tmp_path.rglob("task_*.pkl")} == stamps and len(stamps) == 2
+    for name in first.colnames:
+        assert np.array_equal(np.asarray(again[name]), np.asarray(first[name]), equal_nan=True), name
+
+
+def test_bad_predictive_parameters_are_refused(settings):
+    good = {name: [float(np.mean(getattr(settings.prior, name)))] for name in lmc.PRIOR_PARAMETERS}
+    with pytest.raises(ValueError, match="beta_0"):
+        run_predictive({k: v for k, v in good.items() if k != "beta_0"}, settings=settings)
+    with pytest.raises(ValueError, match="outside the suite's prior"):
+        run_predictive({**good, "lmc_mass": [1e12]}, settings=settings)
+    with pytest.raises(ValueError, match="same number"):
+        run_predictive({**good, "beta_0": [0.3, 0.4]}, settings=settings)

@@ -397,12 +397,13 @@ def simulated_outer_halo():
 @pytest.mark.slow
 def test_chapter7_reruns_byte_for_byte_on_a_small_suite(tmp_path, simulated_outer_halo):
     """Chapter 7 on a suite of 40 short simulations (300 Myr), twice, byte for byte; the
-    summary holds every quantity's posterior, the calibration and the views."""
+    summary holds every quantity's posterior, the calibration, the predictive check and the
+    views."""
     overrides = {"catalog_path": str(DATA / "simulated_outer_halo_catalog.fits"),
                  "truth_path": str(DATA / "simulated_outer_halo_truth.fits"),
                  "particles_path": str(DATA / "lmc_simulation_particles.fits"), "generate_if_missing": False,
                  "suite_cache_dir": "cache", "n_simulations": 30, "n_held_out": 10, "suite_sizes": [30],
-                 "duration_myr": 300.0}
+                 "n_predictive": 6, "duration_myr": 300.0}
     out, summary = _run_twice("07_lmc_mw_masses", tmp_path, overrides)
     assert summary["n_simulations"] == 30 and summary["n_held_out"] == 10
     assert [row["quantity"] for row in summary["calibration"]] == ["lmc_mass_50", "mw_mass_50", "v_travel_100", "beta_0"]
@@ -413,5 +414,8 @@ def test_chapter7_reruns_byte_for_byte_on_a_small_suite(tmp_path, simulated_oute
     assert summary["posterior"]["lmc_mass_50"]["truth"] == pytest.approx(lmc_mass_within(1.8e11, 50.0))
     assert set(summary["widths_68"]) == {"n=30", "north", "shallow"}
     assert summary["n_statistics"] == {"all-sky": 96, "north": 96, "shallow": 72}
-    for fig in ("suite_dipole.png", "calibration.png", "posterior.png", "intervals.png"):
+    check = summary["predictive_check"]
+    assert check["n_simulations"] == 6 and 0 < check["n_statistics"] <= 96
+    assert check["expected_outside"] == pytest.approx(2 / 7) and 0 <= check["fraction_outside"] <= 1
+    for fig in ("suite_dipole.png", "calibration.png", "posterior.png", "predictive_check.png", "intervals.png"):
         assert (out / fig).stat().st_size > 10_000, fig

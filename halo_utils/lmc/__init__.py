@@ -30,7 +30,7 @@ from .bodies import (gradient, G_KPC_MYR, KMS_TO_KPC_MYR, LMC_MASSES, LMC_PRESEN
                      lmc_scale_radius)
 from .milky_way import enclosed_mass, radial_force, scaled_milky_way
 from .tracers import HaloTracers, draw_halo, jeans_sigma_r, relative_potential
-from .particles import integrate_particles
+from .particles import check_particle_settings, integrate_particles
 from .shells import shell_profiles
 from .simulation import ORBIT_STEP_MYR, SimulationConfig, simulate
 from .suite import (PRIOR_PARAMETERS, SuiteConfig, SuitePrior, derived_masses, initial_conditions, simulate_draw,
@@ -38,15 +38,15 @@ from .suite import (PRIOR_PARAMETERS, SuiteConfig, SuitePrior, derived_masses, i
 from .observed import observed_particles
 from .compression import LinearCompression
 from .emulator import POSTERIOR_NAMES, GaussianEmulator, SuiteInference, SuitePosterior, quadratic_features
-from .calibration import held_out_calibration, rank_uniformity
+from .calibration import held_out_calibration, predictive_check, rank_uniformity
 from .inference import MassPosterior, SyntheticLikelihood
 
 __all__ = ["G_KPC_MYR", "KMS_TO_KPC_MYR", "LMC_MASSES", "LMC_PRESENT", "MASS_WITHIN_8P7_KPC",
            "ChandrasekharFriction", "TwoBodyOrbit", "integrate_two_body", "lmc_potential",
            "lmc_present_phase_space", "lmc_scale_radius", "lmc_mass_within", "gradient", "scaled_milky_way",
            "enclosed_mass", "HaloTracers", "draw_halo", "jeans_sigma_r",
-           "radial_force", "relative_potential", "integrate_particles", "shell_profiles", "ORBIT_STEP_MYR",
+           "radial_force", "relative_potential", "integrate_particles", "check_particle_settings", "shell_profiles", "ORBIT_STEP_MYR",
            "SimulationConfig", "simulate", "PRIOR_PARAMETERS", "SuiteConfig", "SuitePrior", "derived_masses",
            "initial_conditions", "simulate_draw", "travel_at", "observed_particles", "LinearCompression", "POSTERIOR_NAMES", "GaussianEmulator", "SuiteInference",
-           "SuitePosterior", "quadratic_features", "held_out_calibration", "rank_uniformity",
+           "SuitePosterior", "quadratic_features", "held_out_calibration", "rank_uniformity", "predictive_check",
            "MassPosterior", "SyntheticLikelihood"]

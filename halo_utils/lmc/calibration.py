@@ -8,6 +8,12 @@ samples, i.e. the fraction of samples below it, is uniform on [0, 1] (simulation
 calibration, Talts et al. 2018): a rank histogram that is U-shaped says the posteriors are
 too narrow, a peaked one too wide, a tilted one biased. Flatness is judged by Pearson's
 chi-square against equal counts.
+
+A posterior predictive check asks the converse: do simulations at the posterior's
+parameters, observed as the data were, give statistics like the data's
+(`predictive_check`)? A statistic the data put far outside its predictive spread is one the
+model (the rigid potentials, the tracers, the observation) does not reproduce, whatever the
+posterior says.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from ..progress import Progress
 from ..validation import check_array, check_integer
 from .emulator import POSTERIOR_NAMES, SuiteInference
 
-__all__ = ["held_out_calibration", "rank_uniformity"]
+__all__ = ["held_out_calibration", "rank_uniformity", "predictive_check"]
 
 
 def held_out_calibration(inference: SuiteInference, statistics, truths: dict, *, levels=(68.0, 95.0), seed: int = 0,
@@ -79,3 +85,61 @@ def rank_uniformity(ranks, n_bins: int = 10) -> dict:
     expected = ranks.size / n_bins
     chi2 = float(np.sum((counts - expected) ** 2 / expected))
     return {"counts": counts, "chi2": chi2, "dof": n_bins - 1, "p_value": float(stats.chi2.sf(chi2, n_bins - 1))}
+
+
+def predictive_check(observed, predictive, names=None, *, seed: int = 0) -> Table:
+    """Each statistic of a catalogue against its posterior predictive distribution.
+
+    Parameters
+    ----------
+    observed : array_like (m,)
+        The catalogue's statistics (NaN: not measured).
+    predictive : array_like (k, m)
+        The same statistics of k >= 5 simulations at posterior samples, observed as the
+        catalogue was (`~halo_utils.lmc_suite.run_predictive`).
+    names : sequence of str, optional
+        The statistics' names.
+    seed : int
+        Seed of the ranks' randomisation (below).
+
+    Returns
+    -------
+    Table
+        One row per statistic measured in the catalogue and in at least 5 of the simulations:
+        ``name``, ``observed``, the predictive ``mean`` and ``std``, ``z`` = (observed - mean) /
+        std, ``rank`` (the randomised probability integral transform (r + U) / (k + 1), r the
+        number of simulations below the observed value and U uniform on [0, 1): continuous,
+        so that a histogram of any bins is flat when the model holds) and ``outside``
+        (the observed value beyond every simulation's). For a model that reproduces the data,
+        ``rank`` is uniform, ``outside`` is true for a fraction 2 / (k + 1) of the statistics
+        and ``z`` has an rms of sqrt((1 + 1/k) (k - 1) / (k - 3)) for Gaussian statistics (a
+        Student t: the predictive mean and sd are estimated from k draws), in
+        ``meta["expected_z_rms"]``. ``meta["n_simulations"]`` is k and ``meta["dropped"]``
+        lists the statistics not compared.
+    """
+    predictive = check_array("predictive", predictive, ndim=2, finite=False)
+    observed = check_array("observed", observed, shape=(predictive.shape[1],), finite=False)
+    if predictive.shape[0] < 5:
+        raise ValueError(f"predictive needs at least 5 simulations, got {predictive.shape[0]}")
+    names = [f"statistic {j}" for j in range(observed.size)] if names is None else list(names)
+    if len(names) != observed.size:
+        raise ValueError(f"names must name the {observed.size} statistics, got {len(names)}")
+    present = np.isfinite(predictive)
+    jitter = np.random.default_rng(check_integer("seed", seed, low=0)).uniform(size=observed.size)
+    usable = np.isfinite(observed) & (present.sum(axis=0) >= 5)
+    rows = []
+    for j in np.flatnonzero(usable):
+        values = predictive[present[:, j], j]
+        mean, std = float(values.mean()), float(values.std(ddof=1))
+        rows.append({"name": names[j], "observed": float(observed[j]), "mean": mean, "std": std,
+                     "z": (observed[j] - mean) / std if std > 0 else np.nan,
+                     "rank": float((np.sum(values < observed[j]) + jitter[j]) / (values.size + 1)),
+                     "outside": bool(observed[j] < values.min() or observed[j] > values.max())})
+    table = Table(rows=rows, names=("name", "observed", "mean", "std", "z", "rank", "outside")) if rows else \
+        Table(names=("name", "observed", "mean", "std", "z", "rank", "outside"), dtype=(str, float, float, float,
+                                                                                         float, float, bool))
+    k = predictive.shape[0]
+    table.meta["n_simulations"] = int(k)
+    table.meta["expected_z_rms"] = float(np.sqrt((1 + 1 / k) * (k - 1) / (k - 3)))
+    table.meta["dropped"] = [names[j] for j in np.flatnonzero(~usable)]
+    return table

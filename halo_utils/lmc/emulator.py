@@ -2,7 +2,8 @@
 likelihood learnt from the simulations, sampled with emcee (conventions §14).
 
 With u the parameters rescaled to [0, 1] over the prior and t the compressed statistics
-(`~halo_utils.lmc.compression.LinearCompression`, k numbers), the likelihood is a Gaussian,
+(`~halo_utils.lmc.compression.LinearCompression`: estimates of the four parameters and of the
+travel velocity at 100 kpc, five numbers), the likelihood is a Gaussian,
 
     p(t | u) = N(t; m(u), S(u) C S(u)),
 
@@ -13,13 +14,22 @@ scatters its statistics more) and C the covariance of the scaled residuals (an e
 synthetic likelihood, after Wood 2010 and Price et al. 2018, where a neural posterior
 estimator would learn the same from many more simulations). A constant covariance made the
 held-out simulations' posteriors of the Milky Way's mass too wide where the scatter is small
-(a peaked rank histogram, chi-square p = 0.01 on 50 of them); with the scales it is flat. The training simulations' compressed statistics are computed
-*out of fold* (each from a compression fitted without it), so that C has the scatter of a
-new catalogue, not the smaller one of the simulations the compression was fitted to. The
-posterior under the uniform prior is sampled with emcee (`~halo_utils.fitting.run_emcee`);
-the masses within 50 kpc follow from each sample (`~halo_utils.lmc.suite.derived_masses`),
-and the travel velocity at 100 kpc from a second emulator, a quadratic in u with Gaussian
-scatter (a simulation's v_travel is not a function of the four parameters alone).
+(a peaked rank histogram); with the scales it is flat.
+
+The training simulations' compressed statistics are computed *out of fold*, by default
+leaving each one out of the compression that compresses it, so that C has the scatter of a
+new catalogue's compressed statistics, not the smaller one of the simulations the
+compression was fitted to. With five folds the compressions were fitted to 80 % of the
+simulations and scattered more than the final one does: the posteriors came out too wide
+(held-out intervals of the LMC's mass held the truth too often).
+
+The travel velocity v of a simulation is not a function of the four parameters alone: the
+same particles that make the reflex make the statistics, so the data say more about v than
+the parameters do. The emulator therefore models (t, v) jointly: the likelihood is the
+marginal of t, and v is drawn for each posterior sample from its Gaussian conditional on
+the observed t (drawn from the parameters alone, its held-out intervals were too wide). The posterior under the uniform prior is sampled with
+emcee (`~halo_utils.fitting.run_emcee`); the masses within 50 kpc follow from each sample
+(`~halo_utils.lmc.suite.derived_masses`).
 """
 
 from __future__ import annotations
@@ -86,7 +96,7 @@ class GaussianEmulator:
         standard = residual / self._scale(u)
         self.covariance = standard.T @ standard / dof
         self._chol = np.linalg.cholesky(self.covariance)
-        self._logdet = 2.0 * np.sum(np.log(np.diag(self._chol)))
+        self._blocks = {}
 
     def _scale(self, u) -> np.ndarray:
         """Each output's scale at each row of ``u`` relative to `covariance` (1: homoscedastic)."""
@@ -97,18 +107,50 @@ class GaussianEmulator:
         """m(u), (n, d)."""
         return quadratic_features(u) @ self._coef
 
+    def _block(self, k: int):
+        """Cholesky factor and ln det of the covariance of the first ``k`` outputs."""
+        if k not in self._blocks:
+            chol = np.linalg.cholesky(self.covariance[:k, :k])
+            self._blocks[k] = chol, 2.0 * np.sum(np.log(np.diag(chol)))
+        return self._blocks[k]
+
     def log_likelihood(self, y, u) -> np.ndarray:
-        """ln N(y; m(u), C(u)) for one ``y`` (d,) at each row of ``u`` (n, k)."""
-        scale = self._scale(u)
-        d = (np.asarray(y, float)[None, :] - self.mean(u)) / scale
-        z = np.linalg.solve(self._chol, d.T)
-        return -0.5 * (np.sum(z**2, axis=0) + self._logdet + d.shape[1] * np.log(2 * np.pi)) \
-            - np.sum(np.log(scale), axis=1)
+        """ln N(y; m(u), C(u)) for one ``y`` at each row of ``u`` (n, k).
+
+        ``y`` may hold only the first ``len(y)`` outputs: the likelihood is then their marginal
+        (what `SuiteInference` does with the compressed statistics of a joint emulator whose
+        last output is the travel velocity)."""
+        y = np.asarray(y, float)
+        k = y.shape[0]
+        if not 1 <= k <= self.covariance.shape[0]:
+            raise ValueError(f"y must hold 1 to {self.covariance.shape[0]} outputs, got {k}")
+        scale = self._scale(u)[:, :k]
+        d = (y[None, :] - self.mean(u)[:, :k]) / scale
+        chol, logdet = self._block(k)
+        z = np.linalg.solve(chol, d.T)
+        return -0.5 * (np.sum(z**2, axis=0) + logdet + k * np.log(2 * np.pi)) - np.sum(np.log(scale), axis=1)
 
     def draw(self, u, rng) -> np.ndarray:
         """One draw of y at each row of ``u``: m(u) plus Gaussian scatter, (n, d)."""
         mean = self.mean(u)
         return mean + (rng.standard_normal(mean.shape) @ self._chol.T) * self._scale(u)
+
+    def draw_conditional(self, u, known, rng) -> np.ndarray:
+        """One draw of the outputs after the first ``len(known)`` at each row of ``u``, given
+        that those are ``known``: the Gaussian conditional
+        m_2 + S_2 C_21 C_11^-1 (known - m_1) / S_1 with covariance S_2 (C_22 - C_21 C_11^-1 C_12) S_2,
+        (n, d - len(known))."""
+        known = np.asarray(known, float)
+        k = known.shape[0]
+        if not 1 <= k < self.covariance.shape[0]:
+            raise ValueError(f"known must hold 1 to {self.covariance.shape[0] - 1} outputs, got {k}")
+        mean, scale = self.mean(u), self._scale(u)
+        c11, c12, c22 = self.covariance[:k, :k], self.covariance[:k, k:], self.covariance[k:, k:]
+        gain = np.linalg.solve(c11, c12)  # C_11^-1 C_12, (k, d - k)
+        standard = (known[None, :] - mean[:, :k]) / scale[:, :k]
+        chol = np.linalg.cholesky(c22 - c12.T @ gain)
+        scatter = standard @ gain + rng.standard_normal((len(mean), c22.shape[0])) @ chol.T
+        return mean[:, k:] + scatter * scale[:, k:]
 
 
 @dataclass(frozen=True)
@@ -159,13 +201,14 @@ class SuiteInference:
         Their travel velocity at 100 kpc, km/s.
     prior : SuitePrior
         The prior they were drawn from.
-    n_folds : int
-        Folds of the out-of-fold compression of the training simulations.
+    n_folds : int, optional
+        Folds of the out-of-fold compression of the training simulations (None: one per
+        simulation, leave-one-out).
     max_missing : float
         As for `LinearCompression`.
     """
 
-    def __init__(self, theta, statistics, v_travel, prior: SuitePrior = SuitePrior(), *, n_folds: int = 5,
+    def __init__(self, theta, statistics, v_travel, prior: SuitePrior = SuitePrior(), *, n_folds: int | None = None,
                  max_missing: float = 0.2):
         if not isinstance(prior, SuitePrior):
             raise TypeError(f"prior must be a SuitePrior, got {type(prior).__name__}")
@@ -179,17 +222,21 @@ class SuiteInference:
         v_travel = check_array("v_travel", v_travel, shape=(n,), unit="km/s")
         if len(statistics) != n:
             raise ValueError(f"statistics must have one row per simulation ({n}), got {len(statistics)}")
-        n_folds = check_integer("n_folds", n_folds, low=2, high=n)
+        n_folds = n if n_folds is None else check_integer("n_folds", n_folds, low=2, high=n)
         self.prior, self.n_simulations = prior, n
         u = self.to_unit(theta)
-        self.compression = LinearCompression(statistics, u, max_missing=max_missing)
-        out_of_fold = np.empty_like(u)
+        # the travel velocity rescaled to about [0, 1] like the parameters, so that the ridge
+        # strength chosen for all targets together suits it too
+        self._travel_zero, self._travel_span = float(v_travel.min()), float(np.ptp(v_travel)) or 1.0
+        travel = (v_travel - self._travel_zero) / self._travel_span
+        targets = np.column_stack([u, travel])
+        self.compression = LinearCompression(statistics, targets, max_missing=max_missing)
+        out_of_fold = np.empty_like(targets)
         fold = np.arange(n) % n_folds
         for f in range(n_folds):
-            fitted = LinearCompression(statistics[fold != f], u[fold != f], max_missing=max_missing)
+            fitted = LinearCompression(statistics[fold != f], targets[fold != f], max_missing=max_missing)
             out_of_fold[fold == f] = fitted.transform(statistics[fold == f])
-        self.emulator = GaussianEmulator(u, out_of_fold, heteroscedastic=True)
-        self.travel = GaussianEmulator(u, v_travel, heteroscedastic=True)
+        self.emulator = GaussianEmulator(u, np.column_stack([out_of_fold, travel]), heteroscedastic=True)
 
     def to_unit(self, theta) -> np.ndarray:
         low, high = self.prior.bounds.T
@@ -229,5 +276,6 @@ class SuiteInference:
         samples = dict(zip(PRIOR_PARAMETERS, theta.T))
         samples["lmc_mass_50"], samples["mw_mass_50"] = derived_masses(samples["lmc_mass"],
                                                                        samples["halo_mass_factor"])
-        samples["v_travel_100"] = self.travel.draw(u, rng)[:, 0]
+        travel = self.emulator.draw_conditional(u, compressed, rng)[:, 0]
+        samples["v_travel_100"] = self._travel_zero + self._travel_span * travel
         return SuitePosterior(samples=samples, converged=bool(run["converged"]))

@@ -35,7 +35,7 @@ from ..progress import Progress
 from ..validation import check_integer, check_real
 from .bodies import KMS_TO_KPC_MYR, TwoBodyOrbit, gradient, lmc_potential
 
-__all__ = ["integrate_particles"]
+__all__ = ["integrate_particles", "check_particle_settings"]
 
 
 def _acceleration(x, x_mw, x_lmc, mw, lmc, t, out=None, scratch=None):
@@ -101,6 +101,27 @@ def _block(x, v, a, levels, start, dt, orbit, mw, lmc):
     x += np.multiply(h, v, out=tmp)
     _acceleration(x, centres[0:3, -1], centres[6:9, -1], mw, lmc, times[-1], out=a, scratch=tmp)
     v += np.multiply(half, a, out=tmp)
+
+
+def check_particle_settings(config) -> None:
+    """Check the settings every test-particle simulation's configuration shares
+    (`~halo_utils.lmc.SimulationConfig`, `~halo_utils.lmc.SuiteConfig`): an even
+    ``n_particles`` (mirror pairs), ``duration_myr`` > 0 and 0 < ``dt_myr`` <= it (Myr), the
+    tracers' radii 0 < ``r_min`` < ``r_max`` and 0 <= ``reach_kpc`` <= ``r_max`` (kpc), their
+    power-law slopes > 1 (r nu must fall for g(E) >= 0) and ``r_break`` > 0 (kpc), and the
+    Coulomb logarithm's ``coulomb_c`` > 0. Raises ValueError naming the field."""
+    n = check_integer("n_particles", config.n_particles, low=2)
+    if n % 2:
+        raise ValueError(f"n_particles must be even (mirror pairs), got {n}")
+    check_real("duration_myr", config.duration_myr, low=0, low_open=True, unit="Myr")
+    check_real("dt_myr", config.dt_myr, low=0, low_open=True, high=config.duration_myr, unit="Myr")
+    check_real("r_min", config.r_min, low=0, low_open=True, unit="kpc")
+    check_real("r_max", config.r_max, low=config.r_min, low_open=True, unit="kpc")
+    check_real("reach_kpc", config.reach_kpc, low=0, high=config.r_max, unit="kpc")
+    for name in ("slope_inner", "slope_outer"):
+        check_real(name, getattr(config, name), low=1, low_open=True)
+    check_real("r_break", config.r_break, low=0, low_open=True, unit="kpc")
+    check_real("coulomb_c", config.coulomb_c, low=0, low_open=True)
 
 
 def integrate_particles(pos, vel, orbit: TwoBodyOrbit, *, dt_myr: float = 1.0, eta: float = 0.02,

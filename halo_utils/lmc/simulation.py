@@ -18,7 +18,7 @@ from astropy.table import Table, vstack
 from ..studies import run_study
 from ..validation import check_integer, check_real, make_generator
 from .bodies import LMC_MASSES, ChandrasekharFriction, integrate_two_body
-from .particles import integrate_particles
+from .particles import check_particle_settings, integrate_particles
 from .tracers import HaloTracers, draw_halo
 
 __all__ = ["SimulationConfig", "simulate", "ORBIT_STEP_MYR"]
@@ -74,20 +74,9 @@ class SimulationConfig:
         if not masses or len(set(masses)) != len(masses):
             raise ValueError(f"masses must be distinct LMC masses (Msun), got {self.masses}")
         object.__setattr__(self, "masses", masses)
-        n = check_integer("n_particles", self.n_particles, low=2)
-        if n % 2:
-            raise ValueError(f"n_particles must be even (mirror pairs), got {n}")
-        check_real("duration_myr", self.duration_myr, low=0, low_open=True, unit="Myr")
-        check_real("dt_myr", self.dt_myr, low=0, low_open=True, high=self.duration_myr, unit="Myr")
-        check_real("r_min", self.r_min, low=0, low_open=True, unit="kpc")
-        check_real("r_max", self.r_max, low=self.r_min, low_open=True, unit="kpc")
-        check_real("reach_kpc", self.reach_kpc, low=0, high=self.r_max, unit="kpc")
-        for name in ("slope_inner", "slope_outer"):  # r nu must fall for g(E) >= 0
-            check_real(name, getattr(self, name), low=1, low_open=True)
-        check_real("r_break", self.r_break, low=0, low_open=True, unit="kpc")
-        check_real("coulomb_c", self.coulomb_c, low=0, low_open=True)
+        check_particle_settings(self)
         check_real("friction_strength", self.friction_strength, low=0)
-        check_integer("chunks_per_mass", self.chunks_per_mass, low=1, high=n // 2)
+        check_integer("chunks_per_mass", self.chunks_per_mass, low=1, high=self.n_particles // 2)
 
     def tracers(self) -> HaloTracers:
         return HaloTracers(self.slope_inner, self.slope_outer, self.r_break)

@@ -23,10 +23,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..validation import check_integer, check_interval, check_real, make_generator
+from ..validation import check_interval, make_generator
 from .bodies import ChandrasekharFriction, integrate_two_body, lmc_mass_within
 from .milky_way import enclosed_mass, scaled_milky_way
-from .particles import integrate_particles
+from .particles import check_particle_settings, integrate_particles
 from .shells import shell_profiles
 from .tracers import HaloTracers, draw_halo
 
@@ -134,18 +134,7 @@ class SuiteConfig:
     travel_shell: tuple = (80.0, 120.0)
 
     def __post_init__(self):
-        n = check_integer("n_particles", self.n_particles, low=2)
-        if n % 2:
-            raise ValueError(f"n_particles must be even (mirror pairs), got {n}")
-        check_real("duration_myr", self.duration_myr, low=0, low_open=True, unit="Myr")
-        check_real("dt_myr", self.dt_myr, low=0, low_open=True, high=self.duration_myr, unit="Myr")
-        check_real("r_min", self.r_min, low=0, low_open=True, unit="kpc")
-        check_real("r_max", self.r_max, low=self.r_min, low_open=True, unit="kpc")
-        check_real("reach_kpc", self.reach_kpc, low=0, high=self.r_max, unit="kpc")
-        for name in ("slope_inner", "slope_outer"):
-            check_real(name, getattr(self, name), low=1, low_open=True)
-        check_real("r_break", self.r_break, low=0, low_open=True, unit="kpc")
-        check_real("coulomb_c", self.coulomb_c, low=0, low_open=True)
+        check_particle_settings(self)
         object.__setattr__(self, "travel_shell", check_interval("travel_shell", self.travel_shell, low=0, unit="kpc"))
 
     def as_dict(self) -> dict:

@@ -34,7 +34,7 @@ from .reflex import (plot_apex_sky, plot_kinematic_profiles, plot_reflex_3d, plo
                      plot_sgr_contamination, plot_travel_profiles, plot_travel_subsamples)
 from .lmc import (plot_apex_and_lmc_orbit, plot_fit_vs_simulation, plot_lmc_mass_posterior, plot_lmc_orbits,
                   plot_ms_signature, plot_simulated_reflex)
-from .sbi import SBI_LABELS, SBI_SCALES, plot_sbi_calibration, plot_sbi_intervals, plot_sbi_posterior
+from .sbi import SBI_LABELS, SBI_SCALES, plot_predictive_check, plot_sbi_calibration, plot_sbi_intervals, plot_sbi_posterior
 from .published import (PROFILE_STYLES, SHORT_CITATIONS, PublishedProfile, draw_published_vs_radius,
                         published_apex_markers, published_density_profiles, published_label, published_values)
 
@@ -53,7 +53,7 @@ __all__ = [
     "plot_travel_subsamples", "plot_reflex_3d",
     "plot_lmc_orbits", "plot_simulated_reflex", "plot_fit_vs_simulation", "plot_ms_signature",
     "plot_apex_and_lmc_orbit", "plot_lmc_mass_posterior",
-    "SBI_LABELS", "SBI_SCALES", "plot_sbi_posterior", "plot_sbi_calibration", "plot_sbi_intervals",
+    "SBI_LABELS", "SBI_SCALES", "plot_sbi_posterior", "plot_sbi_calibration", "plot_sbi_intervals", "plot_predictive_check",
     "SHORT_CITATIONS", "published_label", "draw_published_vs_radius", "published_apex_markers", "published_values",
     "PROFILE_STYLES", "PublishedProfile", "published_density_profiles",
 ]

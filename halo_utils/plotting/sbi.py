@@ -11,7 +11,8 @@ import numpy as np
 from ..reference import published_measurements
 from .published import SHORT_CITATIONS
 
-__all__ = ["SBI_LABELS", "SBI_SCALES", "plot_sbi_posterior", "plot_sbi_calibration", "plot_sbi_intervals"]
+__all__ = ["SBI_LABELS", "SBI_SCALES", "plot_sbi_posterior", "plot_sbi_calibration", "plot_sbi_intervals",
+           "plot_predictive_check"]
 
 #: Axis labels of the inferred quantities (in the units of `SBI_SCALES`).
 SBI_LABELS = {"lmc_mass_50": r"$M_{\rm LMC}(<50\,{\rm kpc})$ [$10^{10}\,M_\odot$]",
@@ -136,5 +137,45 @@ def plot_sbi_intervals(rows, names=("lmc_mass_50", "mw_mass_50", "v_travel_100",
         ax.set_xlabel(SBI_LABELS[name], fontsize=8)
     axes[0].set_yticks(y)
     axes[0].set_yticklabels([label for label, _ in rows], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_predictive_check(check, *, title: str = ""):
+    """The data's statistics against their posterior predictive spread: z = (observed -
+    predictive mean) / predictive sd of each statistic, grouped by kind (mean and dispersion
+    of v_gsr, v_l, v_b) and marked by sky quadrant, from the table of
+    `~halo_utils.lmc.calibration.predictive_check` (names ``"<view>:<kind>[<quadrant>, <shell>]"``);
+    the ones beyond every predictive simulation in red."""
+    names = [str(n).split(":", 1)[-1] for n in check["name"]]
+    kinds = list(dict.fromkeys(n.split("[")[0] for n in names))
+    quadrants = list(dict.fromkeys(n.split("[")[1].split(",")[0] for n in names))
+    fig, ax = plt.subplots(figsize=(9.0, 3.6))
+    ax.axhspan(-2, 2, color="0.9", lw=0)
+    ax.axhspan(-1, 1, color="0.8", lw=0)
+    x = 0
+    ticks = []
+    markers = "os^vDP<>"
+    for kind in kinds:
+        start = x
+        for q, quadrant in enumerate(quadrants):
+            rows = [i for i, n in enumerate(names) if n.startswith(kind + "[") and n.split("[")[1].startswith(quadrant + ",")]
+            z = np.asarray(check["z"])[rows]
+            outside = np.asarray(check["outside"])[rows]
+            xs = x + np.arange(len(rows))
+            ax.scatter(xs[~outside], z[~outside], marker=markers[q % len(markers)], s=14, color="0.25",
+                       label=quadrant if kind == kinds[0] else None)
+            ax.scatter(xs[outside], z[outside], marker=markers[q % len(markers)], s=18, color="tab:red")
+            x += len(rows)
+        ticks.append(((start + x - 1) / 2, kind))
+        ax.axvline(x - 0.5, color="0.6", lw=0.6)
+    ax.set_xticks([t for t, _ in ticks])
+    ax.set_xticklabels([k for _, k in ticks], fontsize=8)
+    ax.set_ylabel("(observed − predictive mean) / sd", fontsize=8)
+    ax.set_xlim(-0.5, x - 0.5)
+    ax.legend(fontsize=7, ncol=len(quadrants), loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False,
+              title="sky quadrant (within each, the shells from the inside out)", title_fontsize=7)
+    k = check.meta.get("n_simulations")
+    ax.set_title(title or f"posterior predictive check ({k} simulations; red: beyond all of them)", fontsize=9)
     fig.tight_layout()
     return fig

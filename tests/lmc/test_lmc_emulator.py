@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from halo_utils import lmc
-from halo_utils.lmc.calibration import held_out_calibration, rank_uniformity
+from halo_utils.lmc.calibration import held_out_calibration, predictive_check, rank_uniformity
 from halo_utils.lmc.compression import LinearCompression
 from halo_utils.lmc.emulator import GaussianEmulator, SuiteInference, quadratic_features
 
@@ -18,7 +18,10 @@ N_STATS = 40
 def toy_simulations(n, seed):
     """Parameters from the prior; 40 statistics, each a random mix of non-linear functions of
     the parameters plus Student-t (5 dof) noise whose size grows with the LMC's mass; 5 % of
-    cells missing at random and one statistic missing in 60 % of the simulations."""
+    cells missing at random and one statistic missing in 60 % of the simulations. v_travel
+    depends on the parameters and on a latent draw (the particles of one simulation) that
+    also moves the first ten statistics, so that the data know more of it than the
+    parameters do."""
     rng = np.random.default_rng(seed)
     theta = np.array([list(PRIOR.draw(rng).values()) for _ in range(n)])
     u = (theta - PRIOR.bounds[:, 0]) / np.ptp(PRIOR.bounds, axis=1)
@@ -26,10 +29,12 @@ def toy_simulations(n, seed):
                                 u[:, 3] * u[:, 0], np.exp(-u[:, 1]) * u[:, 2]])
     mix = np.random.default_rng(99).normal(size=(features.shape[1], N_STATS))  # the same for every call
     noise = rng.standard_t(5, size=(n, N_STATS)) * (0.15 + 0.1 * u[:, :1])
+    latent = rng.normal(size=n)
     stats = features @ mix + noise
+    stats[:, :10] += 0.3 * latent[:, None]
     stats[rng.uniform(size=stats.shape) < 0.05] = np.nan
     stats[rng.uniform(size=n) < 0.6, 7] = np.nan
-    v_travel = 20 + 30 * u[:, 0] + 5 * u[:, 1] + rng.normal(0, 2.0, n)
+    v_travel = 20 + 30 * u[:, 0] + 5 * u[:, 1] + 4.0 * latent + rng.normal(0, 1.0, n)
     return theta, stats, v_travel
 
 
@@ -99,9 +104,34 @@ def test_held_out_posteriors_are_calibrated(trained):
             frac = np.mean(table[f"in{level}_{name}"])
             assert abs(frac - p) < 3 * np.sqrt(p * (1 - p) / 60), (name, level, frac)
         assert rank_uniformity(table[f"rank_{name}"], n_bins=5)["p_value"] > 1e-3, name
-    # and informative: the LMC's mass is pinned far better than the prior's width
-    widths = [np.ptp(trained.posterior(stats[i], seed=i).interval("lmc_mass", 68)) for i in range(5)]
+    # and informative: the LMC's mass is pinned far better than the prior's width, and v_travel
+    # better than the parameters alone would (its latent part, sd 4 km/s, is read from the data)
+    posteriors = [trained.posterior(stats[i], seed=i) for i in range(5)]
+    widths = [np.ptp(post.interval("lmc_mass", 68)) for post in posteriors]
     assert np.median(widths) < 0.3 * np.ptp(PRIOR.lmc_mass)
+    travel_widths = [np.ptp(post.interval("v_travel_100", 68)) for post in posteriors]
+    assert np.median(travel_widths) < 2 * np.sqrt(4.0**2 + 1.0**2)
+
+
+def test_conditional_draws_follow_the_gaussian_conditional():
+    """Two outputs with correlation 0.8: given the first, draws of the second have mean
+    m_2 + rho s_2 / s_1 (y_1 - m_1) and sd s_2 sqrt(1 - rho^2), within 4 standard errors
+    (20,000 draws); a heteroscedastic emulator scales both by its S(u)."""
+    rng = np.random.default_rng(6)
+    u = rng.uniform(size=(20000, 4))
+    cov = np.array([[0.04, 0.8 * 0.2 * 0.5], [0.8 * 0.2 * 0.5, 0.25]])
+    y = np.column_stack([u[:, 0], 2 * u[:, 1]]) + rng.multivariate_normal([0, 0], cov, size=len(u))
+    emulator = GaussianEmulator(u, y)
+    at = np.full((20000, 4), 0.5)
+    draws = emulator.draw_conditional(at, [0.5 + 0.1], rng)[:, 0]
+    mean, sd = 1.0 + 0.8 * 0.5 / 0.2 * 0.1, 0.5 * np.sqrt(1 - 0.8**2)
+    assert abs(draws.mean() - mean) < 4 * sd / np.sqrt(len(draws)) + 0.01  # + the fitted mean's error
+    assert abs(draws.std() - sd) < 4 * sd / np.sqrt(2 * len(draws)) + 0.01 * sd
+    with pytest.raises(ValueError, match="known must hold 1 to 1"):
+        emulator.draw_conditional(at, [0.1, 0.2], rng)
+    # the marginal likelihood of the first output is the one-dimensional Gaussian
+    expected = -0.5 * (0.1**2 / emulator.covariance[0, 0] + np.log(2 * np.pi * emulator.covariance[0, 0]))
+    assert abs(emulator.log_likelihood([emulator.mean(at[:1])[0, 0] + 0.1], at[:1])[0] - expected) < 1e-9
 
 
 def test_posterior_is_reproducible_and_rejects_foreign_suites(trained):
@@ -120,3 +150,31 @@ def test_rank_uniformity_sees_overconfidence():
     ranks = [np.mean(rng.normal(0, 0.5, 400) + 0 < t) for t in truth]
     assert rank_uniformity(ranks)["p_value"] < 1e-6
     assert rank_uniformity(rng.uniform(size=500))["p_value"] > 1e-3
+
+
+def test_the_predictive_check_passes_exchangeable_data_and_flags_a_shift():
+    """2,000 statistics, each observed once and simulated 20 times from the same distribution
+    (statistic-dependent means and spreads): the fraction beyond all 20 is 2/21 within 3
+    binomial sigma and the ranks are flat; shifted by 3 sd, most are beyond and z ~ 3.
+    Statistics missing in the data or in more than 15 of the 20 simulations are not compared,
+    and listed."""
+    rng = np.random.default_rng(12)
+    m, k = 2000, 20
+    centre, spread = rng.normal(0, 50, m), rng.uniform(1, 10, m)
+    predictive = centre + spread * rng.standard_normal((k, m))
+    observed = centre + spread * rng.standard_normal(m)
+    predictive[:16, 3] = np.nan
+    observed[5] = np.nan
+    check = predictive_check(observed, predictive, [f"s{j}" for j in range(m)])
+    assert len(check) == m - 2 and check.meta["dropped"] == ["s3", "s5"] and check.meta["n_simulations"] == k
+    # the rms z of a Student t with k - 1 dof scaled by sqrt(1 + 1/k), within ~3 standard errors (1.7 %)
+    assert abs(np.sqrt(np.mean(check["z"] ** 2)) / check.meta["expected_z_rms"] - 1) < 0.05
+    expected = 2 / (k + 1)
+    assert abs(np.mean(check["outside"]) - expected) < 3 * np.sqrt(expected * (1 - expected) / len(check))
+    assert rank_uniformity(check["rank"])["p_value"] > 1e-3
+    shifted = predictive_check(observed + 3 * spread, predictive)
+    assert np.mean(shifted["outside"]) > 0.5 and abs(np.median(shifted["z"]) - 3) < 0.3
+    with pytest.raises(ValueError, match="at least 5"):
+        predictive_check(observed, predictive[:4])
+    with pytest.raises(ValueError, match="names"):
+        predictive_check(observed, predictive, ["a"])
