@@ -239,7 +239,8 @@ def run_predictive(parameters, *, seed: int = 0, settings: SuiteSettings | None 
     Returns
     -------
     Table
-        As `run_suite`'s, one row per simulation in the order of ``parameters``.
+        As `run_suite`'s, one row per simulation in the order of ``parameters``;
+        ``meta["PREDICTIVE_KEY"]`` fingerprints the settings and the parameters.
     """
     settings = SuiteSettings() if settings is None else settings
     if not isinstance(settings, SuiteSettings):
@@ -258,13 +259,18 @@ def run_predictive(parameters, *, seed: int = 0, settings: SuiteSettings | None 
         raise ValueError(f"parameters has {outside.size} simulation(s) outside the suite's prior, the first at "
                          f"{dict(zip(PRIOR_PARAMETERS, theta[outside[0]]))}")
     draws = tuple({name: float(v) for name, v in zip(PRIOR_PARAMETERS, row)} for row in theta)
-    key = fingerprint(settings.key(), "posterior predictive", theta)
-    study_seed = int(fingerprint(key, check_integer("seed", seed, low=0))[:8], 16)
+    # the streams depend on the seed and the parameters only (not on the code, which the
+    # cache key covers): a change of the code that changes nothing keeps the results
+    study_seed = int(fingerprint("posterior predictive", theta, check_integer("seed", seed, low=0))[:8], 16)
+    key = settings.key()
+    predictive_key = fingerprint(key, "posterior predictive", theta)
     rows = run_study(predictive_task, n, seed=study_seed, args=(study_seed, settings, draws),
                      scheduler_address=scheduler_address, n_workers=n_workers, progress=report_progress,
                      label="posterior predictive simulations", cache_dir=cache_dir,
-                     cache_key=key if cache_dir is not None else None)
-    return _suite_table(rows, key)
+                     cache_key=predictive_key if cache_dir is not None else None)
+    table = _suite_table(rows, key)
+    table.meta["PREDICTIVE_KEY"] = predictive_key
+    return table
 
 
 def _suite_table(rows: list, key: str) -> Table:

@@ -229,12 +229,15 @@ plt.show()
 # is right*. Whether it is right for this catalogue is a separate question: simulate at
 # parameters drawn from the posterior, observe each simulation as the catalogue was, and place
 # each of the catalogue's statistics within the spread of the simulated ones (a posterior
-# predictive check, `halo_utils.lmc.predictive_check`). For a model that reproduces the data the
-# ranks are uniform, about $2/(k+1)$ of the statistics fall beyond all $k$ simulations and the
-# $z$ values scatter by about one (a little more for few simulations, whose mean and spread
-# are themselves uncertain). A group of statistics far out, say the dispersions of the
-# outermost shell, points at what the model lacks (the default catalogue comes from a
-# simulation with other settings than the suite's: 100,000 particles, a halo reaching 12 kpc).
+# predictive check, `halo_utils.lmc.predictive_check`). Were the simulations at the catalogue's
+# true parameters, about $2/(k+1)$ of the statistics would fall beyond all $k$ of them and the
+# $z$ values would scatter by about one (a little more for few simulations, whose mean and
+# spread are themselves uncertain). At posterior samples the data have chosen the parameters
+# they are compared at, so a model that fits does a little *better* than that: the two
+# numbers are upper references, and a catalogue well beyond them is one the model does not
+# reproduce. A group of statistics far out, say the dispersions of the outermost shell,
+# points at what the model lacks (the default catalogue comes from a simulation with other
+# settings than the suite's: 100,000 particles, a halo reaching 12 kpc).
 
 # %%
 draw = np.random.default_rng([seed, 4]).choice(len(posterior.samples["lmc_mass"]), n_predictive, replace=False)
@@ -244,18 +247,15 @@ predictive = run_predictive({name: posterior.samples[name][draw] for name in lmc
 names = predictive.meta["STATISTICS"]["all-sky"]
 check = lmc.predictive_check(observed.vector(), np.column_stack([np.asarray(predictive[n]) for n in names]), names)
 out.write_table(check, "predictive_check.ecsv")
-ranks = lmc.rank_uniformity(check["rank"], n_bins=5)
 predictive_summary = {"n_simulations": n_predictive, "n_statistics": len(check),
                       "fraction_outside": float(np.mean(check["outside"])),
-                      "expected_outside": 2.0 / (n_predictive + 1),
+                      "expected_outside": check.meta["expected_outside"],
                       "z_rms": float(np.sqrt(np.nanmean(np.asarray(check["z"]) ** 2))),
-                      "expected_z_rms": check.meta["expected_z_rms"],
-                      "rank_p_value": ranks["p_value"]}
+                      "expected_z_rms": check.meta["expected_z_rms"]}
 print(f"{len(check)} statistics compared with {n_predictive} simulations at posterior samples: "
-      f"{predictive_summary['fraction_outside']:.2f} beyond all of them (expected "
-      f"{predictive_summary['expected_outside']:.2f}), rms z {predictive_summary['z_rms']:.2f} (expected "
-      f"{predictive_summary['expected_z_rms']:.2f}), "
-      f"rank chi-square p = {ranks['p_value']:.2g}")
+      f"{predictive_summary['fraction_outside']:.2f} beyond all of them (at most "
+      f"{predictive_summary['expected_outside']:.2f} expected), rms z {predictive_summary['z_rms']:.2f} "
+      f"(at most {predictive_summary['expected_z_rms']:.2f} expected)")
 worst = check[np.argsort(-np.abs(np.asarray(check["z"])))[:5]]
 for column in ("observed", "mean", "std", "z"):
     worst[column].format = ".2f"
@@ -267,7 +267,7 @@ plt.show()
 # %% [markdown]
 # ## 5. More simulations, less sky, less depth
 #
-# The same catalogue weighed (a) by inferences trained on the first 40, 80, ... simulations
+# The same catalogue weighed (a) by inferences trained on the first `suite_sizes` simulations
 # of the suite: the posterior narrows as the emulator learns, until the data's own noise
 # dominates; (b) with the statistics of what the northern hemisphere sees (dec > −20°, S004
 # appendix B) and (c) without the shell beyond 100 kpc. Each view's inference is trained on the

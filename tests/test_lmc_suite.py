@@ -138,3 +138,13 @@ def test_bad_predictive_parameters_are_refused(settings):
         run_predictive({**good, "lmc_mass": [1e12]}, settings=settings)
     with pytest.raises(ValueError, match="same number"):
         run_predictive({**good, "beta_0": [0.3, 0.4]}, settings=settings)
+    with pytest.raises(ValueError, match="seed"):
+        run_predictive(good, seed=-1, settings=settings)
+
+
+def test_another_seed_runs_its_own_predictive_simulations(settings, tmp_path):
+    parameters = {name: [float(np.mean(getattr(settings.prior, name)))] for name in lmc.PRIOR_PARAMETERS}
+    a = run_predictive(parameters, seed=1, settings=settings, cache_dir=tmp_path, n_workers=1, report_progress=False)
+    b = run_predictive(parameters, seed=2, settings=settings, cache_dir=tmp_path, n_workers=1, report_progress=False)
+    assert len(list(tmp_path.rglob("task_*.pkl"))) == 2 and a.meta["PREDICTIVE_KEY"] == b.meta["PREDICTIVE_KEY"]
+    assert a["v_travel_100"][0] != b["v_travel_100"][0] and a.meta["SETTINGS_KEY"] == settings.key()

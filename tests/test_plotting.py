@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from halo_utils import plotting, reflex as rf  # noqa: E402
-from halo_utils.lmc import MassPosterior  # noqa: E402
+from halo_utils.lmc import MassPosterior, predictive_check  # noqa: E402
 from halo_utils.mock import GSE_TRUTH, reflex_truth_vector  # noqa: E402
 from halo_utils.plotting import nice_limit, nice_range, plot_corner  # noqa: E402
 
@@ -518,3 +518,22 @@ def test_reflex_3d_shows_stars_disc_arrow_and_lmc_orbit():
     with pytest.raises(ValueError, match="travel_vector must be"):
         plotting.plot_reflex_3d(xyz, v_gsr, [0.0, 1.0])
     plt.close(fig)
+
+
+def test_predictive_check_plot_draws_every_statistic_and_refuses_other_names():
+    """One point per statistic with a z (grouped by kind, marked by quadrant), those beyond all
+    simulations in red; names that are not the suite's statistics are refused by name."""
+    names = [f"all-sky:{kind}[{q}, {shell}]" for kind in ("v_gsr_mean", "v_l_std") for q in ("LMC", "opposite")
+             for shell in ("40-60", "60-80", "80-100")]
+    rng = np.random.default_rng(3)
+    predictive = rng.normal(size=(10, len(names)))
+    observed = rng.normal(size=len(names))
+    observed[0] = 10.0  # beyond all
+    check = predictive_check(observed, predictive, names)
+    fig = plotting.plot_predictive_check(check)
+    ax = fig.axes[0]
+    offsets = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+    assert len(offsets) == len(names)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="statistic 0"):
+        plotting.plot_predictive_check(predictive_check(observed, predictive))

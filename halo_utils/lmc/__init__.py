@@ -18,8 +18,8 @@ Subpackage layout, bottom to top:
 * `~halo_utils.lmc.observed`: particles seen from the Sun, in the data's columns.
 * `~halo_utils.lmc.compression`, `~halo_utils.lmc.emulator`, `~halo_utils.lmc.calibration`: the
   simulation-based inference of the suite's parameters (statistics compressed to one number
-  per parameter, an emulated Gaussian likelihood sampled with emcee) and its calibration on
-  held-out simulations.
+  per parameter and one for the travel velocity, an emulated Gaussian likelihood sampled with
+  emcee), its calibration on held-out simulations and the posterior predictive check.
 * `~halo_utils.lmc.inference`: the LMC's mass from a summary of the data by a synthetic
   likelihood over the suite (`SyntheticLikelihood`); `halo_utils.lmc_mass` computes the
   summaries on mocks of the simulations.

@@ -13,7 +13,7 @@ A posterior predictive check asks the converse: do simulations at the posterior'
 parameters, observed as the data were, give statistics like the data's
 (`predictive_check`)? A statistic the data put far outside its predictive spread is one the
 model (the rigid potentials, the tracers, the observation) does not reproduce, whatever the
-posterior says.
+posterior says. (The check is conservative: the data chose the parameters it is compared at.)
 """
 
 from __future__ import annotations
@@ -106,16 +106,26 @@ def predictive_check(observed, predictive, names=None, *, seed: int = 0) -> Tabl
     -------
     Table
         One row per statistic measured in the catalogue and in at least 5 of the simulations:
-        ``name``, ``observed``, the predictive ``mean`` and ``std``, ``z`` = (observed - mean) /
-        std, ``rank`` (the randomised probability integral transform (r + U) / (k + 1), r the
-        number of simulations below the observed value and U uniform on [0, 1): continuous,
-        so that a histogram of any bins is flat when the model holds) and ``outside``
-        (the observed value beyond every simulation's). For a model that reproduces the data,
-        ``rank`` is uniform, ``outside`` is true for a fraction 2 / (k + 1) of the statistics
-        and ``z`` has an rms of sqrt((1 + 1/k) (k - 1) / (k - 3)) for Gaussian statistics (a
-        Student t: the predictive mean and sd are estimated from k draws), in
-        ``meta["expected_z_rms"]``. ``meta["n_simulations"]`` is k and ``meta["dropped"]``
-        lists the statistics not compared.
+        ``name``, ``observed``, ``n`` (the simulations that measured it), the predictive
+        ``mean`` and ``std``, ``z`` = (observed - mean) / std, ``rank`` (the randomised
+        probability integral transform (r + U) / (n + 1), r the number of simulations below
+        the observed value and U uniform on [0, 1): continuous, so that a histogram of any bins
+        is flat when the observed value is exchangeable with the simulated ones) and
+        ``outside`` (the observed value beyond every simulation's). ``meta["n_simulations"]``
+        is k and ``meta["dropped"]`` lists the statistics not compared.
+
+    Notes
+    -----
+    Were the simulations at the catalogue's *true* parameters, ``outside`` would be true for a
+    fraction 2 / (n + 1) of the statistics and ``z`` would have an rms of
+    sqrt((1 + 1/n) (n - 1) / (n - 3)) for Gaussian statistics (a Student t: the predictive
+    mean and sd come from n draws); ``meta["expected_outside"]`` and ``meta["expected_z_rms"]``
+    give both for n = k. At posterior samples the catalogue has been used twice (to find the
+    parameters, then to be compared), so a model that fits gives fewer outliers and a
+    smaller rms z than these: they are upper references, and a catalogue that exceeds them
+    clearly is one the model does not reproduce. The ranks of many statistics against the
+    same k simulations are correlated, so a chi-square of their histogram is descriptive, not
+    a test.
     """
     predictive = check_array("predictive", predictive, ndim=2, finite=False)
     observed = check_array("observed", observed, shape=(predictive.shape[1],), finite=False)
@@ -131,15 +141,16 @@ def predictive_check(observed, predictive, names=None, *, seed: int = 0) -> Tabl
     for j in np.flatnonzero(usable):
         values = predictive[present[:, j], j]
         mean, std = float(values.mean()), float(values.std(ddof=1))
-        rows.append({"name": names[j], "observed": float(observed[j]), "mean": mean, "std": std,
+        rows.append({"name": names[j], "observed": float(observed[j]), "n": int(values.size), "mean": mean, "std": std,
                      "z": (observed[j] - mean) / std if std > 0 else np.nan,
                      "rank": float((np.sum(values < observed[j]) + jitter[j]) / (values.size + 1)),
                      "outside": bool(observed[j] < values.min() or observed[j] > values.max())})
-    table = Table(rows=rows, names=("name", "observed", "mean", "std", "z", "rank", "outside")) if rows else \
-        Table(names=("name", "observed", "mean", "std", "z", "rank", "outside"), dtype=(str, float, float, float,
-                                                                                         float, float, bool))
+    columns = ("name", "observed", "n", "mean", "std", "z", "rank", "outside")
+    table = Table(rows=rows, names=columns) if rows else \
+        Table(names=columns, dtype=(str, float, int, float, float, float, float, bool))
     k = predictive.shape[0]
     table.meta["n_simulations"] = int(k)
+    table.meta["expected_outside"] = 2.0 / (k + 1)
     table.meta["expected_z_rms"] = float(np.sqrt((1 + 1 / k) * (k - 1) / (k - 3)))
     table.meta["dropped"] = [names[j] for j in np.flatnonzero(~usable)]
     return table

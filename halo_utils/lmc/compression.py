@@ -1,11 +1,12 @@
-"""Compressing a catalogue's binned statistics to one number per parameter (conventions §14).
+"""Compressing a catalogue's binned statistics to one number per target (conventions §14).
 
 The kinematic statistics of a catalogue (`~halo_utils.reflex.kinematic_statistics`: ~100
 means and dispersions) are too many for a likelihood learnt from a few hundred simulations.
 Following the semi-automatic summaries of Fearnhead & Prangle (2012), they are compressed
 to estimates of the parameters themselves: a linear (ridge) regression of each parameter,
 rescaled to [0, 1] over its prior range, on the standardised statistics of the training
-simulations. A linear compression loses information where the statistics depend on the
+simulations (`~halo_utils.lmc.SuiteInference` adds the travel velocity at 100 kpc as a fifth
+target). A linear compression loses information where the statistics depend on the
 parameters non-linearly, but it cannot make the inference overconfident: the likelihood of
 the compressed numbers is learnt from simulations (`~halo_utils.lmc.emulator`), and
 whatever the compression loses only widens the posterior.
@@ -41,7 +42,8 @@ class LinearCompression:
     statistics : array_like (n, m)
         The training simulations' statistics (NaN where a cell had too few stars).
     targets : array_like (n, k)
-        What to predict: the parameters, each rescaled to [0, 1].
+        What to predict, each rescaled to about [0, 1] (one ridge strength serves all): the
+        parameters over their prior ranges, and whatever else the statistics should estimate.
     max_missing : float
         A statistic missing (NaN) in more than this fraction of the simulations is dropped.
 

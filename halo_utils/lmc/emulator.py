@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..fitting import run_emcee
-from ..validation import check_array, check_integer, check_real
+from ..validation import check_array, check_integer, check_real, make_generator
 from .compression import LinearCompression
 from .suite import PRIOR_PARAMETERS, SuitePrior, derived_masses
 
@@ -115,12 +115,12 @@ class GaussianEmulator:
         return self._blocks[k]
 
     def log_likelihood(self, y, u) -> np.ndarray:
-        """ln N(y; m(u), C(u)) for one ``y`` at each row of ``u`` (n, k).
+        """ln N(y; m(u), S(u) C S(u)) for one ``y`` (1-d) at each row of ``u`` (n, number of inputs).
 
         ``y`` may hold only the first ``len(y)`` outputs: the likelihood is then their marginal
         (what `SuiteInference` does with the compressed statistics of a joint emulator whose
         last output is the travel velocity)."""
-        y = np.asarray(y, float)
+        y = check_array("y", y, ndim=1, finite=False)
         k = y.shape[0]
         if not 1 <= k <= self.covariance.shape[0]:
             raise ValueError(f"y must hold 1 to {self.covariance.shape[0]} outputs, got {k}")
@@ -130,17 +130,14 @@ class GaussianEmulator:
         z = np.linalg.solve(chol, d.T)
         return -0.5 * (np.sum(z**2, axis=0) + logdet + k * np.log(2 * np.pi)) - np.sum(np.log(scale), axis=1)
 
-    def draw(self, u, rng) -> np.ndarray:
-        """One draw of y at each row of ``u``: m(u) plus Gaussian scatter, (n, d)."""
-        mean = self.mean(u)
-        return mean + (rng.standard_normal(mean.shape) @ self._chol.T) * self._scale(u)
-
     def draw_conditional(self, u, known, rng) -> np.ndarray:
-        """One draw of the outputs after the first ``len(known)`` at each row of ``u``, given
-        that those are ``known``: the Gaussian conditional
-        m_2 + S_2 C_21 C_11^-1 (known - m_1) / S_1 with covariance S_2 (C_22 - C_21 C_11^-1 C_12) S_2,
-        (n, d - len(known))."""
-        known = np.asarray(known, float)
+        """One draw of the outputs after the first ``len(known)`` (1-d) at each row of ``u``,
+        given that those are ``known``: the Gaussian conditional, with mean
+        m_2 + S_2 C_21 C_11^-1 S_1^-1 (known - m_1) and covariance S_2 (C_22 - C_21 C_11^-1 C_12) S_2
+        (S_1, S_2 the scales of the known and the drawn outputs at u), (n, d - len(known)).
+        ``rng``: a numpy Generator or an integer seed."""
+        known = check_array("known", known, ndim=1, finite=False)
+        rng = make_generator("rng", rng)
         k = known.shape[0]
         if not 1 <= k < self.covariance.shape[0]:
             raise ValueError(f"known must hold 1 to {self.covariance.shape[0] - 1} outputs, got {k}")

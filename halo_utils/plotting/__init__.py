@@ -14,7 +14,8 @@ values (`nice_limit`) and colour-bar ticks are round numbers (`add_colorbar`).
 * `~halo_utils.plotting.lmc`: the LMC's orbits, the simulated reflex, the fit against the
   simulation, the Magellanic Stream signature and the LMC's mass.
 * `~halo_utils.plotting.sbi`: the posterior of the LMC's and the Milky Way's masses, its
-  calibration on held-out simulations, and intervals side by side.
+  calibration on held-out simulations, intervals side by side, and the posterior predictive
+  check of a catalogue's statistics.
 * `~halo_utils.plotting.published`: the papers' published measurements beside the mocks'
   results, labelled as published values (never as mock truth).
 * `~halo_utils.plotting.common`: class colours, the Sun, parameter labels, nice colour limits

@@ -4,6 +4,8 @@ how the posterior moves with the suite's size, the sky and the depth."""
 
 from __future__ import annotations
 
+import re
+
 import corner
 import matplotlib.pyplot as plt
 import numpy as np
@@ -146,8 +148,13 @@ def plot_predictive_check(check, *, title: str = ""):
     predictive mean) / predictive sd of each statistic, grouped by kind (mean and dispersion
     of v_gsr, v_l, v_b) and marked by sky quadrant, from the table of
     `~halo_utils.lmc.calibration.predictive_check` (names ``"<view>:<kind>[<quadrant>, <shell>]"``);
-    the ones beyond every predictive simulation in red."""
+    the ones beyond every predictive simulation in red; a statistic without a z (no spread in
+    the simulations) is left out and counted in the title."""
     names = [str(n).split(":", 1)[-1] for n in check["name"]]
+    malformed = [n for n in names if not re.fullmatch(r"[^\[\]]+\[[^,\]]+, [^\]]+\]", n)]
+    if malformed:
+        raise ValueError(f"check's names must read '<view>:<kind>[<quadrant>, <shell>]' (the suite's statistics), "
+                         f"got {malformed[:3]}")
     kinds = list(dict.fromkeys(n.split("[")[0] for n in names))
     quadrants = list(dict.fromkeys(n.split("[")[1].split(",")[0] for n in names))
     fig, ax = plt.subplots(figsize=(9.0, 3.6))
@@ -176,6 +183,8 @@ def plot_predictive_check(check, *, title: str = ""):
     ax.legend(fontsize=7, ncol=len(quadrants), loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False,
               title="sky quadrant (within each, the shells from the inside out)", title_fontsize=7)
     k = check.meta.get("n_simulations")
-    ax.set_title(title or f"posterior predictive check ({k} simulations; red: beyond all of them)", fontsize=9)
+    no_z = int(np.sum(~np.isfinite(np.asarray(check["z"], float))))
+    ax.set_title(title or f"posterior predictive check ({k} simulations; red: beyond all of them"
+                 + (f"; {no_z} without spread, not shown" if no_z else "") + ")", fontsize=9)
     fig.tight_layout()
     return fig
