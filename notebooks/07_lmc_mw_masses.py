@@ -59,7 +59,7 @@ seed = 18  # seed of the suite (simulation i depends on it and i only) and of th
 n_simulations = 100  # simulations the inference is trained on
 n_held_out = 50  # further simulations for the calibration (not used in training)
 suite_sizes = [40, 70, 100]  # training sizes whose posteriors are compared (30 to n_simulations)
-n_predictive = 12  # simulations at posterior samples for the posterior predictive check (>= 5)
+n_predictive = 12  # simulations at posterior samples for the posterior predictive check, at least 5
 n_particles = 16000  # test particles per simulation
 duration_myr = 3000.0  # how far back each simulation starts (Myr)
 scheduler_address = ""  # dask scheduler of the suite ("": a local cluster, one worker per core)
